@@ -1,0 +1,215 @@
+//! JSON bodies of the HTTP lobby API (docs/api.md), shared by the server and the bots so both
+//! sides compile the same shapes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::{EndReason, Phase, PlayerId, Role, ScoreEntry};
+
+/// Default player seats of a new match.
+pub const DEFAULT_MAX_PLAYERS: u8 = 8;
+/// Default snapshot rate of a new match, Hz.
+pub const DEFAULT_TICK_HZ: u8 = 20;
+/// Default time limit of a new match, seconds.
+pub const DEFAULT_TIME_LIMIT_S: u16 = 300;
+/// Default score limit of a new match, kills.
+pub const DEFAULT_SCORE_LIMIT: u16 = 20;
+
+/// `POST /api/matches` body. Everything but `name` is optional.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMatchRequest {
+    /// Display name, 1..=32 bytes.
+    pub name: String,
+    /// Player seats, 1..=64 (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_players: Option<u8>,
+    /// Ticks per second, 1..=128 (default: the server's, 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tick_hz: Option<u8>,
+    /// Seconds of play, 0 = unlimited, at most 3600 (default 300).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_limit_s: Option<u16>,
+    /// Kills to win, 0 = unlimited (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_limit: Option<u16>,
+}
+
+/// `POST /api/matches` answer (201).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedMatch {
+    /// The match id used in every other route.
+    pub id: String,
+    /// Bearer token for start/end; shown once.
+    pub host_token: String,
+    /// The match as listed.
+    #[serde(flatten)]
+    pub summary: MatchSummary,
+}
+
+/// One entry of `GET /api/matches`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MatchSummary {
+    /// Match id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Phase.
+    pub phase: ApiPhase,
+    /// Seated players (connected or holding a join token).
+    pub players: u32,
+    /// Connected spectators.
+    pub spectators: u32,
+    /// Player seats.
+    pub max_players: u8,
+    /// Ticks per second.
+    pub tick_hz: u8,
+    /// Seconds of play, 0 = unlimited.
+    pub time_limit_s: u16,
+    /// Kills to win, 0 = unlimited.
+    pub score_limit: u16,
+}
+
+/// `GET /api/matches/{id}`: the summary plus scoreboard.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchDetail {
+    /// As listed.
+    #[serde(flatten)]
+    pub summary: MatchSummary,
+    /// Why it ended, once ended.
+    pub end_reason: Option<ApiEndReason>,
+    /// Best first.
+    pub scoreboard: Vec<ApiScore>,
+}
+
+/// A scoreboard line in JSON.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiScore {
+    /// Seat.
+    pub id: PlayerId,
+    /// Name.
+    pub name: String,
+    /// Kills.
+    pub kills: u16,
+    /// Deaths.
+    pub deaths: u16,
+}
+
+impl From<&ScoreEntry> for ApiScore {
+    fn from(e: &ScoreEntry) -> Self {
+        Self {
+            id: e.id,
+            name: e.name.clone(),
+            kills: e.kills,
+            deaths: e.deaths,
+        }
+    }
+}
+
+/// `POST /api/matches/{id}/join` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    /// Display name, 1..=32 bytes.
+    pub name: String,
+    /// `"player"` or `"spectator"`.
+    pub role: ApiRole,
+}
+
+/// `POST /api/matches/{id}/join` answer (200).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JoinResponse {
+    /// One-use join token (also inside `ws_url`).
+    pub token: String,
+    /// The full `ws://` URL to open with subprotocol `arena.v1`.
+    pub ws_url: String,
+    /// Match id.
+    pub match_id: String,
+    /// The role granted.
+    pub role: ApiRole,
+    /// The seat, for players.
+    pub player_id: Option<PlayerId>,
+}
+
+/// `POST /api/matches/{id}/start` and `/end` answer (200).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PhaseResponse {
+    /// Match id.
+    pub id: String,
+    /// Phase after the call.
+    pub phase: ApiPhase,
+}
+
+/// Every 4xx/5xx body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiError {
+    /// Machine-readable code, e.g. `not_found`.
+    pub error: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+/// Phase in JSON: `"waiting" | "running" | "ended"`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiPhase {
+    /// See [`Phase::Waiting`].
+    Waiting,
+    /// See [`Phase::Running`].
+    Running,
+    /// See [`Phase::Ended`].
+    Ended,
+}
+
+impl From<Phase> for ApiPhase {
+    fn from(p: Phase) -> Self {
+        match p {
+            Phase::Waiting => Self::Waiting,
+            Phase::Running => Self::Running,
+            Phase::Ended => Self::Ended,
+        }
+    }
+}
+
+/// Role in JSON: `"player" | "spectator"`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiRole {
+    /// See [`Role::Player`].
+    Player,
+    /// See [`Role::Spectator`].
+    Spectator,
+}
+
+impl From<ApiRole> for Role {
+    fn from(r: ApiRole) -> Self {
+        match r {
+            ApiRole::Player => Role::Player,
+            ApiRole::Spectator => Role::Spectator,
+        }
+    }
+}
+
+/// End reason in JSON: `"time_limit" | "score_limit" | "host" | "shutdown"`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiEndReason {
+    /// See [`EndReason::TimeLimit`].
+    TimeLimit,
+    /// See [`EndReason::ScoreLimit`].
+    ScoreLimit,
+    /// See [`EndReason::Host`].
+    Host,
+    /// See [`EndReason::Shutdown`].
+    Shutdown,
+}
+
+impl From<EndReason> for ApiEndReason {
+    fn from(r: EndReason) -> Self {
+        match r {
+            EndReason::TimeLimit => Self::TimeLimit,
+            EndReason::ScoreLimit => Self::ScoreLimit,
+            EndReason::Host => Self::Host,
+            EndReason::Shutdown => Self::Shutdown,
+        }
+    }
+}

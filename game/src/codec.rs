@@ -1,0 +1,223 @@
+//! The one encode/decode pair for the wire: serde + bincode 2 with one configuration.
+//!
+//! Every byte Arena sends or receives goes through here, and this is the only module that names
+//! bincode, so a move to a bincode-compatible crate touches one file. Decoding is bounded: a
+//! message may claim at most [`DECODE_LIMIT_BYTES`] of allocations, must be shorter than
+//! [`MAX_MESSAGE_BYTES`], and must be consumed exactly (no trailing bytes).
+
+use bincode::config::{self, Configuration, Limit, LittleEndian, Varint};
+use serde::{de::DeserializeOwned, Serialize};
+
+/// Largest encoded message either side accepts, in bytes. The server's limit for client frames is
+/// configured separately (and is smaller); this bounds everything the codec will look at.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Most bytes a single decode may claim for strings, byte buffers and containers.
+pub const DECODE_LIMIT_BYTES: usize = 64 * 1024;
+
+type WireConfig = Configuration<LittleEndian, Varint, Limit<DECODE_LIMIT_BYTES>>;
+
+/// Little-endian, variable-length integers (see docs/protocol.md), bounded allocations.
+const WIRE: WireConfig = config::standard()
+    .with_little_endian()
+    .with_variable_int_encoding()
+    .with_limit::<DECODE_LIMIT_BYTES>();
+
+/// Why bytes did not decode into a message.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DecodeError {
+    /// The message is longer than [`MAX_MESSAGE_BYTES`] (or the caller's own limit).
+    #[error("message of {len} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Length of the message.
+        len: usize,
+        /// The limit it exceeded.
+        limit: usize,
+    },
+    /// The bytes claim more memory than the decoder allows (e.g. a huge length prefix).
+    #[error("message claims more than {DECODE_LIMIT_BYTES} bytes of allocations")]
+    LimitExceeded,
+    /// A message decoded but bytes were left over.
+    #[error("{0} trailing bytes after the message")]
+    TrailingBytes(usize),
+    /// The bytes are not a valid message (unknown tag, truncated, bad UTF-8, ...).
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+/// Why a message could not be encoded (only a bug or an oversized value causes this).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot encode message: {0}")]
+pub struct EncodeError(String);
+
+/// Encodes a message to a fresh buffer.
+pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(128);
+    encode_into(msg, &mut out)?;
+    Ok(out)
+}
+
+/// Appends the encoding of `msg` to `out` (reuse the buffer to avoid an allocation per message).
+pub fn encode_into<T: Serialize>(msg: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    bincode::serde::encode_into_std_write(msg, out, WIRE)
+        .map_err(|e| EncodeError(e.to_string()))?;
+    Ok(())
+}
+
+/// Decodes exactly one message from `bytes`, refusing oversized input and trailing bytes.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    decode_limited(bytes, MAX_MESSAGE_BYTES)
+}
+
+/// Like [`decode`] with a tighter size limit (the server's client-frame limit).
+pub fn decode_limited<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result<T, DecodeError> {
+    let limit = limit.min(MAX_MESSAGE_BYTES);
+    if bytes.len() > limit {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            limit,
+        });
+    }
+    match bincode::serde::decode_from_slice::<T, _>(bytes, WIRE) {
+        Ok((msg, used)) if used == bytes.len() => Ok(msg),
+        Ok((_, used)) => Err(DecodeError::TrailingBytes(bytes.len() - used)),
+        Err(bincode::error::DecodeError::LimitExceeded) => Err(DecodeError::LimitExceeded),
+        Err(e) => Err(DecodeError::Malformed(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::*;
+
+    fn sample_snapshot(players: u8) -> Snapshot {
+        Snapshot {
+            tick: 123_456,
+            server_time_us: 1_764_000_000_000_000,
+            phase: Phase::Running,
+            time_left_ds: 2_950,
+            players: (0..players)
+                .map(|id| PlayerState {
+                    id,
+                    x: 1000 + id as u16,
+                    y: 2000,
+                    aim: 17,
+                    health: 75,
+                    flags: flags::ALIVE | flags::CONNECTED,
+                    kills: 3,
+                    deaths: 1,
+                    last_input_seq: 65_000,
+                })
+                .collect(),
+        }
+    }
+
+    /// Every server message survives an encode/decode round trip unchanged.
+    #[test]
+    fn server_messages_round_trip() {
+        let msgs = vec![
+            ServerMsg::Snapshot(sample_snapshot(10)),
+            ServerMsg::Roster(vec![RosterEntry {
+                id: 3,
+                name: "zoë".into(),
+            }]),
+            ServerMsg::Error {
+                code: "spectator_input".into(),
+                message: "no".into(),
+            },
+            ServerMsg::Pong {
+                client_time_us: u64::MAX,
+                server_time_us: 0,
+            },
+            ServerMsg::MatchEnded {
+                reason: EndReason::ScoreLimit,
+                scoreboard: vec![ScoreEntry {
+                    id: 0,
+                    name: "a".into(),
+                    kills: 300,
+                    deaths: 0,
+                }],
+            },
+        ];
+        for m in msgs {
+            let bytes = encode(&m).unwrap();
+            assert_eq!(decode::<ServerMsg>(&bytes).unwrap(), m);
+        }
+    }
+
+    /// Client messages round-trip, and an input is 5 bytes on the wire.
+    #[test]
+    fn client_messages_round_trip() {
+        let input = ClientMsg::Input(PlayerInput {
+            seq: 300,
+            buttons: buttons::UP | buttons::ATTACK,
+            aim: 200,
+        });
+        let bytes = encode(&input).unwrap();
+        assert_eq!(bytes, vec![0, 0x2c, 0x01, 17, 200]);
+        assert_eq!(decode::<ClientMsg>(&bytes).unwrap(), input);
+        let chat = ClientMsg::Chat("gg".into());
+        assert_eq!(decode::<ClientMsg>(&encode(&chat).unwrap()).unwrap(), chat);
+    }
+
+    /// A 10-player snapshot stays small: the size that drives bytes per client per second.
+    #[test]
+    fn snapshot_size_is_compact() {
+        let bytes = encode(&ServerMsg::Snapshot(sample_snapshot(10))).unwrap();
+        // 1 tag + 5 tick + 9 time + 1 phase + 3 time left + 1 len + 10 × 12 per player
+        assert_eq!(bytes.len(), 20 + 10 * 12);
+    }
+
+    /// A 12-byte message claiming a 2^40-byte string is refused without allocating it.
+    #[test]
+    fn length_bomb_is_refused() {
+        // tag 2 (Chat), then varint u64 marker 253 + 8 bytes of length 2^40, then 2 bytes.
+        let mut bomb = vec![2u8, 253];
+        bomb.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        bomb.push(b'x');
+        assert_eq!(bomb.len(), 11);
+        bomb.push(b'y');
+        assert_eq!(decode::<ClientMsg>(&bomb), Err(DecodeError::LimitExceeded));
+        // The same claim inside a server message (a vector of roster entries).
+        let mut bomb2 = vec![1u8, 253];
+        bomb2.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        bomb2.extend_from_slice(&[0, 0]);
+        assert!(decode::<ServerMsg>(&bomb2).is_err());
+    }
+
+    /// Trailing bytes, truncation, unknown tags and oversize input are all refused.
+    #[test]
+    fn malformed_input_is_refused() {
+        let mut bytes = encode(&ClientMsg::Ping { client_time_us: 5 }).unwrap();
+        bytes.push(0);
+        assert_eq!(
+            decode::<ClientMsg>(&bytes),
+            Err(DecodeError::TrailingBytes(1))
+        );
+        assert!(matches!(
+            decode::<ClientMsg>(&[0, 1]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<ClientMsg>(&[9]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<ClientMsg>(&[]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_limited::<ClientMsg>(&[0; 100], 64),
+            Err(DecodeError::TooLarge {
+                len: 100,
+                limit: 64
+            })
+        ));
+        // Invalid UTF-8 in a chat string.
+        assert!(matches!(
+            decode::<ClientMsg>(&[2, 2, 0xff, 0xfe]),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+}
