@@ -1,0 +1,117 @@
+//! [`LobbyClient`]: the HTTP lobby API (docs/api.md) from the client side, typed with the shared
+//! bodies in `arena_game::api`.
+
+use arena_game::api::{
+    ApiRole, CreateMatchRequest, CreatedMatch, JoinRequest, JoinResponse, MatchDetail,
+    MatchSummary, PhaseResponse,
+};
+use reqwest::{Client, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::BotError;
+
+/// A client of one server's lobby API. Cheap to clone; shares one connection pool.
+#[derive(Debug, Clone)]
+pub struct LobbyClient {
+    http: Client,
+    base_url: String,
+}
+
+impl LobbyClient {
+    /// A client for the server at `base_url`, e.g. `http://127.0.0.1:8080` (a trailing `/` is fine).
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            http: Client::new(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    /// The server's base URL, without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// `POST /api/matches`: creates a match (201).
+    pub async fn create_match(&self, req: &CreateMatchRequest) -> Result<CreatedMatch, BotError> {
+        let rb = self.http.post(self.url("/api/matches")).json(req);
+        send(rb, StatusCode::CREATED).await
+    }
+
+    /// `GET /api/matches`: every match.
+    pub async fn list(&self) -> Result<Vec<MatchSummary>, BotError> {
+        send(self.http.get(self.url("/api/matches")), StatusCode::OK).await
+    }
+
+    /// `GET /api/matches/{id}`: one match with its scoreboard.
+    pub async fn get(&self, id: &str) -> Result<MatchDetail, BotError> {
+        let rb = self.http.get(self.url(&format!("/api/matches/{id}")));
+        send(rb, StatusCode::OK).await
+    }
+
+    /// `POST /api/matches/{id}/join`: a one-use token and the `ws://` URL to open with it.
+    pub async fn join(
+        &self,
+        id: &str,
+        name: &str,
+        role: ApiRole,
+    ) -> Result<JoinResponse, BotError> {
+        let body = JoinRequest {
+            name: name.to_owned(),
+            role,
+        };
+        let rb = self
+            .http
+            .post(self.url(&format!("/api/matches/{id}/join")))
+            .json(&body);
+        send(rb, StatusCode::OK).await
+    }
+
+    /// `POST /api/matches/{id}/start` with the host token: waiting → running.
+    pub async fn start(&self, id: &str, host_token: &str) -> Result<PhaseResponse, BotError> {
+        let rb = self
+            .http
+            .post(self.url(&format!("/api/matches/{id}/start")))
+            .bearer_auth(host_token);
+        send(rb, StatusCode::OK).await
+    }
+
+    /// `POST /api/matches/{id}/end` with the host token: ends the match now.
+    pub async fn end(&self, id: &str, host_token: &str) -> Result<PhaseResponse, BotError> {
+        let rb = self
+            .http
+            .post(self.url(&format!("/api/matches/{id}/end")))
+            .bearer_auth(host_token);
+        send(rb, StatusCode::OK).await
+    }
+}
+
+/// Sends `rb`; `expected` yields the decoded body, any other status a [`BotError::Http`].
+async fn send<T: DeserializeOwned>(
+    rb: RequestBuilder,
+    expected: StatusCode,
+) -> Result<T, BotError> {
+    let resp = rb.send().await?;
+    let status = resp.status();
+    if status != expected {
+        let body = resp.bytes().await?;
+        return Err(BotError::from_http(status.as_u16(), &body));
+    }
+    Ok(resp.json::<T>().await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Routes are joined to the base URL without a doubled slash.
+    #[test]
+    fn base_url_trailing_slash_is_dropped() {
+        let c = LobbyClient::new("http://127.0.0.1:8080/");
+        assert_eq!(c.base_url(), "http://127.0.0.1:8080");
+        assert_eq!(c.url("/api/matches"), "http://127.0.0.1:8080/api/matches");
+    }
+}

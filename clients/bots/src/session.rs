@@ -1,0 +1,262 @@
+//! [`Session`]: one WebSocket connection to a match, speaking `arena.v1` through the one codec.
+//!
+//! The server speaks first: a [`Welcome`], then the roster, then one snapshot per tick. Pings from
+//! the server are answered by tungstenite itself on the next read or write, so a session that keeps
+//! calling [`Session::recv`] keeps the connection alive.
+
+use std::time::Duration;
+
+use arena_game::protocol::{ClientMsg, ServerMsg, Welcome, PROTOCOL_V1};
+use arena_game::{codec, DecodeError};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::BotError;
+
+/// Longest wait for the TCP connect, the upgrade and the welcome together, in seconds. A server
+/// that accepts but never welcomes must not hang a test or a swarm forever.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest wait for the server's answer to our close frame, in seconds, before dropping the socket.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// One WebSocket session: a player or a spectator in one match.
+pub struct Session {
+    /// The server's first message: match, role, seat, settings, arena geometry.
+    pub welcome: Welcome,
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    bytes_received: u64,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("welcome", &self.welcome)
+            .field("bytes_received", &self.bytes_received)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The upgrade request for `ws_url`, naming the `arena.v1` subprotocol.
+pub fn ws_request(ws_url: &str) -> Result<Request, BotError> {
+    let mut req = ws_url.into_client_request()?;
+    req.headers_mut().insert(
+        "Sec-WebSocket-Protocol",
+        HeaderValue::from_static(PROTOCOL_V1),
+    );
+    Ok(req)
+}
+
+impl Session {
+    /// Opens `ws_url` (from a join answer) and waits for the welcome, within [`CONNECT_TIMEOUT`].
+    ///
+    /// A refused upgrade (400 missing subprotocol, 401/403 bad token) is a [`BotError::Http`].
+    pub async fn connect(ws_url: &str) -> Result<Session, BotError> {
+        tokio::time::timeout(CONNECT_TIMEOUT, Self::connect_inner(ws_url))
+            .await
+            .map_err(|_| BotError::Timeout)?
+    }
+
+    async fn connect_inner(ws_url: &str) -> Result<Session, BotError> {
+        let req = ws_request(ws_url)?;
+        // Nagle off: an input is 7 bytes and must leave now, not with the next one.
+        let (ws, _resp) = tokio_tungstenite::connect_async_with_config(req, None, true).await?;
+        let mut session = Session {
+            welcome: placeholder_welcome(),
+            ws,
+            bytes_received: 0,
+        };
+        match session.recv().await? {
+            ServerMsg::Welcome(w) => {
+                session.welcome = w;
+                Ok(session)
+            }
+            other => Err(BotError::Protocol(format!(
+                "first message is not a welcome: {}",
+                msg_kind(&other)
+            ))),
+        }
+    }
+
+    /// The next binary message's raw bytes. Use [`Session::recv`] unless you time the decode.
+    pub async fn recv_bytes(&mut self) -> Result<bytes::Bytes, BotError> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Binary(b))) => {
+                    self.bytes_received += b.len() as u64;
+                    return Ok(b);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(match frame {
+                        Some(f) => BotError::Closed {
+                            code: f.code.into(),
+                            reason: f.reason.to_string(),
+                        },
+                        None => BotError::Closed {
+                            code: 1005,
+                            reason: "close frame without a code".into(),
+                        },
+                    })
+                }
+                Some(Ok(Message::Text(t))) => {
+                    return Err(BotError::Protocol(format!(
+                        "text frame of {} bytes (the protocol is binary)",
+                        t.len()
+                    )))
+                }
+                // Pings are answered by tungstenite on the next read or write.
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => {
+                    return Err(BotError::Closed {
+                        code: 1006,
+                        reason: "connection closed without a close frame".into(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// The next server message, decoded. `Err(BotError::Closed)` once the server closes.
+    pub async fn recv(&mut self) -> Result<ServerMsg, BotError> {
+        let bytes = self.recv_bytes().await?;
+        Ok(decode_server_msg(&bytes)?)
+    }
+
+    /// Skips messages until `f` matches one and returns it; [`BotError::Timeout`] after `timeout`.
+    pub async fn recv_until(
+        &mut self,
+        timeout: Duration,
+        mut f: impl FnMut(&ServerMsg) -> bool,
+    ) -> Result<ServerMsg, BotError> {
+        let wait = async {
+            loop {
+                let msg = self.recv().await?;
+                if f(&msg) {
+                    return Ok(msg);
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| BotError::Timeout)?
+    }
+
+    /// Encodes and sends one message (flushed at once).
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<(), BotError> {
+        let bytes = codec::encode(msg)?;
+        self.ws.send(Message::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    /// Sends already-encoded bytes as one binary message (tests of malformed frames use this).
+    pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), BotError> {
+        self.ws.send(Message::Binary(bytes.into())).await?;
+        Ok(())
+    }
+
+    /// Payload bytes of every binary message received so far, the welcome included.
+    pub fn bytes_received(&self) -> u64 {
+        self.bytes_received
+    }
+
+    /// Closes normally (1000) and waits up to [`CLOSE_TIMEOUT`] for the server's close answer.
+    pub async fn close(mut self) -> Result<(), BotError> {
+        let frame = CloseFrame {
+            code: CloseCode::Normal,
+            reason: "".into(),
+        };
+        self.ws.close(Some(frame)).await?;
+        let drain = async { while let Some(Ok(_)) = self.ws.next().await {} };
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
+        Ok(())
+    }
+}
+
+/// Decodes one server message through the one codec.
+pub fn decode_server_msg(bytes: &[u8]) -> Result<ServerMsg, DecodeError> {
+    codec::decode::<ServerMsg>(bytes)
+}
+
+/// A short name of a message's kind, for errors and logs.
+pub fn msg_kind(msg: &ServerMsg) -> &'static str {
+    match msg {
+        ServerMsg::Welcome(_) => "welcome",
+        ServerMsg::Roster(_) => "roster",
+        ServerMsg::Snapshot(_) => "snapshot",
+        ServerMsg::Error { .. } => "error",
+        ServerMsg::Pong { .. } => "pong",
+        ServerMsg::Chat { .. } => "chat",
+        ServerMsg::MatchEnded { .. } => "match_ended",
+    }
+}
+
+/// Stands in for the welcome until it arrives (never visible outside `connect`).
+fn placeholder_welcome() -> Welcome {
+    use arena_game::protocol::{ArenaInfo, MatchSettings, Role};
+    Welcome {
+        protocol: 0,
+        match_id: String::new(),
+        role: Role::Spectator,
+        player_id: None,
+        settings: MatchSettings {
+            name: String::new(),
+            max_players: 0,
+            tick_hz: 0,
+            time_limit_s: 0,
+            score_limit: 0,
+        },
+        arena: ArenaInfo {
+            width: 0.0,
+            height: 0.0,
+            player_radius: 0.0,
+            max_speed: 0.0,
+            attack_range: 0.0,
+            attack_cooldown_s: 0.0,
+            attack_damage: 0,
+            max_health: 0,
+            respawn_delay_s: 0.0,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The upgrade request names exactly the `arena.v1` subprotocol and keeps the token query.
+    #[test]
+    fn request_names_the_subprotocol() {
+        let req = ws_request("ws://127.0.0.1:9/ws?token=abc").unwrap();
+        assert_eq!(req.headers()["Sec-WebSocket-Protocol"], "arena.v1");
+        assert_eq!(req.uri().query(), Some("token=abc"));
+    }
+
+    /// A URL that is not a WebSocket URL fails before any I/O.
+    #[test]
+    fn bad_url_is_an_error() {
+        assert!(ws_request("not a url").is_err());
+    }
+
+    /// A refused TCP connection surfaces as an error, not a hang or a panic.
+    #[tokio::test]
+    async fn refused_connection_is_an_error() {
+        // Bind then drop to get a port that nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let err = Session::connect(&format!("ws://127.0.0.1:{port}/ws?token=x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, BotError::Ws(_)), "got {err:?}");
+    }
+}
