@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -67,7 +67,8 @@ impl Session {
     async fn connect_inner(ws_url: &str) -> Result<Session, BotError> {
         let req = ws_request(ws_url)?;
         // Nagle off: an input is 7 bytes and must leave now, not with the next one.
-        let (ws, _resp) = tokio_tungstenite::connect_async_with_config(req, None, true).await?;
+        let (ws, _resp) =
+            tokio_tungstenite::connect_async_with_config(req, Some(ws_config()), true).await?;
         let mut session = Session {
             welcome: placeholder_welcome(),
             ws,
@@ -178,6 +179,16 @@ impl Session {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
         Ok(())
     }
+}
+
+/// Small buffers: a swarm holds thousands of sessions whose messages are a few hundred bytes, and
+/// tungstenite's 128 KiB defaults would cost memory for nothing. Writes go out at once.
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_message_size(Some(codec::MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(codec::MAX_MESSAGE_BYTES))
 }
 
 /// Decodes one server message through the one codec.
