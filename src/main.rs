@@ -1,1 +1,90 @@
-fn main() {}
+//! `arena`: parses flags and environment, sets up logging, and runs the server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use arena::Config;
+use clap::Parser;
+
+/// Default address: loopback, port 8080.
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// Arena realtime game state server. Every flag can also be set by the environment variable
+/// shown. Logging: RUST_LOG (default "info").
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// Address to listen on (port 0 picks a free port; the bound address is logged).
+    #[arg(long, env = "ARENA_BIND", default_value = DEFAULT_BIND)]
+    bind: SocketAddr,
+    /// Tick rate of matches created without one, Hz (1..=128).
+    #[arg(long, env = "ARENA_TICK_HZ", default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..=128))]
+    tick_hz: u8,
+    /// Largest client WebSocket message, bytes.
+    #[arg(long, env = "ARENA_MAX_MESSAGE_BYTES", default_value_t = 4096)]
+    max_message_bytes: usize,
+    /// Largest HTTP request body, bytes.
+    #[arg(long, env = "ARENA_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    max_body_bytes: usize,
+    /// Most matches at once.
+    #[arg(long, env = "ARENA_MAX_MATCHES", default_value_t = 1000)]
+    max_matches: usize,
+    /// Heartbeat ping interval, ms.
+    #[arg(long, env = "ARENA_HEARTBEAT_MS", default_value_t = 5000)]
+    heartbeat_ms: u64,
+    /// Close a silent session after this long, ms.
+    #[arg(long, env = "ARENA_CLIENT_TIMEOUT_MS", default_value_t = 15000)]
+    client_timeout_ms: u64,
+    /// Unused join tokens expire after this long, s.
+    #[arg(long, env = "ARENA_JOIN_TOKEN_TTL_S", default_value_t = 30)]
+    join_token_ttl_s: u64,
+    /// Ended matches stay listed this long, s.
+    #[arg(long, env = "ARENA_ENDED_RETENTION_S", default_value_t = 60)]
+    ended_retention_s: u64,
+    /// Matches nobody is in are removed after this long, s.
+    #[arg(long, env = "ARENA_EMPTY_MATCH_TTL_S", default_value_t = 300)]
+    empty_match_ttl_s: u64,
+    /// Threads running match actors (0 = one per CPU).
+    #[arg(long, env = "ARENA_MATCH_THREADS", default_value_t = 0)]
+    match_threads: usize,
+    /// HTTP/WebSocket worker threads (0 = one per CPU).
+    #[arg(long, env = "ARENA_WORKERS", default_value_t = 0)]
+    workers: usize,
+}
+
+impl Cli {
+    fn config(&self) -> Config {
+        let defaults = Config::default();
+        Config {
+            default_tick_hz: self.tick_hz,
+            max_client_message_bytes: self.max_message_bytes,
+            max_body_bytes: self.max_body_bytes,
+            heartbeat_interval_ms: self.heartbeat_ms,
+            client_timeout_ms: self.client_timeout_ms,
+            join_token_ttl_s: self.join_token_ttl_s,
+            ended_retention_s: self.ended_retention_s,
+            empty_match_ttl_s: self.empty_match_ttl_s,
+            max_matches: self.max_matches,
+            match_threads: if self.match_threads == 0 {
+                defaults.match_threads
+            } else {
+                self.match_threads
+            },
+            http_workers: if self.workers == 0 {
+                defaults.http_workers
+            } else {
+                self.workers
+            },
+            ..defaults
+        }
+    }
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let listener = TcpListener::bind(cli.bind)?;
+    let addr = listener.local_addr()?;
+    log::info!("Arena listening on http://{addr} (browser client at /, lobby API at /api)");
+    arena::run(listener, cli.config())?.await
+}

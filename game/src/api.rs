@@ -42,7 +42,7 @@ pub struct CreatedMatch {
     /// Bearer token for start/end; shown once.
     pub host_token: String,
     /// The match as listed.
-    #[serde(flatten)]
+    #[serde(rename = "match")]
     pub summary: MatchSummary,
 }
 

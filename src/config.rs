@@ -1,0 +1,65 @@
+//! Server configuration: one struct with documented defaults. Parsed from flags and environment
+//! variables only in `main.rs`; tests build it directly.
+
+use std::time::Duration;
+
+/// Everything the server can be tuned with. Every field has a unit and a default.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Tick rate of a match created without `tick_hz`, Hz (default 20, range 1..=128).
+    pub default_tick_hz: u8,
+    /// Largest client→server WebSocket message (after reassembling fragments), bytes (default 4096).
+    pub max_client_message_bytes: usize,
+    /// Largest HTTP request body, bytes (default 16 KiB). Larger bodies get 413.
+    pub max_body_bytes: usize,
+    /// How often the server pings each WebSocket, ms (default 5000).
+    pub heartbeat_interval_ms: u64,
+    /// A session that sends nothing (not even a pong) for this long is closed, ms (default 15000).
+    pub client_timeout_ms: u64,
+    /// An unused join token expires after this long and its seat is freed, s (default 30).
+    pub join_token_ttl_s: u64,
+    /// An ended match stays listed with its final scoreboard this long, s (default 60).
+    pub ended_retention_s: u64,
+    /// A match nobody is in (no session, no pending join) for this long is removed, s (default 300).
+    pub empty_match_ttl_s: u64,
+    /// Most matches at once (default 1000); more gets 503.
+    pub max_matches: usize,
+    /// Most spectators per match (default 256); more gets 409.
+    pub max_spectators_per_match: usize,
+    /// Arbiters (threads) that run match actors (default: number of CPUs).
+    pub match_threads: usize,
+    /// actix-web worker threads that run HTTP and session actors (default: number of CPUs).
+    pub http_workers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self {
+            default_tick_hz: arena_game::api::DEFAULT_TICK_HZ,
+            max_client_message_bytes: 4096,
+            max_body_bytes: 16 * 1024,
+            heartbeat_interval_ms: 5_000,
+            client_timeout_ms: 15_000,
+            join_token_ttl_s: 30,
+            ended_retention_s: 60,
+            empty_match_ttl_s: 300,
+            max_matches: 1_000,
+            max_spectators_per_match: 256,
+            match_threads: cpus,
+            http_workers: cpus,
+        }
+    }
+}
+
+impl Config {
+    /// [`Config::heartbeat_interval_ms`] as a duration.
+    pub fn heartbeat_interval(&self) -> Duration {
+        Duration::from_millis(self.heartbeat_interval_ms)
+    }
+
+    /// [`Config::client_timeout_ms`] as a duration.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_millis(self.client_timeout_ms)
+    }
+}

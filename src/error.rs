@@ -1,0 +1,87 @@
+//! HTTP errors: every refusal is a 4xx/5xx with a JSON body `{"error": code, "message": text}`.
+
+use actix_web::{http::StatusCode, HttpResponse, ResponseError};
+use arena_game::api;
+
+/// Why the lobby API refused a request.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The request body or query is malformed (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// No credentials were given (401).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The credentials do not grant this (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such match or route (404).
+    #[error("{0}")]
+    NotFound(String),
+    /// The match has no free seat (409).
+    #[error("{0}")]
+    Full(String),
+    /// The match has ended (410).
+    #[error("{0}")]
+    Gone(String),
+    /// The body is larger than the limit (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// Unsupported media type (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A server-wide cap is reached (503).
+    #[error("{0}")]
+    Unavailable(String),
+    /// An internal actor did not answer (500); never the client's fault.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    /// The machine-readable code in the JSON body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad_request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not_found",
+            Self::Full(_) => "match_full",
+            Self::Gone(_) => "match_ended",
+            Self::TooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unavailable(_) => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Full(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).json(api::ApiError {
+            error: self.code().to_owned(),
+            message: self.to_string(),
+        })
+    }
+}
+
+impl From<actix::MailboxError> for ApiError {
+    fn from(e: actix::MailboxError) -> Self {
+        Self::Internal(format!("lobby unavailable: {e}"))
+    }
+}

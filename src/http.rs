@@ -1,0 +1,245 @@
+//! HTTP routes: the JSON lobby API, the WebSocket upgrade, metrics, health and the embedded
+//! browser client. Handlers only validate and translate; the lobby actor decides.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use actix::Addr;
+use actix_web::http::header;
+use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
+use actix_web_actors::ws;
+use arena_game::api::{CreateMatchRequest, JoinRequest};
+use arena_game::{EndReason, SUPPORTED_PROTOCOLS};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, ListMatches, Lobby, Redeem};
+use crate::match_actor::ControlAction;
+use crate::metrics::Metrics;
+use crate::session::Session;
+
+/// Shared state of every HTTP worker.
+pub struct AppState {
+    /// The lobby actor.
+    pub lobby: Addr<Lobby>,
+    /// Server configuration.
+    pub config: Arc<Config>,
+    /// Metrics registry.
+    pub metrics: Arc<Metrics>,
+    /// Source of session ids.
+    pub next_session: AtomicU64,
+}
+
+/// The browser client's files, embedded by build.rs: (path, bytes, content type).
+static WEB_ASSETS: &[(&str, &[u8], &str)] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+
+/// Registers every route on an actix-web app.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_body_bytes)
+            .error_handler(json_error),
+    )
+    .app_data(web::PayloadConfig::default().limit(max_body_bytes))
+    .route("/healthz", web::get().to(healthz))
+    .route("/metrics", web::get().to(metrics))
+    .route("/ws", web::get().to(ws_upgrade))
+    .service(
+        web::scope("/api")
+            .route("/matches", web::post().to(create_match))
+            .route("/matches", web::get().to(list_matches))
+            .route("/matches/{id}", web::get().to(get_match))
+            .route("/matches/{id}/join", web::post().to(join))
+            .route("/matches/{id}/start", web::post().to(start))
+            .route("/matches/{id}/end", web::post().to(end))
+            .default_service(web::to(api_not_found)),
+    )
+    .default_service(web::to(static_file));
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::TooLarge(format!("request body exceeds {limit} bytes"))
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as application/json".into())
+        }
+        other => ApiError::BadRequest(format!("invalid JSON body: {other}")),
+    };
+    api.into()
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
+}
+
+async fn api_not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::NotFound(format!("no route {} {}", req.method(), req.path())).error_response()
+}
+
+async fn create_match(
+    state: web::Data<AppState>,
+    body: web::Json<CreateMatchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let created = state.lobby.send(CreateMatch(body.into_inner())).await??;
+    Ok(HttpResponse::Created().json(created))
+}
+
+async fn list_matches(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(state.lobby.send(ListMatches).await?))
+}
+
+async fn get_match(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let detail = state.lobby.send(GetMatch(id.into_inner())).await??;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+async fn join(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<JoinRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let host = req.connection_info().host().to_owned();
+    let body = body.into_inner();
+    let joined = state
+        .lobby
+        .send(Join {
+            match_id: id.into_inner(),
+            name: body.name,
+            role: body.role,
+            ws_base: format!("ws://{host}"),
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(joined))
+}
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+async fn control(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: String,
+    action: ControlAction,
+) -> Result<HttpResponse, ApiError> {
+    let answer = state
+        .lobby
+        .send(HostControl {
+            match_id: id,
+            host_token: bearer(&req),
+            action,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    control(req, state, id.into_inner(), ControlAction::Start).await
+}
+
+async fn end(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    control(
+        req,
+        state,
+        id.into_inner(),
+        ControlAction::End(EndReason::Host),
+    )
+    .await
+}
+
+/// Everything checkable is checked before the upgrade, so a refused client gets a JSON answer.
+async fn ws_upgrade(
+    req: HttpRequest,
+    stream: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, actix_web::Error> {
+    let offered = req
+        .headers()
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !offered
+        .split(',')
+        .any(|p| SUPPORTED_PROTOCOLS.contains(&p.trim()))
+    {
+        let message = if offered.is_empty() {
+            "name the protocol version as a WebSocket subprotocol (Sec-WebSocket-Protocol)"
+                .to_owned()
+        } else {
+            format!("unsupported protocol version {offered:?}")
+        };
+        return Ok(HttpResponse::BadRequest().json(serde_json::json!({
+            "error": "unsupported_protocol",
+            "message": message,
+            "supported": SUPPORTED_PROTOCOLS,
+        })));
+    }
+    if let Err(e) = ws::handshake(&req) {
+        return Err(ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")).into());
+    }
+    let token =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .ok()
+            .and_then(|q| q.get("token").cloned());
+    let Some(token) = token else {
+        return Err(ApiError::Unauthorized("missing join token (?token=...)".into()).into());
+    };
+    let grant = state
+        .lobby
+        .send(Redeem(token))
+        .await
+        .map_err(ApiError::from)??;
+    let id = state.next_session.fetch_add(1, Ordering::Relaxed);
+    let session = Session::new(
+        id,
+        grant,
+        state.lobby.clone(),
+        state.config.clone(),
+        state.metrics.clone(),
+    );
+    ws::WsResponseBuilder::new(session, &req, stream)
+        .protocols(SUPPORTED_PROTOCOLS)
+        .frame_size(state.config.max_client_message_bytes)
+        .start()
+}
+
+async fn static_file(req: HttpRequest) -> HttpResponse {
+    let path = match req.path() {
+        "/" => "/index.html",
+        p => p,
+    };
+    match WEB_ASSETS.iter().find(|(p, _, _)| *p == path) {
+        Some((_, bytes, content_type)) if req.method() == actix_web::http::Method::GET => {
+            HttpResponse::Ok()
+                .content_type(*content_type)
+                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                .body(*bytes)
+        }
+        _ => {
+            ApiError::NotFound(format!("no route {} {}", req.method(), req.path())).error_response()
+        }
+    }
+}

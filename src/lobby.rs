@@ -1,0 +1,645 @@
+//! The lobby actor: the registry every session registers with, and the owner of every match.
+//!
+//! HTTP handlers ask it to create, list, show, start and end matches and to hand out join
+//! tokens; the WebSocket handler redeems a token with it before the upgrade. Sessions register
+//! (`started()`) and deregister (`stopping()`) here, and it forwards them to their match actor.
+//! Match actors report phase and scoreboard changes back. Seats are only ever counted here, one
+//! message at a time, so capacity holds under concurrent joins.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws::CloseCode;
+use arena_game::api::{
+    self, ApiPhase, ApiRole, CreateMatchRequest, CreatedMatch, JoinResponse, MatchDetail,
+    MatchSummary, PhaseResponse,
+};
+use arena_game::{
+    EndReason, GameFactory, MatchSettings, Phase, PlayerId, Role, ScoreEntry, MAX_NAME_BYTES,
+};
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::match_actor::{
+    scoreboard_json, AddSession, Control, ControlAction, MatchActor, RemoveSession, SessionId,
+    Shutdown,
+};
+use crate::metrics::Metrics;
+use crate::session::{CloseSession, Outbound, SeatGrant};
+use crate::tokens;
+
+/// How often the lobby expires tokens and matches.
+const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Longest time limit a match may have, seconds (one hour).
+const MAX_TIME_LIMIT_S: u16 = 3600;
+
+/// HTTP → lobby: create a match.
+#[derive(Message)]
+#[rtype(result = "Result<CreatedMatch, ApiError>")]
+pub struct CreateMatch(pub CreateMatchRequest);
+
+/// HTTP → lobby: list every match.
+#[derive(Message)]
+#[rtype(result = "Vec<MatchSummary>")]
+pub struct ListMatches;
+
+/// HTTP → lobby: one match with its scoreboard.
+#[derive(Message)]
+#[rtype(result = "Result<MatchDetail, ApiError>")]
+pub struct GetMatch(pub String);
+
+/// HTTP → lobby: reserve a seat (or a spectator place) and issue a join token.
+#[derive(Message)]
+#[rtype(result = "Result<JoinResponse, ApiError>")]
+pub struct Join {
+    /// Match id.
+    pub match_id: String,
+    /// Display name.
+    pub name: String,
+    /// Role asked for.
+    pub role: ApiRole,
+    /// `ws://host` prefix for the URL in the answer.
+    pub ws_base: String,
+}
+
+/// HTTP → lobby: the host starts or ends a match.
+#[derive(Message)]
+#[rtype(result = "Result<PhaseResponse, ApiError>")]
+pub struct HostControl {
+    /// Match id.
+    pub match_id: String,
+    /// Bearer token from the request, if any.
+    pub host_token: Option<String>,
+    /// Start or end.
+    pub action: ControlAction,
+}
+
+/// WebSocket handler → lobby: spend a join token (once) before the upgrade.
+#[derive(Message)]
+#[rtype(result = "Result<SeatGrant, ApiError>")]
+pub struct Redeem(pub String);
+
+/// Session → lobby (in `started()`): I am connected; put me in my match.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Register {
+    /// The session.
+    pub session_id: SessionId,
+    /// What its token granted.
+    pub grant: SeatGrant,
+    /// Where the match pushes frames.
+    pub outbound: Recipient<Outbound>,
+    /// Where a close is sent.
+    pub closer: Recipient<CloseSession>,
+}
+
+/// Session → lobby (in `stopping()`): I am gone; free my seat.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deregister {
+    /// The session.
+    pub session_id: SessionId,
+    /// Its match.
+    pub match_id: String,
+}
+
+/// Match → lobby: phase or scoreboard changed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MatchUpdate {
+    /// The match.
+    pub match_id: String,
+    /// Its phase now.
+    pub phase: Phase,
+    /// Why it ended, once ended.
+    pub end_reason: Option<EndReason>,
+    /// Best first.
+    pub scoreboard: Vec<ScoreEntry>,
+}
+
+/// Lifecycle of one seat.
+#[derive(Debug, Clone)]
+enum Seat {
+    /// A join token was issued and not yet redeemed.
+    Reserved {
+        token: String,
+        name: String,
+        expires: Instant,
+    },
+    /// The token was redeemed; the WebSocket is being set up.
+    Connecting { expires: Instant },
+    /// A session holds the seat.
+    Taken { session_id: SessionId },
+}
+
+/// A spectator token not yet redeemed.
+struct PendingSpectator {
+    token: String,
+    name: String,
+    expires: Instant,
+}
+
+struct MatchEntry {
+    settings: MatchSettings,
+    host_token: String,
+    addr: Addr<MatchActor>,
+    seats: Vec<Option<Seat>>,
+    spectator_tokens: Vec<PendingSpectator>,
+    spectators: Vec<SessionId>,
+    phase: Phase,
+    end_reason: Option<EndReason>,
+    scoreboard: Vec<ScoreEntry>,
+    ended_at: Option<Instant>,
+    empty_since: Option<Instant>,
+    created_order: u64,
+}
+
+impl MatchEntry {
+    fn players(&self) -> u32 {
+        self.seats.iter().filter(|s| s.is_some()).count() as u32
+    }
+
+    fn connected_players(&self) -> usize {
+        self.seats
+            .iter()
+            .filter(|s| matches!(s, Some(Seat::Taken { .. })))
+            .count()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.players() == 0 && self.spectators.is_empty() && self.spectator_tokens.is_empty()
+    }
+
+    fn summary(&self, id: &str) -> MatchSummary {
+        MatchSummary {
+            id: id.to_owned(),
+            name: self.settings.name.clone(),
+            phase: self.phase.into(),
+            players: self.players(),
+            spectators: self.spectators.len() as u32,
+            max_players: self.settings.max_players,
+            tick_hz: self.settings.tick_hz,
+            time_limit_s: self.settings.time_limit_s,
+            score_limit: self.settings.score_limit,
+        }
+    }
+}
+
+/// The lobby: every match and every pending join.
+pub struct Lobby {
+    config: Arc<Config>,
+    metrics: Arc<Metrics>,
+    factory: Arc<GameFactory>,
+    matches: HashMap<String, MatchEntry>,
+    /// Join token → match id, for every unredeemed token.
+    tokens: HashMap<String, String>,
+    arbiters: Vec<Arbiter>,
+    next_arbiter: usize,
+    created: u64,
+}
+
+impl Lobby {
+    /// A lobby that runs matches on `config.match_threads` arbiters of its own.
+    pub fn new(config: Arc<Config>, metrics: Arc<Metrics>, factory: Arc<GameFactory>) -> Self {
+        let arbiters = (0..config.match_threads.max(1))
+            .map(|_| Arbiter::new())
+            .collect();
+        Self {
+            config,
+            metrics,
+            factory,
+            matches: HashMap::new(),
+            tokens: HashMap::new(),
+            arbiters,
+            next_arbiter: 0,
+            created: 0,
+        }
+    }
+
+    fn entry(&self, id: &str) -> Result<&MatchEntry, ApiError> {
+        self.matches
+            .get(id)
+            .ok_or_else(|| ApiError::NotFound(format!("no match with id {id:?}")))
+    }
+
+    fn update_phase_gauges(&self) {
+        let mut counts = [0u64; 3];
+        for m in self.matches.values() {
+            counts[m.phase as usize] += 1;
+        }
+        self.metrics.set_matches(counts);
+    }
+
+    fn remove_match(&mut self, id: &str, code: CloseCode, reason: &str) {
+        if let Some(m) = self.matches.remove(id) {
+            m.addr.do_send(Shutdown {
+                code,
+                reason: reason.to_owned(),
+            });
+            self.tokens.retain(|_, mid| mid != id);
+        }
+        self.update_phase_gauges();
+    }
+
+    fn sweep(&mut self) {
+        let now = Instant::now();
+        let retention = Duration::from_secs(self.config.ended_retention_s);
+        let empty_ttl = Duration::from_secs(self.config.empty_match_ttl_s);
+        let mut expired_tokens = Vec::new();
+        let mut remove = Vec::new();
+        for (id, m) in &mut self.matches {
+            for seat in m.seats.iter_mut() {
+                let expired = match seat {
+                    Some(Seat::Reserved { token, expires, .. }) if *expires <= now => {
+                        expired_tokens.push(token.clone());
+                        true
+                    }
+                    Some(Seat::Connecting { expires, .. }) => *expires <= now,
+                    _ => false,
+                };
+                if expired {
+                    *seat = None;
+                }
+            }
+            m.spectator_tokens.retain(|p| {
+                let keep = p.expires > now;
+                if !keep {
+                    expired_tokens.push(p.token.clone());
+                }
+                keep
+            });
+            if m.is_empty() {
+                let since = *m.empty_since.get_or_insert(now);
+                if now.duration_since(since) >= empty_ttl {
+                    remove.push((id.clone(), "match expired: nobody joined"));
+                }
+            } else {
+                m.empty_since = None;
+            }
+            if let Some(ended) = m.ended_at {
+                if now.duration_since(ended) >= retention {
+                    remove.push((id.clone(), "match closed"));
+                }
+            }
+        }
+        for t in expired_tokens {
+            self.tokens.remove(&t);
+        }
+        for (id, why) in remove {
+            log::info!("removing match {id}: {why}");
+            self.remove_match(&id, CloseCode::Normal, why);
+        }
+    }
+
+    fn maybe_start_when_full(&self, id: &str) {
+        if let Some(m) = self.matches.get(id) {
+            if m.phase == Phase::Waiting && m.connected_players() == m.settings.max_players as usize
+            {
+                m.addr.do_send(Control(ControlAction::Start));
+            }
+        }
+    }
+}
+
+/// Validates a display name: 1..=32 bytes after trimming, no control characters.
+pub fn valid_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_NAME_BYTES {
+        return Err(ApiError::BadRequest(format!(
+            "name must be 1..={MAX_NAME_BYTES} bytes"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "name must not contain control characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn settings_from(req: &CreateMatchRequest, config: &Config) -> Result<MatchSettings, ApiError> {
+    let name = valid_name(&req.name)?;
+    let max_players = req.max_players.unwrap_or(api::DEFAULT_MAX_PLAYERS);
+    if !(1..=64).contains(&max_players) {
+        return Err(ApiError::BadRequest("max_players must be 1..=64".into()));
+    }
+    let tick_hz = req.tick_hz.unwrap_or(config.default_tick_hz);
+    if !(1..=128).contains(&tick_hz) {
+        return Err(ApiError::BadRequest("tick_hz must be 1..=128".into()));
+    }
+    let time_limit_s = req.time_limit_s.unwrap_or(api::DEFAULT_TIME_LIMIT_S);
+    if time_limit_s > MAX_TIME_LIMIT_S {
+        return Err(ApiError::BadRequest(format!(
+            "time_limit_s must be 0..={MAX_TIME_LIMIT_S}"
+        )));
+    }
+    Ok(MatchSettings {
+        name,
+        max_players,
+        tick_hz,
+        time_limit_s,
+        score_limit: req.score_limit.unwrap_or(api::DEFAULT_SCORE_LIMIT),
+    })
+}
+
+impl Actor for Lobby {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(65_536);
+        ctx.run_interval(SWEEP_INTERVAL, |act, _| act.sweep());
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        for a in &self.arbiters {
+            a.stop();
+        }
+    }
+}
+
+impl Handler<CreateMatch> for Lobby {
+    type Result = Result<CreatedMatch, ApiError>;
+
+    fn handle(&mut self, msg: CreateMatch, ctx: &mut Self::Context) -> Self::Result {
+        let settings = settings_from(&msg.0, &self.config)?;
+        if self.matches.len() >= self.config.max_matches {
+            return Err(ApiError::Unavailable(format!(
+                "the server hosts its maximum of {} matches",
+                self.config.max_matches
+            )));
+        }
+        let id = tokens::new_match_id();
+        let host_token = tokens::new_token();
+        // Golden-ratio offsets spread tick instants evenly over the period, whatever the count.
+        let phase_offset = (self.created as f64 * 0.618_033_988_749_895).fract();
+        self.created += 1;
+        let arbiter = self.arbiters[self.next_arbiter % self.arbiters.len()].handle();
+        self.next_arbiter += 1;
+        let game = (self.factory)(&settings, tokens::new_seed());
+        let (lobby, metrics) = (ctx.address(), self.metrics.clone());
+        let (actor_id, actor_settings) = (id.clone(), settings.clone());
+        let addr = MatchActor::start_in_arbiter(&arbiter, move |_| {
+            MatchActor::new(actor_id, actor_settings, game, lobby, metrics, phase_offset)
+        });
+        let entry = MatchEntry {
+            seats: vec![None; settings.max_players as usize],
+            settings,
+            host_token: host_token.clone(),
+            addr,
+            spectator_tokens: Vec::new(),
+            spectators: Vec::new(),
+            phase: Phase::Waiting,
+            end_reason: None,
+            scoreboard: Vec::new(),
+            ended_at: None,
+            empty_since: Some(Instant::now()),
+            created_order: self.created,
+        };
+        let summary = entry.summary(&id);
+        self.matches.insert(id.clone(), entry);
+        self.update_phase_gauges();
+        log::info!("created match {id} {:?}", summary.name);
+        Ok(CreatedMatch {
+            id,
+            host_token,
+            summary,
+        })
+    }
+}
+
+impl Handler<ListMatches> for Lobby {
+    type Result = MessageResult<ListMatches>;
+
+    fn handle(&mut self, _: ListMatches, _: &mut Self::Context) -> Self::Result {
+        let mut entries: Vec<(&String, &MatchEntry)> = self.matches.iter().collect();
+        entries.sort_by_key(|(_, m)| m.created_order);
+        MessageResult(entries.into_iter().map(|(id, m)| m.summary(id)).collect())
+    }
+}
+
+impl Handler<GetMatch> for Lobby {
+    type Result = Result<MatchDetail, ApiError>;
+
+    fn handle(&mut self, msg: GetMatch, _: &mut Self::Context) -> Self::Result {
+        let m = self.entry(&msg.0)?;
+        Ok(MatchDetail {
+            summary: m.summary(&msg.0),
+            end_reason: m.end_reason.map(Into::into),
+            scoreboard: scoreboard_json(&m.scoreboard),
+        })
+    }
+}
+
+impl Handler<Join> for Lobby {
+    type Result = Result<JoinResponse, ApiError>;
+
+    fn handle(&mut self, msg: Join, _: &mut Self::Context) -> Self::Result {
+        let name = valid_name(&msg.name)?;
+        let ttl = Duration::from_secs(self.config.join_token_ttl_s);
+        let max_spectators = self.config.max_spectators_per_match;
+        let m = self
+            .matches
+            .get_mut(&msg.match_id)
+            .ok_or_else(|| ApiError::NotFound(format!("no match with id {:?}", msg.match_id)))?;
+        if m.phase == Phase::Ended {
+            return Err(ApiError::Gone("the match has ended".into()));
+        }
+        let token = tokens::new_token();
+        let expires = Instant::now() + ttl;
+        let player_id = match msg.role {
+            ApiRole::Player => {
+                let Some(free) = m.seats.iter().position(Option::is_none) else {
+                    return Err(ApiError::Full(format!(
+                        "all {} player seats are taken",
+                        m.settings.max_players
+                    )));
+                };
+                m.seats[free] = Some(Seat::Reserved {
+                    token: token.clone(),
+                    name,
+                    expires,
+                });
+                Some(free as PlayerId)
+            }
+            ApiRole::Spectator => {
+                if m.spectators.len() + m.spectator_tokens.len() >= max_spectators {
+                    return Err(ApiError::Full(format!(
+                        "the match has its maximum of {max_spectators} spectators"
+                    )));
+                }
+                m.spectator_tokens.push(PendingSpectator {
+                    token: token.clone(),
+                    name,
+                    expires,
+                });
+                None
+            }
+        };
+        m.empty_since = None;
+        self.tokens.insert(token.clone(), msg.match_id.clone());
+        Ok(JoinResponse {
+            ws_url: format!("{}/ws?token={token}", msg.ws_base),
+            token,
+            match_id: msg.match_id,
+            role: msg.role,
+            player_id,
+        })
+    }
+}
+
+impl Handler<HostControl> for Lobby {
+    type Result = Result<PhaseResponse, ApiError>;
+
+    fn handle(&mut self, msg: HostControl, _: &mut Self::Context) -> Self::Result {
+        let m = self.entry(&msg.match_id)?;
+        let Some(given) = msg.host_token else {
+            return Err(ApiError::Unauthorized(
+                "send the host token as 'Authorization: Bearer <host_token>'".into(),
+            ));
+        };
+        if !tokens::secrets_equal(&given, &m.host_token) {
+            return Err(ApiError::Forbidden(
+                "not the host token of this match".into(),
+            ));
+        }
+        let phase = match (msg.action, m.phase) {
+            (_, Phase::Ended) => return Err(ApiError::Gone("the match has ended".into())),
+            (ControlAction::Start, Phase::Running) => Phase::Running,
+            (ControlAction::Start, _) => Phase::Running,
+            (ControlAction::End(_), _) => Phase::Ended,
+        };
+        // The match actor applies it and reports back with MatchUpdate; the answer is immediate.
+        m.addr.do_send(Control(msg.action));
+        let id = msg.match_id.clone();
+        if let Some(m) = self.matches.get_mut(&id) {
+            m.phase = phase;
+            if phase == Phase::Ended && m.ended_at.is_none() {
+                m.ended_at = Some(Instant::now());
+            }
+        }
+        self.update_phase_gauges();
+        Ok(PhaseResponse {
+            id,
+            phase: ApiPhase::from(phase),
+        })
+    }
+}
+
+impl Handler<Redeem> for Lobby {
+    type Result = Result<SeatGrant, ApiError>;
+
+    fn handle(&mut self, msg: Redeem, _: &mut Self::Context) -> Self::Result {
+        let invalid = || ApiError::Forbidden("unknown, used or expired join token".into());
+        let match_id = self.tokens.remove(&msg.0).ok_or_else(invalid)?;
+        let ttl = Duration::from_secs(self.config.join_token_ttl_s);
+        let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
+        if m.phase == Phase::Ended {
+            return Err(ApiError::Gone("the match has ended".into()));
+        }
+        let seat = m.seats.iter_mut().enumerate().find(|(_, s)| {
+            matches!(s, Some(Seat::Reserved { token, .. }) if tokens::secrets_equal(token, &msg.0))
+        });
+        let (role, player_id, name) = if let Some((idx, seat)) = seat {
+            let Some(Seat::Reserved { name, .. }) = seat.take() else {
+                return Err(invalid());
+            };
+            *seat = Some(Seat::Connecting {
+                expires: Instant::now() + ttl,
+            });
+            (Role::Player, Some(idx as PlayerId), name)
+        } else {
+            let pos = m
+                .spectator_tokens
+                .iter()
+                .position(|p| tokens::secrets_equal(&p.token, &msg.0))
+                .ok_or_else(invalid)?;
+            let p = m.spectator_tokens.swap_remove(pos);
+            (Role::Spectator, None, p.name)
+        };
+        Ok(SeatGrant {
+            match_id,
+            match_addr: m.addr.clone(),
+            role,
+            player_id,
+            name,
+        })
+    }
+}
+
+impl Handler<Register> for Lobby {
+    type Result = ();
+
+    fn handle(&mut self, msg: Register, _: &mut Self::Context) {
+        let grant = msg.grant;
+        let Some(m) = self.matches.get_mut(&grant.match_id) else {
+            msg.closer
+                .do_send(CloseSession::new(CloseCode::Normal, "match closed"));
+            return;
+        };
+        match grant.player_id {
+            Some(id) => {
+                let seat = &mut m.seats[id as usize];
+                if !matches!(seat, Some(Seat::Connecting { .. })) {
+                    // The seat expired between the upgrade and now: refuse rather than double-seat.
+                    msg.closer.do_send(CloseSession::new(
+                        CloseCode::Policy,
+                        "seat expired before the connection was set up",
+                    ));
+                    return;
+                }
+                *seat = Some(Seat::Taken {
+                    session_id: msg.session_id,
+                });
+            }
+            None => m.spectators.push(msg.session_id),
+        }
+        m.addr.do_send(AddSession {
+            session_id: msg.session_id,
+            role: grant.role,
+            player_id: grant.player_id,
+            name: grant.name,
+            outbound: msg.outbound,
+            closer: msg.closer,
+        });
+        self.maybe_start_when_full(&grant.match_id);
+    }
+}
+
+impl Handler<Deregister> for Lobby {
+    type Result = ();
+
+    fn handle(&mut self, msg: Deregister, _: &mut Self::Context) {
+        let Some(m) = self.matches.get_mut(&msg.match_id) else {
+            return;
+        };
+        for seat in m.seats.iter_mut() {
+            if matches!(seat, Some(Seat::Taken { session_id }) if *session_id == msg.session_id) {
+                *seat = None;
+            }
+        }
+        m.spectators.retain(|s| *s != msg.session_id);
+        m.addr.do_send(RemoveSession {
+            session_id: msg.session_id,
+        });
+    }
+}
+
+impl Handler<MatchUpdate> for Lobby {
+    type Result = ();
+
+    fn handle(&mut self, msg: MatchUpdate, _: &mut Self::Context) {
+        let Some(m) = self.matches.get_mut(&msg.match_id) else {
+            return;
+        };
+        m.phase = msg.phase;
+        m.end_reason = msg.end_reason;
+        m.scoreboard = msg.scoreboard;
+        if msg.phase == Phase::Ended && m.ended_at.is_none() {
+            m.ended_at = Some(Instant::now());
+        }
+        self.update_phase_gauges();
+    }
+}

@@ -1,0 +1,199 @@
+//! Server metrics, served as Prometheus text at `GET /metrics` (prometheus-client).
+//!
+//! Counters are atomics shared by every actor through an `Arc<Metrics>`; nothing here blocks a
+//! tick. Match actors record ticks and sends, sessions record opens and closes, the lobby records
+//! matches by phase.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::time::Duration;
+
+use arena_game::Role;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RoleLabel {
+    role: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabel {
+    phase: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CodeLabel {
+    code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+/// Every metric the server exports.
+pub struct Metrics {
+    registry: Registry,
+    sessions: Family<RoleLabel, Gauge>,
+    matches: Family<PhaseLabel, Gauge>,
+    ticks: Counter,
+    ticks_skipped: Counter,
+    tick_seconds: Histogram,
+    frames_sent: Counter,
+    bytes_sent: Counter,
+    frames_rejected: Family<ReasonLabel, Counter>,
+    sessions_closed: Family<CodeLabel, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn role_label(role: Role) -> RoleLabel {
+    RoleLabel {
+        role: match role {
+            Role::Player => "player",
+            Role::Spectator => "spectator",
+        },
+    }
+}
+
+/// The reason label for a session we closed because of what it sent, by close code.
+fn reject_reason(code: u16) -> &'static str {
+    match code {
+        1002 => "protocol_error",
+        1003 => "text_frame",
+        1007 => "undecodable",
+        1008 => "policy",
+        1009 => "too_large",
+        _ => "other",
+    }
+}
+
+impl Metrics {
+    /// Registers every metric under the `arena_` prefix.
+    pub fn new() -> Self {
+        let mut m = Self {
+            registry: Registry::with_prefix("arena"),
+            sessions: Family::default(),
+            matches: Family::default(),
+            ticks: Counter::default(),
+            ticks_skipped: Counter::default(),
+            tick_seconds: Histogram::new(exponential_buckets(0.000_01, 2.0, 16)),
+            frames_sent: Counter::default(),
+            bytes_sent: Counter::default(),
+            frames_rejected: Family::default(),
+            sessions_closed: Family::default(),
+        };
+        let r = &mut m.registry;
+        r.register(
+            "sessions",
+            "Connected WebSocket sessions by role",
+            m.sessions.clone(),
+        );
+        r.register("matches", "Matches by phase", m.matches.clone());
+        r.register("ticks", "Match ticks run", m.ticks.clone());
+        r.register(
+            "ticks_skipped",
+            "Ticks skipped because a match ran late",
+            m.ticks_skipped.clone(),
+        );
+        r.register(
+            "tick_duration_seconds",
+            "Time to step, encode and fan out one tick",
+            m.tick_seconds.clone(),
+        );
+        r.register(
+            "frames_sent",
+            "Server messages queued to sessions (snapshots and others)",
+            m.frames_sent.clone(),
+        );
+        r.register(
+            "bytes_sent",
+            "Payload bytes of server messages queued to sessions",
+            m.bytes_sent.clone(),
+        );
+        r.register(
+            "frames_rejected",
+            "Client frames refused, by reason",
+            m.frames_rejected.clone(),
+        );
+        r.register(
+            "sessions_closed",
+            "Sessions closed, by close code",
+            m.sessions_closed.clone(),
+        );
+        for role in [Role::Player, Role::Spectator] {
+            drop(m.sessions.get_or_create(&role_label(role)));
+        }
+        m.set_matches([0; 3]);
+        m
+    }
+
+    /// A session of `role` connected.
+    pub fn session_opened(&self, role: Role) {
+        self.sessions.get_or_create(&role_label(role)).inc();
+    }
+
+    /// A session of `role` is gone.
+    pub fn session_closed(&self, role: Role) {
+        self.sessions.get_or_create(&role_label(role)).dec();
+    }
+
+    /// Matches now waiting, running and ended.
+    pub fn set_matches(&self, counts: [u64; 3]) {
+        for (phase, n) in ["waiting", "running", "ended"].into_iter().zip(counts) {
+            self.matches
+                .get_or_create(&PhaseLabel { phase })
+                .set(n as i64);
+        }
+    }
+
+    /// One tick ran and took `took`.
+    pub fn record_tick(&self, took: Duration) {
+        self.ticks.inc();
+        self.tick_seconds.observe(took.as_secs_f64());
+    }
+
+    /// `n` ticks were skipped because the match ran late.
+    pub fn record_skipped(&self, n: u64) {
+        self.ticks_skipped.inc_by(n);
+    }
+
+    /// One frame of `bytes` bytes was queued to `sessions` sessions.
+    pub fn record_sent(&self, sessions: u64, bytes: u64) {
+        self.frames_sent.inc_by(sessions);
+        self.bytes_sent.inc_by(sessions * bytes);
+    }
+
+    /// We closed a session with `code` because of a frame it sent.
+    pub fn record_rejected(&self, code: u16) {
+        self.frames_rejected
+            .get_or_create(&ReasonLabel {
+                reason: reject_reason(code),
+            })
+            .inc();
+        self.record_closed(code);
+    }
+
+    /// A session was closed with `code` (by either side).
+    pub fn record_closed(&self, code: u16) {
+        self.sessions_closed
+            .get_or_create(&CodeLabel { code })
+            .inc();
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            log::error!("cannot encode metrics");
+        }
+        out
+    }
+}

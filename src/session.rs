@@ -1,0 +1,356 @@
+//! The session actor: one per WebSocket connection (actix-web-actors), the only place that
+//! touches WebSocket frames.
+//!
+//! It registers with the lobby in `started()` and deregisters in `stopping()`, so a dropped
+//! connection leaves no trace. It pings on a heartbeat and closes an idle peer; reassembles
+//! fragmented messages up to the size limit; decodes client messages with the one codec and
+//! forwards inputs and chat to its match; writes the match's frames as binary messages. A bad
+//! frame closes this session alone, with a fitting close code and a reason.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use actix_http::ws::Item;
+use actix_web_actors::ws::{self, CloseCode, CloseReason, ProtocolError};
+use arena_game::{codec, ClientMsg, DecodeError, PlayerId, Role, ServerMsg, MAX_CHAT_BYTES};
+use bytes::{Bytes, BytesMut};
+
+use crate::config::Config;
+use crate::lobby::{Deregister, Lobby, Register};
+use crate::match_actor::{unix_time_us, ApplyInput, ChatLine, MatchActor, SessionId};
+use crate::metrics::Metrics;
+
+/// Match → session: an encoded server message to write as one binary frame.
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub struct Outbound(pub Bytes);
+
+/// Lobby or match → session: close the connection with this code and reason.
+#[derive(Message, Clone)]
+#[rtype(result = "()")]
+pub struct CloseSession {
+    /// RFC 6455 (or application 4xxx) close code.
+    pub code: CloseCode,
+    /// Human-readable reason (at most 123 bytes are sent).
+    pub reason: String,
+}
+
+/// What the lobby granted when the join token was redeemed.
+#[derive(Clone)]
+pub struct SeatGrant {
+    /// The match.
+    pub match_id: String,
+    /// The match actor, for inputs and chat.
+    pub match_addr: Addr<MatchActor>,
+    /// Player or spectator.
+    pub role: Role,
+    /// The seat for a player.
+    pub player_id: Option<PlayerId>,
+    /// Display name.
+    pub name: String,
+}
+
+/// A fragmented message being reassembled.
+enum Fragments {
+    None,
+    Binary(BytesMut),
+}
+
+/// One WebSocket connection.
+pub struct Session {
+    id: SessionId,
+    grant: SeatGrant,
+    lobby: Addr<Lobby>,
+    config: Arc<Config>,
+    metrics: Arc<Metrics>,
+    last_heard: Instant,
+    fragments: Fragments,
+    closing: bool,
+}
+
+impl Session {
+    /// A session for a redeemed seat; it registers when started.
+    pub fn new(
+        id: SessionId,
+        grant: SeatGrant,
+        lobby: Addr<Lobby>,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            id,
+            grant,
+            lobby,
+            config,
+            metrics,
+            last_heard: Instant::now(),
+            fragments: Fragments::None,
+            closing: false,
+        }
+    }
+
+    /// Closes this session (only) with `code` and `reason`, counting why.
+    fn fail(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
+        if self.closing {
+            return;
+        }
+        self.closing = true;
+        let code_num: u16 = code.into();
+        log::info!(
+            "session {} ({}) closed with {code_num}: {reason}",
+            self.id,
+            self.grant.match_id
+        );
+        self.metrics.record_rejected(code_num);
+        let mut text = reason.to_owned();
+        truncate_utf8(&mut text, 123);
+        ctx.close(Some(CloseReason {
+            code,
+            description: Some(text),
+        }));
+        ctx.stop();
+    }
+
+    fn send_error(&self, ctx: &mut ws::WebsocketContext<Self>, code: &str, message: &str) {
+        let msg = ServerMsg::Error {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        };
+        if let Ok(bytes) = codec::encode(&msg) {
+            ctx.binary(bytes);
+        }
+    }
+
+    fn on_message(&mut self, bytes: &[u8], ctx: &mut ws::WebsocketContext<Self>) {
+        let limit = self.config.max_client_message_bytes;
+        let msg = match codec::decode_limited::<ClientMsg>(bytes, limit) {
+            Ok(msg) => msg,
+            Err(e @ (DecodeError::TooLarge { .. } | DecodeError::LimitExceeded)) => {
+                return self.fail(ctx, CloseCode::Size, &e.to_string());
+            }
+            Err(e) => return self.fail(ctx, CloseCode::Invalid, &e.to_string()),
+        };
+        match msg {
+            ClientMsg::Input(input) => match (self.grant.role, self.grant.player_id) {
+                (Role::Player, Some(player_id)) => {
+                    self.grant
+                        .match_addr
+                        .do_send(ApplyInput { player_id, input });
+                }
+                _ => self.send_error(
+                    ctx,
+                    "spectator_input",
+                    "spectators cannot send inputs; join as a player to play",
+                ),
+            },
+            ClientMsg::Ping { client_time_us } => {
+                let pong = ServerMsg::Pong {
+                    client_time_us,
+                    server_time_us: unix_time_us(),
+                };
+                if let Ok(bytes) = codec::encode(&pong) {
+                    ctx.binary(bytes);
+                }
+            }
+            ClientMsg::Chat(text) => {
+                let text = text.trim();
+                if text.is_empty() || text.len() > MAX_CHAT_BYTES {
+                    return self.send_error(
+                        ctx,
+                        "bad_chat",
+                        &format!("chat text must be 1..={MAX_CHAT_BYTES} bytes"),
+                    );
+                }
+                self.grant.match_addr.do_send(ChatLine {
+                    from: self.grant.player_id,
+                    name: self.grant.name.clone(),
+                    text: text.to_owned(),
+                });
+            }
+        }
+    }
+
+    fn on_fragment(&mut self, item: Item, ctx: &mut ws::WebsocketContext<Self>) {
+        let limit = self.config.max_client_message_bytes;
+        let (chunk, last) = match item {
+            Item::FirstText(_) => {
+                return self.fail(
+                    ctx,
+                    CloseCode::Unsupported,
+                    "text messages are not accepted; send binary arena.v1 messages",
+                )
+            }
+            Item::FirstBinary(b) => {
+                self.fragments = Fragments::Binary(BytesMut::with_capacity(b.len().min(limit)));
+                (b, false)
+            }
+            Item::Continue(b) => (b, false),
+            Item::Last(b) => (b, true),
+        };
+        let Fragments::Binary(buf) = &mut self.fragments else {
+            return self.fail(
+                ctx,
+                CloseCode::Protocol,
+                "continuation without a first fragment",
+            );
+        };
+        if buf.len() + chunk.len() > limit {
+            return self.fail(
+                ctx,
+                CloseCode::Size,
+                &format!("fragmented message exceeds the limit of {limit} bytes"),
+            );
+        }
+        buf.extend_from_slice(&chunk);
+        if last {
+            if let Fragments::Binary(buf) = std::mem::replace(&mut self.fragments, Fragments::None)
+            {
+                self.on_message(&buf, ctx);
+            }
+        }
+    }
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+fn truncate_utf8(s: &mut String, max: usize) {
+    if s.len() > max {
+        let mut end = max;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+    }
+}
+
+/// Maps a frame-level error from the codec to the close code and reason to send.
+fn protocol_close(err: &ProtocolError, limit: usize) -> (CloseCode, String) {
+    match err {
+        ProtocolError::Overflow => (
+            CloseCode::Size,
+            format!("frame exceeds the limit of {limit} bytes"),
+        ),
+        // actix-http reports a close frame with an invalid code or non-UTF-8 reason as BadOpCode.
+        ProtocolError::BadOpCode => (
+            CloseCode::Protocol,
+            "bad opcode or invalid close frame".to_owned(),
+        ),
+        ProtocolError::Io(e)
+            if e.to_string().contains("utf-8") || e.to_string().contains("UTF-8") =>
+        {
+            (CloseCode::Invalid, "text is not valid UTF-8".to_owned())
+        }
+        other => (CloseCode::Protocol, format!("protocol error: {other}")),
+    }
+}
+
+impl Actor for Session {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        ctx.set_mailbox_capacity(1024);
+        let interval = self.config.heartbeat_interval();
+        let timeout = self.config.client_timeout();
+        ctx.run_interval(interval, move |act, ctx| {
+            if act.last_heard.elapsed() > timeout {
+                log::info!("session {} timed out", act.id);
+                act.metrics.record_closed(1001);
+                ctx.close(Some(CloseReason {
+                    code: CloseCode::Away,
+                    description: Some("idle timeout: no pong".into()),
+                }));
+                ctx.stop();
+            } else {
+                ctx.ping(b"");
+            }
+        });
+        self.metrics.session_opened(self.grant.role);
+        self.lobby.do_send(Register {
+            session_id: self.id,
+            grant: self.grant.clone(),
+            outbound: ctx.address().recipient(),
+            closer: ctx.address().recipient(),
+        });
+    }
+
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        self.metrics.session_closed(self.grant.role);
+        self.lobby.do_send(Deregister {
+            session_id: self.id,
+            match_id: self.grant.match_id.clone(),
+        });
+        Running::Stop
+    }
+}
+
+impl Handler<Outbound> for Session {
+    type Result = ();
+
+    fn handle(&mut self, msg: Outbound, ctx: &mut Self::Context) {
+        if !self.closing {
+            ctx.binary(msg.0);
+        }
+    }
+}
+
+impl Handler<CloseSession> for Session {
+    type Result = ();
+
+    fn handle(&mut self, msg: CloseSession, ctx: &mut Self::Context) {
+        if self.closing {
+            return;
+        }
+        self.closing = true;
+        self.metrics.record_closed(msg.code.into());
+        ctx.close(Some(msg.reason()));
+        ctx.stop();
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
+    fn handle(&mut self, item: Result<ws::Message, ProtocolError>, ctx: &mut Self::Context) {
+        if self.closing {
+            return;
+        }
+        self.last_heard = Instant::now();
+        let msg = match item {
+            Ok(msg) => msg,
+            Err(e) => {
+                let (code, reason) = protocol_close(&e, self.config.max_client_message_bytes);
+                return self.fail(ctx, code, &reason);
+            }
+        };
+        match msg {
+            ws::Message::Binary(bytes) => {
+                if let Fragments::Binary(_) = self.fragments {
+                    return self.fail(
+                        ctx,
+                        CloseCode::Protocol,
+                        "new message inside a fragmented one",
+                    );
+                }
+                self.on_message(&bytes, ctx);
+            }
+            ws::Message::Text(_) => self.fail(
+                ctx,
+                CloseCode::Unsupported,
+                "text messages are not accepted; send binary arena.v1 messages",
+            ),
+            ws::Message::Continuation(item) => self.on_fragment(item, ctx),
+            ws::Message::Ping(payload) => ctx.pong(&payload),
+            ws::Message::Pong(_) => {}
+            ws::Message::Close(reason) => {
+                self.closing = true;
+                let code = reason.as_ref().map_or(1005, |r| u16::from(r.code));
+                self.metrics.record_closed(code);
+                ctx.close(reason);
+                ctx.stop();
+            }
+            ws::Message::Nop => {}
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}

@@ -1,0 +1,58 @@
+//! Secrets and ids: join and host tokens are 128 bits from the OS-seeded CSPRNG, hex encoded.
+//! Tokens never appear in logs (log [`redact`] of one instead).
+
+use rand::RngCore;
+
+/// A fresh 128-bit secret as 32 lowercase hex characters.
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// A fresh match id: 48 random bits as 12 hex characters (ids are public, not secrets).
+pub fn new_match_id() -> String {
+    let mut bytes = [0u8; 6];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
+/// A seed for a match's game RNG.
+pub fn new_seed() -> u64 {
+    rand::rng().next_u64()
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn secrets_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// What may be logged about a token: its first 4 characters.
+pub fn redact(token: &str) -> String {
+    format!("{}…", token.get(..4).unwrap_or(""))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Tokens are 32 hex characters and do not repeat.
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let a = new_token();
+        assert_eq!(a.len(), 32);
+        assert!(a.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(a, new_token());
+        assert!(secrets_equal(&a, &a.clone()));
+        assert!(!secrets_equal(&a, &new_token()));
+        assert!(!secrets_equal(&a, "short"));
+    }
+}

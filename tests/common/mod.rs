@@ -1,0 +1,145 @@
+//! Test helpers: a real Arena server on 127.0.0.1:0 in its own actix system, a raw WebSocket
+//! client that can send malformed frames, and small waiting helpers (tests wait for events, not
+//! for sleeps).
+
+#![allow(dead_code)]
+
+pub mod raw_ws;
+
+use std::net::{SocketAddr, TcpListener};
+use std::time::Duration;
+
+use arena::Config;
+use arena_bots::{LobbyClient, Session};
+use arena_game::api::{ApiRole, CreateMatchRequest, CreatedMatch};
+use arena_game::{ServerMsg, Snapshot};
+
+/// How long any single awaited event may take before a test fails.
+pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A real server on a free loopback port; stopped when dropped.
+pub struct TestServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts the server with the default configuration.
+    pub fn start() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    /// Starts the server with `config`.
+    pub fn with_config(config: Config) -> Self {
+        let _ = env_logger::builder().is_test(true).try_init();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix::System::new();
+            system.block_on(async move {
+                let server = arena::run(listener, config).expect("server starts");
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+                actix::System::current().stop();
+            });
+        });
+        let handle = rx.recv().expect("server handle");
+        Self {
+            addr,
+            handle,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A lobby API client for this server.
+    pub fn lobby(&self) -> LobbyClient {
+        LobbyClient::new(&self.url())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || {
+            actix::System::new().block_on(handle.stop(false));
+        })
+        .join();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A match request with a name and everything else given.
+pub fn match_req(
+    max_players: u8,
+    tick_hz: u8,
+    time_limit_s: u16,
+    score_limit: u16,
+) -> CreateMatchRequest {
+    CreateMatchRequest {
+        name: "test match".into(),
+        max_players: Some(max_players),
+        tick_hz: Some(tick_hz),
+        time_limit_s: Some(time_limit_s),
+        score_limit: Some(score_limit),
+    }
+}
+
+/// Creates a match.
+pub async fn create(server: &TestServer, req: CreateMatchRequest) -> CreatedMatch {
+    server
+        .lobby()
+        .create_match(&req)
+        .await
+        .expect("create match")
+}
+
+/// Joins `m` and opens the WebSocket; returns the connected session (welcome already read).
+pub async fn connect(server: &TestServer, match_id: &str, name: &str, role: ApiRole) -> Session {
+    let joined = server
+        .lobby()
+        .join(match_id, name, role)
+        .await
+        .expect("join");
+    Session::connect(&joined.ws_url).await.expect("connect")
+}
+
+/// Reads until a snapshot satisfying `pred` arrives.
+pub async fn snapshot_where(s: &mut Session, mut pred: impl FnMut(&Snapshot) -> bool) -> Snapshot {
+    match s
+        .recv_until(
+            EVENT_TIMEOUT,
+            |m| matches!(m, ServerMsg::Snapshot(snap) if pred(snap)),
+        )
+        .await
+        .expect("a matching snapshot")
+    {
+        ServerMsg::Snapshot(snap) => snap,
+        _ => unreachable!(),
+    }
+}
+
+/// Polls `f` every 20 ms until it returns true or [`EVENT_TIMEOUT`] passes.
+pub async fn eventually<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    while tokio::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
