@@ -181,6 +181,10 @@ pub struct SwarmReport {
     pub tick_hz: u8,
     /// Length of the measured window, seconds (a whole number of tick periods).
     pub window_s: f64,
+    /// Window start, wall clock, Unix epoch µs (lets a script line up the server's CPU samples).
+    pub window_start_us: u64,
+    /// Window end, wall clock, Unix epoch µs.
+    pub window_end_us: u64,
     /// Sessions the run tried to open.
     pub sessions_planned: u64,
     /// Sessions that got their welcome.
@@ -556,6 +560,8 @@ async fn run_local(
         spectators_per_match: config.spectators,
         tick_hz: config.tick_hz,
         window_s,
+        window_start_us: w0,
+        window_end_us: w1,
         sessions_planned: planned,
         sessions_established: established_at_w0,
         sessions_failed: st.failed,
@@ -844,6 +850,8 @@ mod tests {
             spectators_per_match: 0,
             tick_hz: 20,
             window_s: 1.0,
+            window_start_us: 0,
+            window_end_us: 1_000_000,
             sessions_planned: 1,
             sessions_established: 1,
             sessions_failed: 0,
