@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, ListMatches, Lobby, Redeem};
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
-use crate::session::Session;
+use crate::session::{CloseReasonSniffer, Session};
 
 /// Shared state of every HTTP worker.
 pub struct AppState {
@@ -220,7 +220,8 @@ async fn ws_upgrade(
         state.config.clone(),
         state.metrics.clone(),
     );
-    ws::WsResponseBuilder::new(session, &req, stream)
+    let sniffed = CloseReasonSniffer::new(stream, session.close_utf8_flag());
+    ws::WsResponseBuilder::new(session, &req, sniffed)
         .protocols(SUPPORTED_PROTOCOLS)
         .frame_size(state.config.max_client_message_bytes)
         .start()

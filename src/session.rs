@@ -7,6 +7,7 @@
 //! forwards inputs and chat to its match; writes the match's frames as binary messages. A bad
 //! frame closes this session alone, with a fitting close code and a reason.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -67,6 +68,8 @@ pub struct Session {
     last_heard: Instant,
     fragments: Fragments,
     closing: bool,
+    /// Raised by [`CloseReasonSniffer`] when a close frame's reason is not UTF-8.
+    bad_close_utf8: Arc<AtomicBool>,
 }
 
 impl Session {
@@ -87,7 +90,13 @@ impl Session {
             last_heard: Instant::now(),
             fragments: Fragments::None,
             closing: false,
+            bad_close_utf8: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The flag to give the [`CloseReasonSniffer`] wrapping this session's inbound stream.
+    pub fn close_utf8_flag(&self) -> Arc<AtomicBool> {
+        self.bad_close_utf8.clone()
     }
 
     /// Closes this session (only) with `code` and `reason`, counting why.
@@ -224,8 +233,12 @@ fn truncate_utf8(s: &mut String, max: usize) {
 }
 
 /// Maps a frame-level error from the codec to the close code and reason to send.
-fn protocol_close(err: &ProtocolError, limit: usize) -> (CloseCode, String) {
+fn protocol_close(err: &ProtocolError, limit: usize, bad_close_utf8: bool) -> (CloseCode, String) {
     match err {
+        ProtocolError::BadOpCode if bad_close_utf8 => (
+            CloseCode::Invalid,
+            "close reason is not valid UTF-8".to_owned(),
+        ),
         ProtocolError::Overflow => (
             CloseCode::Size,
             format!("frame exceeds the limit of {limit} bytes"),
@@ -316,7 +329,11 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
         let msg = match item {
             Ok(msg) => msg,
             Err(e) => {
-                let (code, reason) = protocol_close(&e, self.config.max_client_message_bytes);
+                let (code, reason) = protocol_close(
+                    &e,
+                    self.config.max_client_message_bytes,
+                    self.bad_close_utf8.load(Ordering::Relaxed),
+                );
                 return self.fail(ctx, code, &reason);
             }
         };
@@ -352,5 +369,120 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
 
     fn finished(&mut self, ctx: &mut Self::Context) {
         ctx.stop();
+    }
+}
+
+/// Watches the inbound byte stream for close frames whose reason is not UTF-8.
+///
+/// actix-http reports such a frame as `BadOpCode`, the same error as a reserved opcode, but the
+/// fitting close code differs (1007, not 1002). This reads only frame headers and the (at most
+/// 125-byte) payload of close frames, and raises a flag the session checks on `BadOpCode`.
+pub struct CloseReasonSniffer<S> {
+    inner: S,
+    bad_close_utf8: Arc<AtomicBool>,
+    header: Vec<u8>,
+    /// Payload bytes still to skip in the current frame.
+    remaining: u64,
+    /// Unmasked payload of the current close frame, with its mask key.
+    close: Option<([u8; 4], Vec<u8>)>,
+    gave_up: bool,
+}
+
+impl<S> CloseReasonSniffer<S> {
+    /// Wraps `inner`; `flag` is raised when a close frame carries an invalid UTF-8 reason.
+    pub fn new(inner: S, flag: Arc<AtomicBool>) -> Self {
+        Self {
+            inner,
+            bad_close_utf8: flag,
+            header: Vec::with_capacity(14),
+            remaining: 0,
+            close: None,
+            gave_up: false,
+        }
+    }
+
+    fn finish_frame(&mut self) {
+        if let Some((_, data)) = self.close.take() {
+            if data.len() > 2 && std::str::from_utf8(&data[2..]).is_err() {
+                self.bad_close_utf8.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn feed(&mut self, mut chunk: &[u8]) {
+        while !chunk.is_empty() && !self.gave_up {
+            if self.remaining > 0 {
+                let n = (self.remaining as usize).min(chunk.len());
+                if let Some((mask, data)) = &mut self.close {
+                    for &b in &chunk[..n] {
+                        let i = data.len();
+                        data.push(b ^ mask[i % 4]);
+                    }
+                }
+                self.remaining -= n as u64;
+                chunk = &chunk[n..];
+                if self.remaining == 0 {
+                    self.finish_frame();
+                }
+                continue;
+            }
+            self.header.push(chunk[0]);
+            chunk = &chunk[1..];
+            if self.header.len() < 2 {
+                continue;
+            }
+            let len7 = self.header[1] & 0x7f;
+            let masked = self.header[1] & 0x80 != 0;
+            let ext = match len7 {
+                126 => 2,
+                127 => 8,
+                _ => 0,
+            };
+            let need = 2 + ext + if masked { 4 } else { 0 };
+            if self.header.len() < need {
+                continue;
+            }
+            let len = match ext {
+                0 => len7 as u64,
+                2 => u16::from_be_bytes([self.header[2], self.header[3]]) as u64,
+                _ => u64::from_be_bytes(self.header[2..10].try_into().unwrap_or([0xff; 8])),
+            };
+            if len > 1 << 62 {
+                self.gave_up = true;
+                return;
+            }
+            let opcode = self.header[0] & 0x0f;
+            if opcode == 0x8 && len <= 125 {
+                let mut mask = [0u8; 4];
+                if masked {
+                    mask.copy_from_slice(&self.header[need - 4..need]);
+                }
+                self.close = Some((mask, Vec::with_capacity(len as usize)));
+            }
+            self.header.clear();
+            self.remaining = len;
+            if len == 0 {
+                self.finish_frame();
+            }
+        }
+    }
+}
+
+impl<S, E> futures_util::Stream for CloseReasonSniffer<S>
+where
+    S: futures_util::Stream<Item = Result<Bytes, E>> + Unpin,
+{
+    type Item = Result<Bytes, E>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
+            let chunk = chunk.clone();
+            self.feed(&chunk);
+        }
+        polled
     }
 }

@@ -1,0 +1,181 @@
+//! Bad input over real sockets: every malformed frame closes only its own session with a fitting
+//! close code and a reason, while another session in the same match keeps getting every tick.
+
+mod common;
+
+use std::time::Duration;
+
+use arena_game::api::ApiRole;
+use arena_game::{buttons, codec, ClientMsg, PlayerInput, ServerMsg};
+use common::raw_ws::{op, RawWs};
+use common::*;
+
+/// A match with one healthy session watching; returns (server, match id, healthy session).
+async fn setup() -> (TestServer, String, arena_bots::Session) {
+    let server = TestServer::start();
+    let m = create(&server, match_req(8, 50, 0, 0)).await;
+    let healthy = connect(&server, &m.id, "healthy", ApiRole::Spectator).await;
+    (server, m.id, healthy)
+}
+
+/// Opens a raw player connection to `match_id` and reads past the welcome.
+async fn raw_player(server: &TestServer, match_id: &str) -> RawWs {
+    let joined = server
+        .lobby()
+        .join(match_id, "raw", ApiRole::Player)
+        .await
+        .unwrap();
+    let mut raw = RawWs::connect(server.addr, &joined.ws_url).await;
+    let first = raw.read_frame(EVENT_TIMEOUT).await.expect("welcome");
+    assert_eq!(first.opcode, op::BINARY);
+    assert!(matches!(
+        codec::decode::<ServerMsg>(&first.payload),
+        Ok(ServerMsg::Welcome(_))
+    ));
+    raw
+}
+
+/// The healthy session keeps receiving consecutive ticks (no gap) after the bad one is gone.
+async fn assert_unaffected(healthy: &mut arena_bots::Session) {
+    let first = snapshot_where(healthy, |_| true).await;
+    let mut prev = first.tick;
+    for _ in 0..10 {
+        let s = snapshot_where(healthy, |_| true).await;
+        assert_eq!(s.tick, prev + 1, "healthy session missed a tick");
+        prev = s.tick;
+    }
+}
+
+/// Runs one bad-frame case: `send` misbehaves, the server must close with `code`.
+macro_rules! bad_frame_case {
+    ($name:ident, $code:expr, |$raw:ident| $send:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            let (server, match_id, mut healthy) = setup().await;
+            let mut $raw = raw_player(&server, &match_id).await;
+            $send;
+            let (code, reason) = $raw.expect_close().await;
+            assert_eq!(code, $code, "reason: {reason}");
+            assert!(!reason.is_empty(), "a close reason is given");
+            assert_unaffected(&mut healthy).await;
+            let health = reqwest::get(format!("{}/healthz", server.url()))
+                .await
+                .unwrap();
+            assert_eq!(health.status(), 200);
+        }
+    };
+}
+
+bad_frame_case!(text_frame_closes_with_1003, 1003, |raw| raw
+    .send_frame(true, op::TEXT, b"hello", true)
+    .await);
+
+bad_frame_case!(undecodable_binary_closes_with_1007, 1007, |raw| raw
+    .send_binary(&[0x7f, 1, 2, 3])
+    .await);
+
+bad_frame_case!(trailing_bytes_close_with_1007, 1007, |raw| {
+    let mut bytes = codec::encode(&ClientMsg::Ping { client_time_us: 1 }).unwrap();
+    bytes.push(0);
+    raw.send_binary(&bytes).await
+});
+
+bad_frame_case!(oversized_frame_closes_with_1009, 1009, |raw| raw
+    .send_binary(&vec![0u8; 8192])
+    .await);
+
+bad_frame_case!(continuation_without_start_closes_with_1002, 1002, |raw| raw
+    .send_frame(true, op::CONTINUATION, &[1], true)
+    .await);
+
+bad_frame_case!(invalid_utf8_close_reason_closes_with_1007, 1007, |raw| raw
+    .send_frame(true, op::CLOSE, &[0x03, 0xe8, 0xff, 0xfe, 0xfd], true)
+    .await);
+
+bad_frame_case!(unmasked_client_frame_closes_with_1002, 1002, |raw| raw
+    .send_frame(true, op::BINARY, &[1, 0], false)
+    .await);
+
+bad_frame_case!(invalid_close_code_closes_with_1002, 1002, |raw| raw
+    .send_frame(true, op::CLOSE, &[0x00, 0x05, b'x'], true)
+    .await);
+
+bad_frame_case!(reserved_opcode_closes_with_1002, 1002, |raw| raw
+    .send_frame(true, 0x3, &[], true)
+    .await);
+
+/// A 12-byte message that claims a 2^40-byte string is refused with 1009 by the bounded decoder;
+/// the process stays up and other sessions never notice.
+#[tokio::test]
+async fn length_bomb_closes_one_session_and_server_keeps_serving() {
+    let (server, match_id, mut healthy) = setup().await;
+    let mut raw = raw_player(&server, &match_id).await;
+    let mut bomb = vec![2u8, 253];
+    bomb.extend_from_slice(&(1u64 << 40).to_le_bytes());
+    bomb.extend_from_slice(b"xy");
+    assert_eq!(bomb.len(), 12);
+    raw.send_binary(&bomb).await;
+    let (code, reason) = raw.expect_close().await;
+    assert_eq!(code, 1009, "{reason}");
+    assert_unaffected(&mut healthy).await;
+    // New sessions still get in and play.
+    let mut again = connect(&server, &match_id, "after", ApiRole::Player).await;
+    snapshot_where(&mut again, |_| true).await;
+}
+
+/// A binary message split over fragments is reassembled and applied like a whole one.
+#[tokio::test]
+async fn fragmented_input_is_reassembled() {
+    let (server, match_id, mut healthy) = setup().await;
+    let mut raw = raw_player(&server, &match_id).await;
+    let input = codec::encode(&ClientMsg::Input(PlayerInput {
+        seq: 777,
+        buttons: buttons::DOWN,
+        aim: 0,
+    }))
+    .unwrap();
+    raw.send_frame(false, op::BINARY, &input[..2], true).await;
+    raw.send_frame(false, op::CONTINUATION, &input[2..3], true)
+        .await;
+    // A ping between fragments is legal (control frames may interleave).
+    raw.send_frame(true, op::PING, b"p", true).await;
+    raw.send_frame(true, op::CONTINUATION, &input[3..], true)
+        .await;
+    snapshot_where(&mut healthy, |s| {
+        s.players.iter().any(|p| p.last_input_seq == 777)
+    })
+    .await;
+}
+
+/// A fragmented message that grows past the limit is refused with 1009 before it is complete.
+#[tokio::test]
+async fn fragments_past_the_limit_close_with_1009() {
+    let (server, match_id, mut healthy) = setup().await;
+    let mut raw = raw_player(&server, &match_id).await;
+    raw.send_frame(false, op::BINARY, &[0u8; 3000], true).await;
+    raw.send_frame(false, op::CONTINUATION, &[0u8; 3000], true)
+        .await;
+    let (code, _) = raw.expect_close().await;
+    assert_eq!(code, 1009);
+    assert_unaffected(&mut healthy).await;
+}
+
+/// A client that answers no pings is closed after the heartbeat timeout.
+#[tokio::test]
+async fn silent_client_is_closed_after_the_timeout() {
+    let server = TestServer::with_config(arena::Config {
+        heartbeat_interval_ms: 100,
+        client_timeout_ms: 400,
+        ..Default::default()
+    });
+    let m = create(&server, match_req(2, 10, 0, 0)).await;
+    let mut raw = raw_player(&server, &m.id).await;
+    let started = tokio::time::Instant::now();
+    let (code, reason) = raw.expect_close().await;
+    assert_eq!(code, 1001, "{reason}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    eventually("the seat to be freed", || async {
+        server.lobby().get(&m.id).await.unwrap().summary.players == 0
+    })
+    .await;
+}
