@@ -20,13 +20,14 @@ async fn dropped_connection_frees_its_seat() {
     let leave = connect(&server, &m.id, "leave", ApiRole::Player).await;
     snapshot_where(&mut stay, |s| s.players.len() == 2).await;
     drop(leave);
-    snapshot_where(&mut stay, |s| s.players.len() == 1).await;
+    // The roster goes out when the player leaves, before the next snapshot.
     stay.recv_until(
         EVENT_TIMEOUT,
         |m| matches!(m, ServerMsg::Roster(r) if r.len() == 1),
     )
     .await
     .unwrap();
+    snapshot_where(&mut stay, |s| s.players.len() == 1).await;
     eventually("the seat to be free", || async {
         lobby.get(&m.id).await.unwrap().summary.players == 1
     })
