@@ -188,6 +188,10 @@ fn print_table(r: &SwarmReport) {
         "bytes per session", r.bytes_per_session_per_s, r.wire_bytes_per_session_per_s
     );
     println!(
+        "{:<28} {} messages, {} payload bytes (whole run, all kinds)",
+        "received in total", r.messages_received_total, r.bytes_received_total
+    );
+    println!(
         "{:<28} {} (close codes: {codes})",
         "disconnects", r.disconnects
     );
