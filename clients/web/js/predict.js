@@ -164,7 +164,9 @@ export class Predictor {
   /** Position without the correction blend: prev → cur over one tick, running on a little while
    * the keys of the last step are still held and the next step is late. */
   basePosition(nowMs) {
-    const maxT = this.held === this.lastButtons ? 1 + MAX_EXTRAPOLATION_STEPS : 1;
+    const moveBits = Buttons.ALL & ~Buttons.ATTACK;
+    const same = (this.held & moveBits) === (this.lastButtons & moveBits);
+    const maxT = same ? 1 + MAX_EXTRAPOLATION_STEPS : 1;
     const t = Math.min(maxT, Math.max(0, (nowMs - this.stepAtMs) / this.stepMs));
     return {
       x: this.prev.x + (this.cur.x - this.prev.x) * t,

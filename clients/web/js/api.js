@@ -1,0 +1,85 @@
+// The lobby HTTP API (docs/api.md): JSON in and out, errors as {error, message}. URLs are relative
+// so the client works wherever the server mounts it.
+
+/** A refused request: HTTP status, the server's error code, and a sentence for people. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** What to tell a person about a failed lobby request. */
+export function friendlyError(err) {
+  if (!(err instanceof ApiError)) return 'Cannot reach the server. Check that it is running and try again.';
+  switch (err.code) {
+    case 'not_found':
+      return 'That match does not exist (any more). Pick another one from the list.';
+    case 'match_full':
+      return 'That match is full. You can still watch it as a spectator.';
+    case 'match_ended':
+      return 'That match has already ended.';
+    default:
+      break;
+  }
+  if (err.status === 401 || err.status === 403) return 'Only the host of this match can do that.';
+  if (err.status === 429) return 'Too many requests; wait a moment and try again.';
+  return err.message || `The server refused the request (${err.status}).`;
+}
+
+async function request(method, path, { body, token, fetchImpl = globalThis.fetch } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res;
+  try {
+    res = await fetchImpl(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+  } catch (e) {
+    throw new TypeError(`network error: ${e.message}`);
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.error ?? `http_${res.status}`, data?.message ?? res.statusText);
+  }
+  return data;
+}
+
+/** Lobby client; `base` is the URL prefix of the API (default: relative "api"). */
+export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
+  const opts = (extra) => ({ fetchImpl, ...extra });
+  return {
+    listMatches: () => request('GET', `${base}/matches`, opts()),
+    getMatch: (id) => request('GET', `${base}/matches/${encodeURIComponent(id)}`, opts()),
+    createMatch: (settings) => request('POST', `${base}/matches`, opts({ body: settings })),
+    join: (id, name, role) => request('POST', `${base}/matches/${encodeURIComponent(id)}/join`, opts({ body: { name, role } })),
+    start: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/start`, opts({ token: hostToken })),
+    end: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/end`, opts({ token: hostToken })),
+  };
+}
+
+const HOST_KEY = (id) => `arena.host.${id}`;
+
+/** Host tokens live in sessionStorage: only the tab that created a match can start or end it. */
+export const hostTokens = {
+  get: (id) => globalThis.sessionStorage?.getItem(HOST_KEY(id)) ?? null,
+  set: (id, token) => globalThis.sessionStorage?.setItem(HOST_KEY(id), token),
+};
+
+/** The join response's ws_url, made absolute against the page (and wss: on an https page). */
+export function resolveWsUrl(wsUrl, pageUrl) {
+  const url = new URL(wsUrl, pageUrl);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (new URL(pageUrl).protocol === 'https:' && url.protocol === 'ws:') url.protocol = 'wss:';
+  return url.href;
+}
