@@ -26,6 +26,18 @@ pub struct Config {
     pub max_matches: usize,
     /// Most spectators per match (default 256); more gets 409.
     pub max_spectators_per_match: usize,
+    /// Most WebSocket sessions at once, server-wide (default 20000); more get 503.
+    pub max_connections: usize,
+    /// Origins (e.g. `https://game.example.com`) allowed to open a WebSocket besides the
+    /// server's own origin and localhost (default none). A request without Origin (not a
+    /// browser) is allowed.
+    pub allowed_origins: Vec<String>,
+    /// Client messages a session may send per second, as a multiple of the match's tick rate
+    /// (default 2). Excess messages are dropped and counted.
+    pub input_rate_factor: u32,
+    /// Consecutive seconds over the rate limit after which a session is closed with 1008
+    /// (default 3).
+    pub flood_close_after_s: u32,
     /// Arbiters (threads) that run match actors (default: number of CPUs).
     pub match_threads: usize,
     /// actix-web worker threads that run HTTP and session actors (default: number of CPUs).
@@ -46,6 +58,10 @@ impl Default for Config {
             empty_match_ttl_s: 300,
             max_matches: 1_000,
             max_spectators_per_match: 256,
+            max_connections: 20_000,
+            allowed_origins: Vec::new(),
+            input_rate_factor: 2,
+            flood_close_after_s: 3,
             match_threads: cpus,
             http_workers: cpus,
         }

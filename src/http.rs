@@ -197,6 +197,16 @@ async fn ws_upgrade(
             "supported": SUPPORTED_PROTOCOLS,
         })));
     }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        let host = req.connection_info().host().to_owned();
+        if !origin_allowed(origin, &host, &state.config.allowed_origins) {
+            return Err(ApiError::Forbidden(format!(
+                "origin {origin:?} may not open a WebSocket here"
+            ))
+            .into());
+        }
+    }
     if let Err(e) = ws::handshake(&req) {
         return Err(ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")).into());
     }
@@ -207,11 +217,26 @@ async fn ws_upgrade(
     let Some(token) = token else {
         return Err(ApiError::Unauthorized("missing join token (?token=...)".into()).into());
     };
-    let grant = state
-        .lobby
-        .send(Redeem(token))
-        .await
-        .map_err(ApiError::from)??;
+    let live = &state.metrics.live_sessions;
+    if live.fetch_add(1, Ordering::Relaxed) >= state.config.max_connections {
+        live.fetch_sub(1, Ordering::Relaxed);
+        return Err(ApiError::Unavailable(format!(
+            "the server holds its maximum of {} connections",
+            state.config.max_connections
+        ))
+        .into());
+    }
+    let grant = match state.lobby.send(Redeem(token)).await {
+        Ok(Ok(grant)) => grant,
+        Ok(Err(e)) => {
+            live.fetch_sub(1, Ordering::Relaxed);
+            return Err(e.into());
+        }
+        Err(e) => {
+            live.fetch_sub(1, Ordering::Relaxed);
+            return Err(ApiError::from(e).into());
+        }
+    };
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
     let session = Session::new(
         id,
@@ -221,10 +246,40 @@ async fn ws_upgrade(
         state.metrics.clone(),
     );
     let sniffed = CloseReasonSniffer::new(stream, session.close_utf8_flag());
-    ws::WsResponseBuilder::new(session, &req, sniffed)
+    let response = ws::WsResponseBuilder::new(session, &req, sniffed)
         .protocols(SUPPORTED_PROTOCOLS)
         .frame_size(state.config.max_client_message_bytes)
-        .start()
+        .start();
+    if response.is_err() {
+        // The actor never started, so its stopping() will not give the slot back.
+        live.fetch_sub(1, Ordering::Relaxed);
+    }
+    response
+}
+
+/// Same origin (the Origin's host:port is the request's Host), any localhost origin, or one
+/// in the configured allow-list.
+fn origin_allowed(origin: &str, host: &str, allowed: &[String]) -> bool {
+    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    if rest == host {
+        return true;
+    }
+    let origin_host = match rest.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")),
+        None => rest.split(':').next().map(str::to_owned),
+    };
+    matches!(
+        origin_host.as_deref(),
+        Some("localhost" | "127.0.0.1" | "[::1]")
+    )
 }
 
 async fn static_file(req: HttpRequest) -> HttpResponse {

@@ -565,6 +565,7 @@ impl Handler<Redeem> for Lobby {
             role,
             player_id,
             name,
+            tick_hz: m.settings.tick_hz,
         })
     }
 }

@@ -28,6 +28,19 @@ struct Cli {
     /// Most matches at once.
     #[arg(long, env = "ARENA_MAX_MATCHES", default_value_t = 1000)]
     max_matches: usize,
+    /// Most WebSocket sessions at once.
+    #[arg(long, env = "ARENA_MAX_CONNECTIONS", default_value_t = 20_000)]
+    max_connections: usize,
+    /// Extra origin allowed to open WebSockets (repeatable; own origin and localhost always are).
+    #[arg(
+        long = "allowed-origin",
+        env = "ARENA_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// Client messages per second a session may send, as a multiple of the tick rate.
+    #[arg(long, env = "ARENA_INPUT_RATE_FACTOR", default_value_t = 2)]
+    input_rate_factor: u32,
     /// Heartbeat ping interval, ms.
     #[arg(long, env = "ARENA_HEARTBEAT_MS", default_value_t = 5000)]
     heartbeat_ms: u64,
@@ -64,6 +77,9 @@ impl Cli {
             ended_retention_s: self.ended_retention_s,
             empty_match_ttl_s: self.empty_match_ttl_s,
             max_matches: self.max_matches,
+            max_connections: self.max_connections,
+            allowed_origins: self.allowed_origins.clone(),
+            input_rate_factor: self.input_rate_factor,
             match_threads: if self.match_threads == 0 {
                 defaults.match_threads
             } else {

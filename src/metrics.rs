@@ -46,6 +46,9 @@ pub struct Metrics {
     bytes_sent: Counter,
     frames_rejected: Family<ReasonLabel, Counter>,
     sessions_closed: Family<CodeLabel, Counter>,
+    inputs_dropped: Counter,
+    /// WebSocket sessions alive now (upgrade accepted, actor not yet stopped).
+    pub live_sessions: std::sync::atomic::AtomicUsize,
 }
 
 impl Default for Metrics {
@@ -89,6 +92,8 @@ impl Metrics {
             bytes_sent: Counter::default(),
             frames_rejected: Family::default(),
             sessions_closed: Family::default(),
+            inputs_dropped: Counter::default(),
+            live_sessions: std::sync::atomic::AtomicUsize::new(0),
         };
         let r = &mut m.registry;
         r.register(
@@ -127,6 +132,11 @@ impl Metrics {
             "sessions_closed",
             "Sessions closed, by close code",
             m.sessions_closed.clone(),
+        );
+        r.register(
+            "inputs_dropped",
+            "Client messages dropped by the per-session rate limit",
+            m.inputs_dropped.clone(),
         );
         for role in [Role::Player, Role::Spectator] {
             drop(m.sessions.get_or_create(&role_label(role)));
@@ -179,6 +189,11 @@ impl Metrics {
             })
             .inc();
         self.record_closed(code);
+    }
+
+    /// A client message was over its session's rate limit and dropped.
+    pub fn record_input_dropped(&self) {
+        self.inputs_dropped.inc();
     }
 
     /// A session was closed with `code` (by either side).

@@ -50,6 +50,49 @@ pub struct SeatGrant {
     pub player_id: Option<PlayerId>,
     /// Display name.
     pub name: String,
+    /// The match's tick rate, Hz (the input rate limit scales with it).
+    pub tick_hz: u8,
+}
+
+/// Counts a session's client messages per one-second window against its limit.
+struct RateLimit {
+    window_start: Instant,
+    count: u32,
+    dropped_in_window: bool,
+    /// Consecutive windows in which messages were dropped.
+    flooded_windows: u32,
+}
+
+impl RateLimit {
+    fn new() -> Self {
+        Self {
+            window_start: Instant::now(),
+            count: 0,
+            dropped_in_window: false,
+            flooded_windows: 0,
+        }
+    }
+
+    /// Counts one message; `Err(windows)` when it is over `per_second`.
+    fn admit(&mut self, per_second: u32) -> Result<(), u32> {
+        let now = Instant::now();
+        if now.duration_since(self.window_start).as_secs() >= 1 {
+            self.flooded_windows = if self.dropped_in_window {
+                self.flooded_windows + 1
+            } else {
+                0
+            };
+            self.window_start = now;
+            self.count = 0;
+            self.dropped_in_window = false;
+        }
+        self.count += 1;
+        if self.count > per_second {
+            self.dropped_in_window = true;
+            return Err(self.flooded_windows + 1);
+        }
+        Ok(())
+    }
 }
 
 /// A fragmented message being reassembled.
@@ -68,6 +111,7 @@ pub struct Session {
     last_heard: Instant,
     fragments: Fragments,
     closing: bool,
+    rate: RateLimit,
     /// Raised by [`CloseReasonSniffer`] when a close frame's reason is not UTF-8.
     bad_close_utf8: Arc<AtomicBool>,
 }
@@ -90,6 +134,7 @@ impl Session {
             last_heard: Instant::now(),
             fragments: Fragments::None,
             closing: false,
+            rate: RateLimit::new(),
             bad_close_utf8: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -132,6 +177,18 @@ impl Session {
     }
 
     fn on_message(&mut self, bytes: &[u8], ctx: &mut ws::WebsocketContext<Self>) {
+        let per_second = self.config.input_rate_factor * self.grant.tick_hz as u32;
+        if let Err(windows) = self.rate.admit(per_second.max(1)) {
+            self.metrics.record_input_dropped();
+            if windows > self.config.flood_close_after_s {
+                return self.fail(
+                    ctx,
+                    CloseCode::Policy,
+                    &format!("input flood: over {per_second} messages/s for {windows} s"),
+                );
+            }
+            return;
+        }
         let limit = self.config.max_client_message_bytes;
         let msg = match codec::decode_limited::<ClientMsg>(bytes, limit) {
             Ok(msg) => msg,
@@ -288,6 +345,7 @@ impl Actor for Session {
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
         self.metrics.session_closed(self.grant.role);
+        self.metrics.live_sessions.fetch_sub(1, Ordering::Relaxed);
         self.lobby.do_send(Deregister {
             session_id: self.id,
             match_id: self.grant.match_id.clone(),
