@@ -38,6 +38,8 @@ pub struct Config {
     /// Consecutive seconds over the rate limit after which a session is closed with 1008
     /// (default 3).
     pub flood_close_after_s: u32,
+    /// On SIGTERM / Ctrl-C the process exits within this long, s (default 10).
+    pub shutdown_deadline_s: u64,
     /// Arbiters (threads) that run match actors (default: number of CPUs).
     pub match_threads: usize,
     /// actix-web worker threads that run HTTP and session actors (default: number of CPUs).
@@ -62,6 +64,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             input_rate_factor: 2,
             flood_close_after_s: 3,
+            shutdown_deadline_s: 10,
             match_threads: cpus,
             http_workers: cpus,
         }

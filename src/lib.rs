@@ -13,7 +13,9 @@
 //! - [`metrics`]: Prometheus metrics.
 //! - [`error`], [`tokens`]: JSON errors; secrets and ids.
 //!
-//! [`run`] starts the whole server on a bound listener; `main.rs` only parses flags and calls it.
+//! [`run`] starts the whole server on a bound listener and returns an [`Arena`]: await it to
+//! serve, or take its [`ArenaHandle`] to shut down gracefully. `main.rs` only parses flags,
+//! wires signals to [`ArenaHandle::shutdown`] and awaits.
 
 pub mod config;
 pub mod error;
@@ -25,18 +27,68 @@ pub mod session;
 pub mod tokens;
 
 use std::net::TcpListener;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use actix::Actor;
-use actix_web::{dev::Server, web, App, HttpServer};
+use actix::{Actor, Addr};
+use actix_web::{dev::Server, dev::ServerHandle, web, App, HttpServer};
 use arena_game::{ArenaGame, GameFactory};
 
 pub use config::Config;
 
+/// A started server: await [`Arena::server`] to serve until it stops.
+pub struct Arena {
+    /// The HTTP server future.
+    pub server: Server,
+    handle: ArenaHandle,
+}
+
+impl Arena {
+    /// A handle to shut this server down.
+    pub fn handle(&self) -> ArenaHandle {
+        self.handle.clone()
+    }
+}
+
+/// Controls a running server from anywhere (a signal handler, a test).
+#[derive(Clone)]
+pub struct ArenaHandle {
+    server: ServerHandle,
+    lobby: Addr<lobby::Lobby>,
+    metrics: Arc<metrics::Metrics>,
+    shutdown_deadline: Duration,
+}
+
+impl ArenaHandle {
+    /// Stops new matches and joins (503), ends every match with a final scoreboard and closes
+    /// every session with 1001 "going away"; does not stop the HTTP listener.
+    pub async fn begin_shutdown(&self) {
+        let _ = self.lobby.send(lobby::BeginShutdown).await;
+    }
+
+    /// Stops the HTTP server at once, dropping connections (tests' teardown).
+    pub async fn stop_now(&self) {
+        self.server.stop(false).await;
+    }
+
+    /// Graceful shutdown: [`Self::begin_shutdown`], wait for the sessions to close (at most
+    /// the configured deadline), then stop the HTTP server.
+    pub async fn shutdown(&self) {
+        let started = tokio::time::Instant::now();
+        self.begin_shutdown().await;
+        while self.metrics.live_sessions.load(Ordering::Relaxed) > 0
+            && started.elapsed() < self.shutdown_deadline / 2
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.server.stop(true).await;
+    }
+}
+
 /// Starts Arena on `listener` with the built-in deathmatch. Must be called inside an actix
-/// `System`; the returned [`Server`] runs until stopped through its handle.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Server> {
+/// `System`.
+pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Arena> {
     run_with_game(listener, config, Arc::from(ArenaGame::factory()))
 }
 
@@ -45,14 +97,14 @@ pub fn run_with_game(
     listener: TcpListener,
     config: Config,
     factory: Arc<GameFactory>,
-) -> std::io::Result<Server> {
+) -> std::io::Result<Arena> {
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let lobby = lobby::Lobby::new(config.clone(), metrics.clone(), factory).start();
     let state = web::Data::new(http::AppState {
-        lobby,
+        lobby: lobby.clone(),
         config: config.clone(),
-        metrics,
+        metrics: metrics.clone(),
         next_session: AtomicU64::new(1),
     });
     let max_body = config.max_body_bytes;
@@ -62,7 +114,15 @@ pub fn run_with_game(
             .configure(|cfg| http::configure(cfg, max_body))
     })
     .workers(config.http_workers.max(1))
+    .disable_signals()
+    .shutdown_timeout(config.shutdown_deadline_s.div_ceil(2).max(1))
     .listen(listener)?
     .run();
-    Ok(server)
+    let handle = ArenaHandle {
+        server: server.handle(),
+        lobby,
+        metrics,
+        shutdown_deadline: Duration::from_secs(config.shutdown_deadline_s),
+    };
+    Ok(Arena { server, handle })
 }

@@ -106,6 +106,12 @@ pub struct Deregister {
     pub match_id: String,
 }
 
+/// Server → lobby: the server is going down. Refuse new matches and joins (503), end every
+/// match with its final scoreboard, close every session with 1001.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct BeginShutdown;
+
 /// Match → lobby: phase or scoreboard changed.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -199,6 +205,7 @@ pub struct Lobby {
     arbiters: Vec<Arbiter>,
     next_arbiter: usize,
     created: u64,
+    shutting_down: bool,
 }
 
 impl Lobby {
@@ -216,7 +223,15 @@ impl Lobby {
             arbiters,
             next_arbiter: 0,
             created: 0,
+            shutting_down: false,
         }
+    }
+
+    fn refuse_if_shutting_down(&self) -> Result<(), ApiError> {
+        if self.shutting_down {
+            return Err(ApiError::Unavailable("the server is shutting down".into()));
+        }
+        Ok(())
     }
 
     fn entry(&self, id: &str) -> Result<&MatchEntry, ApiError> {
@@ -364,6 +379,7 @@ impl Handler<CreateMatch> for Lobby {
     type Result = Result<CreatedMatch, ApiError>;
 
     fn handle(&mut self, msg: CreateMatch, ctx: &mut Self::Context) -> Self::Result {
+        self.refuse_if_shutting_down()?;
         let settings = settings_from(&msg.0, &self.config)?;
         if self.matches.len() >= self.config.max_matches {
             return Err(ApiError::Unavailable(format!(
@@ -437,6 +453,7 @@ impl Handler<Join> for Lobby {
     type Result = Result<JoinResponse, ApiError>;
 
     fn handle(&mut self, msg: Join, _: &mut Self::Context) -> Self::Result {
+        self.refuse_if_shutting_down()?;
         let name = valid_name(&msg.name)?;
         let ttl = Duration::from_secs(self.config.join_token_ttl_s);
         let max_spectators = self.config.max_spectators_per_match;
@@ -532,6 +549,7 @@ impl Handler<Redeem> for Lobby {
     type Result = Result<SeatGrant, ApiError>;
 
     fn handle(&mut self, msg: Redeem, _: &mut Self::Context) -> Self::Result {
+        self.refuse_if_shutting_down()?;
         let invalid = || ApiError::Forbidden("unknown, used or expired join token".into());
         let match_id = self.tokens.remove(&msg.0).ok_or_else(invalid)?;
         let ttl = Duration::from_secs(self.config.join_token_ttl_s);
@@ -625,6 +643,28 @@ impl Handler<Deregister> for Lobby {
         m.addr.do_send(RemoveSession {
             session_id: msg.session_id,
         });
+    }
+}
+
+impl Handler<BeginShutdown> for Lobby {
+    type Result = ();
+
+    fn handle(&mut self, _: BeginShutdown, _: &mut Self::Context) {
+        if self.shutting_down {
+            return;
+        }
+        self.shutting_down = true;
+        log::info!("shutting down: ending {} matches", self.matches.len());
+        for m in self.matches.values() {
+            // Same mailbox, so the final scoreboard goes out before the close.
+            m.addr
+                .do_send(Control(ControlAction::End(EndReason::Shutdown)));
+            m.addr.do_send(Shutdown {
+                code: CloseCode::Away,
+                reason: "server shutting down".into(),
+            });
+        }
+        self.tokens.clear();
     }
 }
 

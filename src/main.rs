@@ -56,6 +56,9 @@ struct Cli {
     /// Matches nobody is in are removed after this long, s.
     #[arg(long, env = "ARENA_EMPTY_MATCH_TTL_S", default_value_t = 300)]
     empty_match_ttl_s: u64,
+    /// On SIGTERM / Ctrl-C, exit within this many seconds.
+    #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
+    shutdown_deadline_s: u64,
     /// Threads running match actors (0 = one per CPU).
     #[arg(long, env = "ARENA_MATCH_THREADS", default_value_t = 0)]
     match_threads: usize,
@@ -77,6 +80,7 @@ impl Cli {
             ended_retention_s: self.ended_retention_s,
             empty_match_ttl_s: self.empty_match_ttl_s,
             max_matches: self.max_matches,
+            shutdown_deadline_s: self.shutdown_deadline_s,
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),
             input_rate_factor: self.input_rate_factor,
@@ -102,5 +106,30 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(cli.bind)?;
     let addr = listener.local_addr()?;
     log::info!("Arena listening on http://{addr} (browser client at /, lobby API at /api)");
-    arena::run(listener, cli.config())?.await
+    let arena = arena::run(listener, cli.config())?;
+    let handle = arena.handle();
+    actix_web::rt::spawn(async move {
+        let signal = wait_for_signal().await;
+        log::info!("{signal}: shutting down gracefully");
+        handle.shutdown().await;
+    });
+    arena.server.await?;
+    log::info!("Arena stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C (SIGINT), naming which.
+async fn wait_for_signal() -> &'static str {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("cannot listen for SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => "SIGTERM",
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+    }
 }

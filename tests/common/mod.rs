@@ -21,7 +21,7 @@ pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct TestServer {
     /// The bound address.
     pub addr: SocketAddr,
-    handle: actix_web::dev::ServerHandle,
+    handle: arena::ArenaHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -40,9 +40,9 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let system = actix::System::new();
             system.block_on(async move {
-                let server = arena::run(listener, config).expect("server starts");
-                tx.send(server.handle()).unwrap();
-                let _ = server.await;
+                let arena = arena::run(listener, config).expect("server starts");
+                tx.send(arena.handle()).unwrap();
+                let _ = arena.server.await;
                 actix::System::current().stop();
             });
         });
@@ -59,6 +59,11 @@ impl TestServer {
         format!("http://{}", self.addr)
     }
 
+    /// The server's control handle.
+    pub fn handle(&self) -> arena::ArenaHandle {
+        self.handle.clone()
+    }
+
     /// A lobby API client for this server.
     pub fn lobby(&self) -> LobbyClient {
         LobbyClient::new(&self.url())
@@ -69,7 +74,7 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         let _ = std::thread::spawn(move || {
-            actix::System::new().block_on(handle.stop(false));
+            actix::System::new().block_on(handle.stop_now());
         })
         .join();
         if let Some(t) = self.thread.take() {
