@@ -9,7 +9,7 @@ use arena_bots::swarm::{run_swarm, SwarmConfig};
 /// A real server in its own actix system on its own thread; stopped when dropped.
 struct Server {
     url: String,
-    handle: actix_web::dev::ServerHandle,
+    handle: arena::ArenaHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -20,9 +20,9 @@ impl Server {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix::System::new().block_on(async move {
-                let server = arena::run(listener, arena::Config::default()).expect("server starts");
-                tx.send(server.handle()).unwrap();
-                let _ = server.await;
+                let arena = arena::run(listener, arena::Config::default()).expect("server starts");
+                tx.send(arena.handle()).unwrap();
+                let _ = arena.server.await;
             });
         });
         let handle = rx.recv().expect("server handle");
@@ -38,7 +38,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         let _ =
-            std::thread::spawn(move || actix::System::new().block_on(handle.stop(false))).join();
+            std::thread::spawn(move || actix::System::new().block_on(handle.stop_now())).join();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
