@@ -150,6 +150,8 @@ export class GameView {
       connected: false, welcome: null, roster: [], snapshot: null, me: null, rendered: [], final: null,
       banner: null, net: null, follow: null, frames: 0, errors: [],
       worldToPage: (x, y) => this.worldToPage(x, y),
+      // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
+      dropConnection: () => this.conn?.ws.close(4001, 'dropped by test'),
     });
   }
 

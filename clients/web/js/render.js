@@ -4,7 +4,7 @@
 import { colorFor } from './format.js';
 
 /** How long an attack beam and a hit flash stay visible, ms. */
-export const BEAM_MS = 180;
+export const BEAM_MS = 250;
 export const HIT_MS = 250;
 /** Zoom when following a player, relative to fitting the whole arena. */
 const FOLLOW_ZOOM = 1.8;

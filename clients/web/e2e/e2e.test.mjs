@@ -1,0 +1,300 @@
+// End-to-end in real headless Chromium against the real release server on a free port:
+// lobby → create → play in one page and spectate in another → move (the spectator sees it) →
+// start → attack a second player (a Node client using the same protocol.js) → health drops →
+// host ends the match → final scoreboard in both pages. Also: lobby messages for a full and an
+// unknown match, and the reconnect banner after a dropped connection. Screenshots go to
+// artifacts/ at the repository root.
+//
+// Needs: target/release/arena (cargo build --release), /usr/bin/chromium, npm ci.
+// ARENA_BIN and CHROMIUM_PATH override the two paths.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+import { NodePlayer } from './node-player.mjs';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const SERVER_BIN = process.env.ARENA_BIN ?? join(ROOT, 'target/release/arena');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, 'artifacts');
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+let server; // { proc, base }
+let browser; // persistent context
+let userDataDir;
+const bots = [];
+
+/** Starts the server on port 0 and resolves with its base URL, read from its log. */
+function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0'], {
+      env: { ...process.env, RUST_LOG: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`server did not report its address:\n${log}`)), 15000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, base: `${m[1]}/`, log: () => log });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${log}`));
+    });
+  });
+}
+
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') page.errors.push(m.text());
+  });
+  return page;
+}
+
+const arena = (page, fn, arg) => page.evaluate(fn, arg);
+
+/** Waits for a condition on window.arena, with a message naming it. */
+async function waitFor(page, what, fn, arg, timeout = 15000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch (e) {
+    const state = await page.evaluate(() => JSON.stringify({ view: window.arena?.view, phase: window.arena?.phase, banner: window.arena?.banner, lobby: window.arena?.lobby?.message }));
+    throw new Error(`timed out waiting for ${what}; page state ${state}`);
+  }
+}
+
+async function api(path, init = {}) {
+  const res = await fetch(new URL(path, server.base), {
+    ...init,
+    headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  server = await startServer();
+  userDataDir = mkdtempSync(join(tmpdir(), 'arena-e2e-chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+});
+
+after(async () => {
+  for (const bot of bots) bot.close();
+  await browser?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  // Only the process this test started.
+  if (server?.proc.exitCode === null) server.proc.kill('SIGTERM');
+});
+
+test('play and spectate a match in Chromium: move, attack, end, final scoreboard', { timeout: 120000 }, async () => {
+  // --- lobby: create a 10 Hz match (smoothing has the most to do at a low tick rate) ---
+  const host = await newPage();
+  await host.goto(server.base);
+  await host.fill('#player-name', 'Ada');
+  await host.fill('#create-form input[name=name]', 'E2E arena');
+  await host.fill('#create-form input[name=time_limit_s]', '0');
+  await host.selectOption('#create-form select[name=tick_hz]', '10');
+  await host.click('#create-form button[type=submit]');
+  await waitFor(host, 'the new match in the list', () => window.arena.lobby.created
+    && [...document.querySelectorAll('#match-rows tr')].some((tr) => tr.dataset.id === window.arena.lobby.created.id));
+  const matchId = await arena(host, () => window.arena.lobby.created.id);
+  const row = host.locator(`#match-rows tr[data-id="${matchId}"]`);
+  assert.match(await row.innerText(), /E2E arena[\s\S]*Waiting[\s\S]*0 \/ 8[\s\S]*10 Hz/i);
+  await host.screenshot({ path: join(ARTIFACTS, 'lobby.png') });
+
+  // --- join as player (this tab is the host) ---
+  await row.locator('button[data-action=play]').click();
+  await waitFor(host, 'the player welcome and first snapshot', () => window.arena.me && window.arena.phase === 'Waiting');
+  const myId = await arena(host, () => window.arena.myId);
+  assert.equal(typeof myId, 'number');
+  assert.ok(await host.isVisible('#waiting-overlay'), 'waiting screen shows');
+  assert.ok(await host.isVisible('#host-start'), 'host controls show for the creator');
+
+  // --- spectator in a second page ---
+  const watcher = await newPage();
+  await watcher.goto(server.base);
+  await watcher.fill('#player-name', 'Watcher');
+  await waitFor(watcher, 'the match in the spectator lobby', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), matchId);
+  await watcher.click(`#match-rows tr[data-id="${matchId}"] button[data-action=watch]`);
+  await waitFor(watcher, 'the spectator to see the player', (id) => window.arena.snapshot?.players.some((p) => p.id === id), myId);
+  assert.equal(await arena(watcher, () => window.arena.welcome.role), 'Spectator');
+  assert.ok(!(await watcher.isVisible('#host-start')), 'no host controls for a spectator');
+
+  // --- movement: hold a key towards the centre for a second ---
+  await host.bringToFront();
+  await host.locator('#game-canvas').focus();
+  const start = await arena(host, () => window.arena.me.server);
+  const seenBefore = await arena(watcher, (id) => window.arena.snapshot.players.find((p) => p.id === id), myId);
+  const key = start.x > 800 ? 'ArrowLeft' : 'ArrowRight';
+  const sign = key === 'ArrowLeft' ? -1 : 1;
+  await host.keyboard.down(key);
+  // While the key is held, the drawn position runs ahead of the last server position (prediction).
+  await host.waitForTimeout(500);
+  const midway = await arena(host, () => ({ server: window.arena.me.server, display: window.arena.me.display }));
+  await host.waitForTimeout(500);
+  await host.keyboard.up(key);
+  await host.waitForTimeout(400);
+  const end = await arena(host, () => window.arena.me.server);
+  const moved = (end.x - start.x) * sign;
+  assert.ok(moved > 150 && moved < 400, `player moved ${moved} world units in 1 s (speed 260)`);
+  assert.ok(Math.abs(end.y - start.y) < 1, 'no vertical drift');
+  assert.ok((midway.display.x - start.x) * sign > 50, `predicted position moved: ${JSON.stringify(midway)}`);
+  const predicted = await arena(host, () => window.arena.me.display);
+  assert.ok(Math.abs(predicted.x - end.x) < 2, `prediction settles on the server position: ${predicted.x} vs ${end.x}`);
+  await waitFor(watcher, 'the spectator to see the move', ([id, x]) => {
+    const p = window.arena.snapshot.players.find((q) => q.id === id);
+    const drawn = window.arena.rendered.find((q) => q.id === id);
+    return p && Math.abs(p.wx - x) < 1 && drawn && Math.abs(drawn.x - x) < 1;
+  }, [myId, end.x]);
+  assert.ok(Math.abs(seenBefore.wx - start.x) < 1, 'spectator saw the start position');
+
+  // --- a second player (Node, same protocol.js) joins; the host starts the match ---
+  const bot = await NodePlayer.join(server.base, matchId, 'Bot');
+  bots.push(bot);
+  await waitFor(host, 'the bot in the roster', (id) => window.arena.roster.some((r) => r.id === id && r.name === 'Bot'), bot.id);
+  await host.click('#host-start');
+  await waitFor(host, 'phase Running', () => window.arena.phase === 'Running');
+  await waitFor(watcher, 'phase Running for the spectator', () => window.arena.phase === 'Running');
+  assert.ok(await host.isHidden('#waiting-overlay'));
+
+  // --- walk within range of the bot, aim at it with the mouse, hold the button ---
+  const held = new Set();
+  const press = async (keys) => {
+    for (const k of held) if (!keys.includes(k)) { await host.keyboard.up(k); held.delete(k); }
+    for (const k of keys) if (!held.has(k)) { await host.keyboard.down(k); held.add(k); }
+  };
+  const positions = () => arena(host, (botId) => {
+    const s = window.arena.snapshot;
+    const me = s.players.find((p) => p.id === window.arena.myId);
+    const target = s.players.find((p) => p.id === botId);
+    return { me: { x: me.wx, y: me.wy }, bot: { x: target.wx, y: target.wy, health: target.health } };
+  }, bot.id);
+  const deadline = Date.now() + 20000;
+  for (;;) {
+    const { me, bot: b } = await positions();
+    const dx = b.x - me.x;
+    const dy = b.y - me.y;
+    if (Math.hypot(dx, dy) < 250) break;
+    assert.ok(Date.now() < deadline, 'could not get within range of the bot');
+    const keys = [];
+    if (Math.abs(dx) > 60) keys.push(dx > 0 ? 'ArrowRight' : 'ArrowLeft');
+    if (Math.abs(dy) > 60) keys.push(dy > 0 ? 'ArrowDown' : 'ArrowUp');
+    await press(keys);
+    await host.waitForTimeout(100);
+  }
+  await press([]);
+  await host.waitForTimeout(300);
+  const { bot: target } = await positions();
+  assert.equal(target.health, 100);
+  const aimAt = await arena(host, ([x, y]) => window.arena.worldToPage(x, y), [target.x, target.y]);
+  await host.mouse.move(aimAt.x, aimAt.y);
+  await host.waitForTimeout(200);
+  await host.mouse.down();
+  await waitFor(host, 'the bot to lose health', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
+  await host.screenshot({ path: join(ARTIFACTS, 'game-player.png') });
+  await host.mouse.up();
+  assert.ok(bot.minHealth < 100, `the bot itself saw its health drop (min ${bot.minHealth})`);
+  await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
+
+  // --- spectator follows the player ---
+  await watcher.bringToFront();
+  await watcher.selectOption('#follow-select', String(myId));
+  assert.equal(await arena(watcher, () => window.arena.follow), myId);
+  await watcher.click('#net-toggle');
+  await watcher.waitForTimeout(1200);
+  const net = await arena(watcher, () => window.arena.net);
+  assert.ok(net.snapshotsPerS >= 8 && net.snapshotsPerS <= 12, `spectator receives ~10 snapshots/s: ${JSON.stringify(net)}`);
+  assert.ok(net.pingMs !== null && net.pingMs < 200, 'ping measured');
+  assert.match(await watcher.innerText('#net-panel'), /Ping[\s\S]*ms[\s\S]*Snapshots[\s\S]*\/s/);
+  await watcher.screenshot({ path: join(ARTIFACTS, 'game-spectator.png') });
+
+  // --- the host ends the match; both pages show the final scoreboard ---
+  await host.bringToFront();
+  await host.click('#host-end');
+  for (const page of [host, watcher]) {
+    await waitFor(page, 'the final scoreboard', () => window.arena.final && !document.querySelector('#final-overlay').hidden);
+    const final = await arena(page, () => window.arena.final);
+    assert.equal(final.reason, 'Host');
+    assert.deepEqual(final.scoreboard.map((s) => s.name).sort(), ['Ada', 'Bot']);
+    const text = await page.innerText('#final-overlay');
+    assert.match(text, /Match over[\s\S]*Ended by the host[\s\S]*Ada/);
+  }
+  await bot.until(() => bot.ended !== null, 5000, 'the bot to hear the match ended');
+  await host.screenshot({ path: join(ARTIFACTS, 'game-final.png') });
+  const detail = await api(`api/matches/${matchId}`);
+  assert.equal(detail.body.phase, 'ended');
+
+  for (const page of [host, watcher]) assert.deepEqual(page.errors, [], 'no errors in the page');
+  await host.close();
+  await watcher.close();
+});
+
+test('lobby explains full and unknown matches', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Tiny', max_players: 1 }) });
+  assert.equal(created.status, 201);
+  const filler = await NodePlayer.join(server.base, created.body.id, 'First');
+  bots.push(filler);
+  const page = await newPage();
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Late');
+  await waitFor(page, 'the full match in the list', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  assert.match(await page.innerText(`#match-rows tr[data-id="${created.body.id}"]`), /1 \/ 1/);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=play]`);
+  await waitFor(page, 'the "full" message', () => /full/i.test(window.arena.lobby.message ?? ''));
+  assert.ok(await page.isVisible('#lobby-message'));
+  // Watching a full match still works.
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=watch]`);
+  await waitFor(page, 'spectating the full match', () => window.arena.view === 'game' && window.arena.snapshot);
+  // A match id that does not exist: the game view says so instead of spinning.
+  await page.goto(`${server.base}#/match/doesnotexist/play`);
+  await waitFor(page, 'the unknown-match banner', () => /does not exist/i.test(window.arena.banner ?? ''));
+  assert.ok(await page.isVisible('#banner-lobby'), 'offers the way back to the lobby');
+  // The browser logs the refused requests themselves (409, 404); nothing else may go wrong.
+  assert.deepEqual(page.errors.filter((e) => !/Failed to load resource.*\b(404|409)\b/.test(e)), []);
+  await page.close();
+});
+
+test('a dropped connection shows a banner and the page reconnects by itself', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Flaky', tick_hz: 20 }) });
+  const page = await newPage();
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Rejoiner');
+  await waitFor(page, 'the match in the list', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=watch]`);
+  await waitFor(page, 'connected', () => window.arena.connected && window.arena.snapshot);
+  await arena(page, () => window.arena.dropConnection());
+  await waitFor(page, 'the connection-lost banner', () => /Connection lost/.test(window.arena.banner ?? ''), undefined, 5000);
+  assert.ok(await page.isVisible('#banner'));
+  await page.screenshot({ path: join(ARTIFACTS, 'reconnect-banner.png') });
+  const tickBefore = await arena(page, () => window.arena.snapshot.tick);
+  await waitFor(page, 'reconnected with fresh snapshots', (t) => window.arena.connected && window.arena.snapshot.tick > t + 5, tickBefore, 15000);
+  await waitFor(page, 'the banner to clear', () => window.arena.banner === null, undefined, 5000);
+  await page.close();
+});
