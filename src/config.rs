@@ -38,6 +38,15 @@ pub struct Config {
     /// Consecutive seconds over the rate limit after which a session is closed with 1008
     /// (default 3).
     pub flood_close_after_s: u32,
+    /// A session that keeps missing snapshots (its socket cannot take them) for this long is
+    /// closed with 4000 "slow", ms (default 5000). Until then only the newest
+    /// `max_queued_snapshots` wait for it: older ones are dropped, never queued.
+    pub slow_client_timeout_ms: u64,
+    /// Snapshots that may wait for one session before the oldest is dropped (default 4).
+    pub max_queued_snapshots: usize,
+    /// Kernel send buffer of each accepted socket, bytes (default: the kernel's auto-tuning).
+    /// Small values make a stalled reader visible sooner.
+    pub socket_send_buffer_bytes: Option<usize>,
     /// On SIGTERM / Ctrl-C the process exits within this long, s (default 10).
     pub shutdown_deadline_s: u64,
     /// Arbiters (threads) that run match actors (default: number of CPUs).
@@ -65,6 +74,9 @@ impl Default for Config {
             input_rate_factor: 2,
             flood_close_after_s: 3,
             shutdown_deadline_s: 10,
+            slow_client_timeout_ms: 5_000,
+            socket_send_buffer_bytes: None,
+            max_queued_snapshots: 4,
             match_threads: cpus,
             http_workers: cpus,
         }

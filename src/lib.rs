@@ -108,10 +108,21 @@ pub fn run_with_game(
         next_session: AtomicU64::new(1),
     });
     let max_body = config.max_body_bytes;
+    let send_buffer = config.socket_send_buffer_bytes;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body))
+    })
+    .on_connect(move |conn, _| {
+        if let (Some(bytes), Some(tcp)) = (
+            send_buffer,
+            conn.downcast_ref::<actix_web::rt::net::TcpStream>(),
+        ) {
+            if let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(bytes) {
+                log::warn!("cannot set SO_SNDBUF: {e}");
+            }
+        }
     })
     .workers(config.http_workers.max(1))
     .disable_signals()

@@ -27,7 +27,7 @@ use crate::match_actor::{
     Shutdown,
 };
 use crate::metrics::Metrics;
-use crate::session::{CloseSession, Outbound, SeatGrant};
+use crate::session::{CloseSession, Outbound, SeatGrant, SnapshotReady, SnapshotSlot};
 use crate::tokens;
 
 /// How often the lobby expires tokens and matches.
@@ -94,6 +94,10 @@ pub struct Register {
     pub outbound: Recipient<Outbound>,
     /// Where a close is sent.
     pub closer: Recipient<CloseSession>,
+    /// The session's newest-snapshot slot.
+    pub slot: Arc<SnapshotSlot>,
+    /// Where "a snapshot is waiting" is sent.
+    pub ready: Recipient<SnapshotReady>,
 }
 
 /// Session → lobby (in `stopping()`): I am gone; free my seat.
@@ -397,8 +401,17 @@ impl Handler<CreateMatch> for Lobby {
         let game = (self.factory)(&settings, tokens::new_seed());
         let (lobby, metrics) = (ctx.address(), self.metrics.clone());
         let (actor_id, actor_settings) = (id.clone(), settings.clone());
+        let slow_timeout_ms = self.config.slow_client_timeout_ms;
         let addr = MatchActor::start_in_arbiter(&arbiter, move |_| {
-            MatchActor::new(actor_id, actor_settings, game, lobby, metrics, phase_offset)
+            MatchActor::new(
+                actor_id,
+                actor_settings,
+                game,
+                lobby,
+                metrics,
+                phase_offset,
+                slow_timeout_ms,
+            )
         });
         let entry = MatchEntry {
             seats: vec![None; settings.max_players as usize],
@@ -622,6 +635,8 @@ impl Handler<Register> for Lobby {
             name: grant.name,
             outbound: msg.outbound,
             closer: msg.closer,
+            slot: msg.slot,
+            ready: msg.ready,
         });
         self.maybe_start_when_full(&grant.match_id);
     }

@@ -56,6 +56,9 @@ struct Cli {
     /// Matches nobody is in are removed after this long, s.
     #[arg(long, env = "ARENA_EMPTY_MATCH_TTL_S", default_value_t = 300)]
     empty_match_ttl_s: u64,
+    /// Close a session that cannot take snapshots for this long with 4000 "slow", ms.
+    #[arg(long, env = "ARENA_SLOW_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
+    slow_client_timeout_ms: u64,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
     shutdown_deadline_s: u64,
@@ -81,6 +84,7 @@ impl Cli {
             empty_match_ttl_s: self.empty_match_ttl_s,
             max_matches: self.max_matches,
             shutdown_deadline_s: self.shutdown_deadline_s,
+            slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),
             input_rate_factor: self.input_rate_factor,

@@ -21,7 +21,10 @@ use bytes::Bytes;
 
 use crate::lobby::{Lobby, MatchUpdate};
 use crate::metrics::Metrics;
-use crate::session::{CloseSession, Outbound};
+use crate::session::{CloseSession, Outbound, SnapshotReady, SnapshotSlot};
+
+/// Application close code for a session closed because it could not keep up.
+pub const SLOW_CLIENT_CLOSE_CODE: u16 = 4000;
 
 /// Identifies one WebSocket session for the lifetime of the process.
 pub type SessionId = u64;
@@ -51,6 +54,10 @@ pub struct AddSession {
     pub outbound: Recipient<Outbound>,
     /// Where to send a close.
     pub closer: Recipient<CloseSession>,
+    /// The session's newest-snapshot slot.
+    pub slot: Arc<SnapshotSlot>,
+    /// Where "a snapshot is waiting" is sent.
+    pub ready: Recipient<SnapshotReady>,
 }
 
 /// Lobby → match: a session left; forget it (and its player).
@@ -103,6 +110,10 @@ struct SessionEntry {
     player_id: Option<PlayerId>,
     outbound: Recipient<Outbound>,
     closer: Recipient<CloseSession>,
+    slot: Arc<SnapshotSlot>,
+    ready: Recipient<SnapshotReady>,
+    /// Closed for being slow: gets nothing more.
+    slow: bool,
 }
 
 /// A `tokio::time::Interval` as a stream of tick instants (drift-free; late ticks skipped).
@@ -135,6 +146,7 @@ pub struct MatchActor {
     first_deadline: Option<tokio::time::Instant>,
     last_due: u64,
     roster_frame: Bytes,
+    slow_client_timeout_ms: u64,
     ended_frame: Option<Bytes>,
     last_phase: Phase,
     last_scores: Vec<(u16, u16)>,
@@ -149,6 +161,7 @@ impl MatchActor {
         lobby: Addr<Lobby>,
         metrics: Arc<Metrics>,
         phase_offset: f64,
+        slow_client_timeout_ms: u64,
     ) -> Self {
         let period = Duration::from_secs_f64(1.0 / settings.tick_hz.max(1) as f64);
         let mut actor = Self {
@@ -169,6 +182,7 @@ impl MatchActor {
             first_deadline: None,
             last_due: 0,
             roster_frame: Bytes::new(),
+            slow_client_timeout_ms,
             ended_frame: None,
             last_phase: Phase::Waiting,
             last_scores: Vec::new(),
@@ -194,6 +208,36 @@ impl MatchActor {
         }
         self.metrics
             .record_sent(self.sessions.len() as u64, frame.len() as u64);
+    }
+
+    /// Offers a snapshot to every session through its slot; closes sessions that stayed behind
+    /// past the slow-client timeout with 4000.
+    fn broadcast_snapshot(&mut self, frame: &Bytes) {
+        let now_us = unix_time_us();
+        let slow_after_us = self.slow_client_timeout_ms * 1000;
+        let mut delivered = 0u64;
+        for s in self.sessions.values_mut().filter(|s| !s.slow) {
+            let put = s.slot.put(frame.clone(), now_us);
+            if put.wake {
+                s.ready.do_send(SnapshotReady);
+            }
+            if put.dropped_stale {
+                self.metrics.record_stale_dropped();
+            }
+            if put.behind_for_us > slow_after_us {
+                s.slow = true;
+                self.metrics.record_slow_close();
+                s.closer.do_send(CloseSession {
+                    code: CloseCode::Other(SLOW_CLIENT_CLOSE_CODE),
+                    reason: format!(
+                        "slow: could not take snapshots for {} ms",
+                        put.behind_for_us / 1000
+                    ),
+                });
+            }
+            delivered += 1;
+        }
+        self.metrics.record_sent(delivered, frame.len() as u64);
     }
 
     fn rebuild_roster(&mut self) {
@@ -272,7 +316,7 @@ impl MatchActor {
                 self.snapshot = s;
             }
             if let Some(frame) = frame {
-                self.broadcast(&frame);
+                self.broadcast_snapshot(&frame);
             }
         }
         self.metrics.record_tick(started.elapsed());
@@ -352,6 +396,9 @@ impl Handler<AddSession> for MatchActor {
                 player_id: msg.player_id,
                 outbound: msg.outbound,
                 closer: msg.closer,
+                slot: msg.slot,
+                ready: msg.ready,
+                slow: false,
             },
         );
         if msg.player_id.is_some() {

@@ -47,6 +47,8 @@ pub struct Metrics {
     frames_rejected: Family<ReasonLabel, Counter>,
     sessions_closed: Family<CodeLabel, Counter>,
     inputs_dropped: Counter,
+    stale_dropped: Counter,
+    slow_closed: Counter,
     /// WebSocket sessions alive now (upgrade accepted, actor not yet stopped).
     pub live_sessions: std::sync::atomic::AtomicUsize,
 }
@@ -93,6 +95,8 @@ impl Metrics {
             frames_rejected: Family::default(),
             sessions_closed: Family::default(),
             inputs_dropped: Counter::default(),
+            stale_dropped: Counter::default(),
+            slow_closed: Counter::default(),
             live_sessions: std::sync::atomic::AtomicUsize::new(0),
         };
         let r = &mut m.registry;
@@ -137,6 +141,16 @@ impl Metrics {
             "inputs_dropped",
             "Client messages dropped by the per-session rate limit",
             m.inputs_dropped.clone(),
+        );
+        r.register(
+            "snapshots_dropped_stale",
+            "Snapshots replaced by a newer one before a slow session could take them",
+            m.stale_dropped.clone(),
+        );
+        r.register(
+            "sessions_slow",
+            "Sessions closed with 4000 for staying behind past the slow-client timeout",
+            m.slow_closed.clone(),
         );
         for role in [Role::Player, Role::Spectator] {
             drop(m.sessions.get_or_create(&role_label(role)));
@@ -194,6 +208,16 @@ impl Metrics {
     /// A client message was over its session's rate limit and dropped.
     pub fn record_input_dropped(&self) {
         self.inputs_dropped.inc();
+    }
+
+    /// A snapshot waiting for a session was replaced before it was taken.
+    pub fn record_stale_dropped(&self) {
+        self.stale_dropped.inc();
+    }
+
+    /// A session was closed for being slow.
+    pub fn record_slow_close(&self) {
+        self.slow_closed.inc();
     }
 
     /// A session was closed with `code` (by either side).

@@ -27,6 +27,86 @@ use crate::metrics::Metrics;
 #[rtype(result = "()")]
 pub struct Outbound(pub Bytes);
 
+/// Match → session: a snapshot is waiting in the session's [`SnapshotSlot`].
+#[derive(Message, Clone, Copy)]
+#[rtype(result = "()")]
+pub struct SnapshotReady;
+
+/// The newest snapshots waiting for one session, shared by its match (writer) and the session
+/// (reader). At most `capacity` wait: when a session cannot keep up, the oldest is dropped, so a
+/// stalled reader costs a few frames of memory, never a growing queue, and at most one
+/// [`SnapshotReady`] is in its mailbox.
+pub struct SnapshotSlot {
+    queue: std::sync::Mutex<std::collections::VecDeque<Bytes>>,
+    capacity: usize,
+    wake_pending: AtomicBool,
+    /// When the session started falling behind (first stale snapshot dropped), Unix µs; 0 = not.
+    behind_since_us: std::sync::atomic::AtomicU64,
+}
+
+/// What [`SnapshotSlot::put`] did.
+pub struct PutOutcome {
+    /// The session must be sent a [`SnapshotReady`].
+    pub wake: bool,
+    /// A snapshot the session never took was replaced (dropped).
+    pub dropped_stale: bool,
+    /// How long the session has been behind, µs (0 when it is keeping up).
+    pub behind_for_us: u64,
+}
+
+impl SnapshotSlot {
+    /// A slot holding at most `capacity` (≥ 1) snapshots.
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            queue: std::sync::Mutex::new(std::collections::VecDeque::with_capacity(2)),
+            capacity: capacity.max(1),
+            wake_pending: AtomicBool::new(false),
+            behind_since_us: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Stores `frame` as the newest snapshot, dropping the oldest when full.
+    pub fn put(&self, frame: Bytes, now_us: u64) -> PutOutcome {
+        let replaced = {
+            let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+            queue.push_back(frame);
+            if queue.len() > self.capacity {
+                queue.pop_front();
+                true
+            } else {
+                false
+            }
+        };
+        let mut behind_for_us = 0;
+        if replaced {
+            let since = match self.behind_since_us.compare_exchange(
+                0,
+                now_us,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => now_us,
+                Err(since) => since,
+            };
+            behind_for_us = now_us.saturating_sub(since);
+        }
+        PutOutcome {
+            wake: !self.wake_pending.swap(true, Ordering::AcqRel),
+            dropped_stale: replaced,
+            behind_for_us,
+        }
+    }
+
+    fn take_all(&self) -> std::collections::VecDeque<Bytes> {
+        self.wake_pending.store(false, Ordering::Release);
+        let frames = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
+        if !frames.is_empty() {
+            self.behind_since_us.store(0, Ordering::Relaxed);
+        }
+        frames
+    }
+}
+
 /// Lobby or match → session: close the connection with this code and reason.
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
@@ -114,6 +194,7 @@ pub struct Session {
     rate: RateLimit,
     /// Raised by [`CloseReasonSniffer`] when a close frame's reason is not UTF-8.
     bad_close_utf8: Arc<AtomicBool>,
+    slot: Arc<SnapshotSlot>,
 }
 
 impl Session {
@@ -125,6 +206,7 @@ impl Session {
         config: Arc<Config>,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let queued = config.max_queued_snapshots;
         Self {
             id,
             grant,
@@ -136,6 +218,7 @@ impl Session {
             closing: false,
             rate: RateLimit::new(),
             bad_close_utf8: Arc::new(AtomicBool::new(false)),
+            slot: Arc::new(SnapshotSlot::new(queued)),
         }
     }
 
@@ -340,6 +423,8 @@ impl Actor for Session {
             grant: self.grant.clone(),
             outbound: ctx.address().recipient(),
             closer: ctx.address().recipient(),
+            slot: self.slot.clone(),
+            ready: ctx.address().recipient(),
         });
     }
 
@@ -360,6 +445,18 @@ impl Handler<Outbound> for Session {
     fn handle(&mut self, msg: Outbound, ctx: &mut Self::Context) {
         if !self.closing {
             ctx.binary(msg.0);
+        }
+    }
+}
+
+impl Handler<SnapshotReady> for Session {
+    type Result = ();
+
+    fn handle(&mut self, _: SnapshotReady, ctx: &mut Self::Context) {
+        for frame in self.slot.take_all() {
+            if !self.closing {
+                ctx.binary(frame);
+            }
         }
     }
 }

@@ -36,7 +36,22 @@ pub async fn handshake(
     path: &str,
     protocol: Option<&str>,
 ) -> (TcpStream, String) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    handshake_on(
+        TcpStream::connect(addr).await.expect("connect"),
+        addr,
+        path,
+        protocol,
+    )
+    .await
+}
+
+/// [`handshake`] on an already connected stream.
+pub async fn handshake_on(
+    mut stream: TcpStream,
+    addr: std::net::SocketAddr,
+    path: &str,
+    protocol: Option<&str>,
+) -> (TcpStream, String) {
     let proto = protocol
         .map(|p| format!("Sec-WebSocket-Protocol: {p}\r\n"))
         .unwrap_or_default();
@@ -59,6 +74,24 @@ impl RawWs {
     pub async fn connect(addr: std::net::SocketAddr, ws_url: &str) -> Self {
         let path = &ws_url[ws_url.find("/ws").expect("ws path")..];
         let (stream, head) = handshake(addr, path, Some("arena.v1")).await;
+        assert!(head.starts_with("HTTP/1.1 101"), "upgrade refused: {head}");
+        Self {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Like [`RawWs::connect`] with a small kernel receive buffer, to play a stalled reader.
+    pub async fn connect_with_recv_buffer(
+        addr: std::net::SocketAddr,
+        ws_url: &str,
+        recv_buffer: u32,
+    ) -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(recv_buffer).unwrap();
+        let stream = socket.connect(addr).await.expect("connect");
+        let path = &ws_url[ws_url.find("/ws").expect("ws path")..];
+        let (stream, head) = handshake_on(stream, addr, path, Some("arena.v1")).await;
         assert!(head.starts_with("HTTP/1.1 101"), "upgrade refused: {head}");
         Self {
             stream,

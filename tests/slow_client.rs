@@ -1,0 +1,87 @@
+//! Slow and stalled readers: a client that stops reading never grows the server's queues, never
+//! delays the healthy sessions' ticks, and is closed with 4000 "slow" after the timeout.
+
+mod common;
+
+use std::time::Duration;
+
+use arena::Config;
+use arena_game::api::ApiRole;
+use common::raw_ws::{op, RawWs};
+use common::*;
+
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
+        .unwrap_or(0.0)
+}
+
+/// One stalled reader (small receive buffer, never reads) among healthy players: they keep
+/// getting every tick, the server drops its stale snapshots instead of queueing them, closes it
+/// with 4000 after the slow timeout, and the close is the frame it finds when it reads again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_reader_is_dropped_to_newest_then_closed_slow() {
+    let server = TestServer::with_config(Config {
+        slow_client_timeout_ms: 300,
+        socket_send_buffer_bytes: Some(4096),
+        ..Default::default()
+    });
+    let m = create(&server, match_req(8, 50, 0, 0)).await;
+    let mut healthy = Vec::new();
+    for i in 0..4 {
+        healthy.push(connect(&server, &m.id, &format!("h{i}"), ApiRole::Player).await);
+    }
+    let joined = server
+        .lobby()
+        .join(&m.id, "stalled", ApiRole::Player)
+        .await
+        .unwrap();
+    let mut stalled = RawWs::connect_with_recv_buffer(server.addr, &joined.ws_url, 2048).await;
+
+    // Healthy sessions count consecutive ticks until the server reports the slow close.
+    let watchers: Vec<_> = healthy
+        .into_iter()
+        .map(|mut s| {
+            tokio::spawn(async move {
+                let mut prev = snapshot_where(&mut s, |_| true).await.tick;
+                let mut seen = 0u32;
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+                while tokio::time::Instant::now() < deadline && seen < 750 {
+                    let snap = snapshot_where(&mut s, |_| true).await;
+                    assert_eq!(snap.tick, prev + 1, "a healthy session missed a tick");
+                    prev = snap.tick;
+                    seen += 1;
+                }
+                seen
+            })
+        })
+        .collect();
+
+    let url = format!("{}/metrics", server.url());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let text = loop {
+        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+        if metric(&text, "arena_sessions_slow_total") >= 1.0 {
+            break text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "stalled reader never closed: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(metric(&text, "arena_snapshots_dropped_stale_total") >= 1.0);
+    for w in watchers {
+        assert!(w.await.unwrap() >= 100, "healthy sessions kept receiving");
+    }
+
+    // Reading again, the stalled client finds what was buffered, then the 4000 close.
+    let mut code = None;
+    while let Some(frame) = stalled.read_frame(Duration::from_secs(10)).await {
+        if frame.opcode == op::CLOSE {
+            code = Some(u16::from_be_bytes([frame.payload[0], frame.payload[1]]));
+            break;
+        }
+    }
+    assert_eq!(code, Some(4000));
+}
