@@ -55,6 +55,19 @@ def proc_cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def cpu_jiffies():
+    """Per-CPU (busy, total) jiffies from /proc/stat; busy excludes idle and iowait."""
+    out = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("cpu") and line[3].isdigit():
+                name, *vals = line.split()
+                vals = [int(v) for v in vals[:8]]
+                total = sum(vals)
+                out[name[3:]] = (total - vals[3] - vals[4], total)
+    return out
+
+
 def proc_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -69,25 +82,31 @@ class Sampler(threading.Thread):
     def __init__(self, pid, interval=0.1):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.samples = []  # (unix time s, cpu ticks, rss KiB)
+        self.samples = []  # (unix time s, cpu ticks, rss KiB, per-CPU jiffies)
         self.stop = threading.Event()
 
     def run(self):
         while not self.stop.is_set():
             try:
-                self.samples.append((time.time(), proc_cpu_ticks(self.pid), proc_rss_kib(self.pid)))
+                self.samples.append((time.time(), proc_cpu_ticks(self.pid), proc_rss_kib(self.pid),
+                                     cpu_jiffies()))
             except (FileNotFoundError, ProcessLookupError, ValueError):
                 return
             self.stop.wait(self.interval)
 
     def window(self, t0, t1):
-        """CPU% (of one core) and peak RSS between wall times t0 and t1 (seconds)."""
+        """CPU% (of one core), peak RSS, and each CPU's busy % between wall times t0 and t1."""
         inside = [s for s in self.samples if t0 <= s[0] <= t1]
         if len(inside) < 2:
-            return None, None
+            return None, None, {}
         a, b = inside[0], inside[-1]
         cpu_pct = 100.0 * (b[1] - a[1]) / CLK_TCK / (b[0] - a[0])
-        return cpu_pct, max(s[2] for s in inside)
+        busy = {}
+        for cpu, (busy1, total1) in b[3].items():
+            busy0, total0 = a[3].get(cpu, (busy1, total1))
+            if total1 > total0:
+                busy[cpu] = 100.0 * (busy1 - busy0) / (total1 - total0)
+        return cpu_pct, max(s[2] for s in inside), busy
 
 
 def stop_process(proc, timeout=5):
@@ -146,12 +165,12 @@ def run_arena(n, args):
             raise RuntimeError(f"bots printed no report: {bots.stderr[-2000:]}")
         report = json.loads(bots.stdout)
         w0, w1 = report["window_start_us"] / 1e6, report["window_end_us"] / 1e6
-        server_cpu, rss_peak = sampler.window(w0, w1)
+        server_cpu, rss_peak, busy = sampler.window(w0, w1)
         try:
             skipped = metric(http_get(url + "/metrics"), "arena_ticks_skipped_total")
         except OSError:
             skipped = None
-        return report, server_cpu, rss0, rss_peak, skipped
+        return report, server_cpu, rss0, rss_peak, skipped, busy
     finally:
         stop_process(server)
 
@@ -188,11 +207,15 @@ def bottleneck(row):
         return "server"
     if bots >= SATURATED_PCT:
         return "bots"
+    if (row.get("server_core_busy_pct") or 0) >= SATURATED_PCT:
+        return "CPU 0 saturated (server + other load)"
+    if (row.get("bots_core_busy_pct") or 0) >= SATURATED_PCT:
+        return "CPU 1 saturated (bots + other load)"
     return "server latency (no core saturated)"
 
 
 def measure(n, args):
-    report, server_cpu, rss0, rss_peak, skipped = run_arena(n, args)
+    report, server_cpu, rss0, rss_peak, skipped, busy = run_arena(n, args)
     delivered = report["delivered_pct"]
     row = {
         "sessions": n,
@@ -218,6 +241,14 @@ def measure(n, args):
         "disconnects": report["disconnects"],
         "snapshots_received": report["snapshots_received"],
         "window_s": report["window_s"],
+        "close_codes": report["close_codes"],
+        "close_reasons": report["close_reasons"],
+        "failures": report["failures"],
+        # Busy % of the two CPUs over the window; minus the server's (CPU 0) and the bots' (CPU 1)
+        # own CPU it is what else ran there: other processes, and softirq work the kernel did not
+        # charge to ours.
+        "server_core_busy_pct": busy.get(args.server_cpu),
+        "bots_core_busy_pct": busy.get(args.bots_cpu),
     }
     row["passes"] = (row["failed"] == 0 and delivered >= MIN_DELIVERED_PCT
                      and row["p99_ms"] <= MAX_P99_MS)
@@ -248,7 +279,7 @@ def fmt(v, spec):
 def markdown_table(rows):
     head = ("| sessions | delivered % | p50 ms | p99 ms | max ms | tick Hz | server CPU % | "
             "server RSS MiB | RSS KiB/session | B/session/s | bot CPU % | server µs/snapshot | "
-            "floor µs/write | ratio | bottleneck |")
+            "floor µs/write | ratio | CPU0/CPU1 busy % | bottleneck |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
@@ -258,6 +289,7 @@ def markdown_table(rows):
             f"{fmt(r['rss_per_session_kib'], '.1f')} | {r['wire_bytes_per_session_s']:.0f} | "
             f"{r['bot_cpu_pct']:.1f} | {fmt(r['server_us_per_snapshot'], '.2f')} | "
             f"{fmt(r.get('floor_us_per_write'), '.2f')} | {fmt(r.get('floor_ratio'), '.2f')} | "
+            f"{fmt(r.get('server_core_busy_pct'), '.0f')}/{fmt(r.get('bots_core_busy_pct'), '.0f')} | "
             f"{r['bottleneck']} |")
     return "\n".join(lines)
 
@@ -328,7 +360,7 @@ def svg_chart(rows, title):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="1000,2000,4000,6000,8000,10000,12000,14000,16000",
+    ap.add_argument("--sizes", default="1000,2000,3000,4000,6000,8000,10000,12000,14000,16000",
                     help="sessions per step, comma separated (default: %(default)s)")
     ap.add_argument("--players", type=int, default=10, help="players per match")
     ap.add_argument("--tick-hz", type=int, default=20)

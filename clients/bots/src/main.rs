@@ -195,6 +195,9 @@ fn print_table(r: &SwarmReport) {
         "{:<28} {} (close codes: {codes})",
         "disconnects", r.disconnects
     );
+    for (reason, n) in &r.close_reasons {
+        println!("{:<28} {n} × {reason}", "");
+    }
     println!(
         "{:<28} {} server errors, {} undecodable",
         "errors", r.server_errors, r.decode_errors

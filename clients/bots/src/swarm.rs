@@ -43,6 +43,9 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 /// Pending inputs a player remembers for the round trip; older ones are dropped unmeasured.
 const MAX_PENDING_INPUTS: usize = 64;
 
+/// Distinct close reasons kept in the report; further ones are counted as "other".
+const MAX_CLOSE_REASONS: usize = 16;
+
 /// Largest latency the histograms hold, microseconds (60 s); larger values are clamped.
 const HIST_MAX_US: u64 = 60_000_000;
 
@@ -218,6 +221,8 @@ pub struct SwarmReport {
     pub disconnects: u64,
     /// Close codes seen on sessions that ended before the swarm closed them (1006 = no close frame).
     pub close_codes: BTreeMap<u16, u64>,
+    /// Why those sessions ended: "code: reason" from the close frame, or the transport error.
+    pub close_reasons: BTreeMap<String, u64>,
     /// Every message received over the whole run (welcome, roster, snapshots...), to compare with
     /// the server's `arena_frames_sent_total`.
     pub messages_received_total: u64,
@@ -266,6 +271,7 @@ struct Stats {
     decode_ns: Histogram<u64>,
     disconnects: u64,
     close_codes: BTreeMap<u16, u64>,
+    close_reasons: BTreeMap<String, u64>,
     server_errors: u64,
     decode_errors: u64,
     ticks: Vec<Option<TickSpan>>,
@@ -296,6 +302,7 @@ impl Stats {
             decode_ns: histogram(),
             disconnects: 0,
             close_codes: BTreeMap::new(),
+            close_reasons: BTreeMap::new(),
             server_errors: 0,
             decode_errors: 0,
             ticks: vec![None; matches],
@@ -604,6 +611,7 @@ async fn run_local(
         wire_bytes_per_session_per_s: st.wire_bytes_window as f64 / per_session_s,
         disconnects: st.disconnects,
         close_codes: st.close_codes.clone(),
+        close_reasons: st.close_reasons.clone(),
         messages_received_total: st.messages_total,
         bytes_received_total: st.bytes_total,
         server_errors: st.server_errors,
@@ -744,6 +752,18 @@ impl Bot {
                 st.disconnects += 1;
                 let code = e.close_code().unwrap_or(1006);
                 *st.close_codes.entry(code).or_default() += 1;
+                let reason = match &e {
+                    BotError::Closed { code, reason } => format!("{code}: {reason}"),
+                    other => error_kind(other),
+                };
+                let key = if st.close_reasons.len() < MAX_CLOSE_REASONS
+                    || st.close_reasons.contains_key(&reason)
+                {
+                    reason
+                } else {
+                    "other".into()
+                };
+                *st.close_reasons.entry(key).or_default() += 1;
             }
         }
     }
@@ -898,6 +918,7 @@ mod tests {
             wire_bytes_per_session_per_s: 0.0,
             disconnects: 0,
             close_codes: BTreeMap::new(),
+            close_reasons: BTreeMap::new(),
             messages_received_total: 0,
             bytes_received_total: 0,
             server_errors: 0,

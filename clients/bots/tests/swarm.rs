@@ -37,8 +37,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         let handle = self.handle.clone();
-        let _ =
-            std::thread::spawn(move || actix::System::new().block_on(handle.stop_now())).join();
+        let _ = std::thread::spawn(move || actix::System::new().block_on(handle.stop_now())).join();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
