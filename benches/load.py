@@ -25,11 +25,15 @@ import socket
 import subprocess
 import sys
 import threading
+import shutil
+import tempfile
 import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
+# The binaries under test; main() copies them out of target/ first, so a rebuild during the sweep
+# (other work on the same checkout) cannot swap them mid-run.
 BIN = os.path.join(TARGET, "release")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -199,6 +203,23 @@ def run_floor(n, frame_bytes, args):
             stop_process(sink)
 
 
+def wait_quiet(args):
+    """Waits (at most --quiet-wait-s) until both benchmark CPUs are nearly idle, so other work on
+    the machine (builds, tests) does not land in the measurement. Returns their busy % then."""
+    deadline = time.time() + args.quiet_wait_s
+    while True:
+        a = cpu_jiffies()
+        time.sleep(1.0)
+        b = cpu_jiffies()
+        busy = {}
+        for cpu in (args.server_cpu, args.bots_cpu):
+            (b0, t0), (b1, t1) = a.get(cpu, (0, 0)), b.get(cpu, (0, 1))
+            busy[cpu] = 100.0 * (b1 - b0) / max(1, t1 - t0)
+        if max(busy.values()) <= args.quiet_pct or time.time() >= deadline:
+            return busy
+        print(f"    waiting for idle CPUs: {busy}", file=sys.stderr, flush=True)
+
+
 def bottleneck(row):
     if row["passes"]:
         return "none (holds)"
@@ -215,6 +236,7 @@ def bottleneck(row):
 
 
 def measure(n, args):
+    before = wait_quiet(args)
     report, server_cpu, rss0, rss_peak, skipped, busy = run_arena(n, args)
     delivered = report["delivered_pct"]
     row = {
@@ -247,6 +269,7 @@ def measure(n, args):
         # Busy % of the two CPUs over the window; minus the server's (CPU 0) and the bots' (CPU 1)
         # own CPU it is what else ran there: other processes, and softirq work the kernel did not
         # charge to ours.
+        "busy_before_pct": before,
         "server_core_busy_pct": busy.get(args.server_cpu),
         "bots_core_busy_pct": busy.get(args.bots_cpu),
     }
@@ -372,6 +395,10 @@ def main():
     ap.add_argument("--keep-going", action="store_true",
                     help="run every size even after delivery collapsed below 99%%")
     ap.add_argument("--no-build", dest="build", action="store_false")
+    ap.add_argument("--quiet-pct", type=float, default=15.0,
+                    help="before each step wait until both CPUs are at most this busy")
+    ap.add_argument("--quiet-wait-s", type=float, default=120.0,
+                    help="longest wait for idle CPUs before a step (then it runs anyway)")
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "benches", "results"))
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
@@ -379,6 +406,11 @@ def main():
         subprocess.run(["cargo", "build", "--release", "-p", "arena", "--bin", "arena",
                         "-p", "arena-bots", "--bin", "arena-bots", "--bin", "arena-floor"],
                        cwd=ROOT, check=True)
+    global BIN
+    frozen = tempfile.mkdtemp(prefix="arena-load-")
+    for name in ("arena", "arena-bots", "arena-floor"):
+        shutil.copy2(os.path.join(BIN, name), frozen)
+    BIN = frozen
     sizes = [int(s) for s in args.sizes.split(",") if s]
     rows = []
     for n in sizes:
@@ -400,6 +432,8 @@ def main():
         "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname()),
                     "model": cpu_model()},
         "command": " ".join(sys.argv),
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "uncommitted_changes_in_src_game": bool(git("status", "--porcelain", "src", "game")),
         "criterion": {"min_delivered_pct": MIN_DELIVERED_PCT, "max_p99_ms": MAX_P99_MS},
         "largest_passing_sessions": best,
         "rows": rows,
@@ -413,6 +447,14 @@ def main():
     print(markdown_table(rows))
     print(f"\nlargest N with >= {MIN_DELIVERED_PCT}% delivered and p99 <= {MAX_P99_MS} ms: {best}")
     print(f"results: {os.path.join(args.out_dir, 'load.json')}, chart: {os.path.join(args.out_dir, 'load.svg')}")
+    shutil.rmtree(frozen, ignore_errors=True)
+
+
+def git(*cmd):
+    try:
+        return subprocess.run(["git", *cmd], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return ""
 
 
 def cpu_model():
