@@ -10,7 +10,7 @@ import { InputState } from './input.js';
 import { Connection, CLOSE_REASONS, backoffMs } from './net.js';
 import { Predictor } from './predict.js';
 import { Flags, aimToRadians, dequantizePos, radiansToAim, MAX_CHAT_BYTES } from './protocol.js';
-import { drawScene, BEAM_MS } from './render.js';
+import { drawScene, beamLength, BEAM_MS } from './render.js';
 
 /** HUD (DOM) refreshes per second; the canvas redraws every frame. */
 const HUD_HZ = 8;
@@ -148,7 +148,7 @@ export class GameView {
     Object.assign(this.state, {
       view: 'game', matchId: this.matchId, role: this.role, name: this.name, myId: null, phase: null,
       connected: false, welcome: null, roster: [], snapshot: null, me: null, rendered: [], final: null,
-      banner: null, net: null, follow: null, frames: 0, errors: [],
+      banner: null, net: null, follow: null, frames: 0, errors: [], attacks: 0,
       worldToPage: (x, y) => this.worldToPage(x, y),
       // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
       dropConnection: () => this.conn?.ws.close(4001, 'dropped by test'),
@@ -332,7 +332,8 @@ export class GameView {
       // Our own effects show on arrival, where we are drawn now, not where we were.
       if (me.flags & Flags.ATTACKED) {
         const pos = this.predictor.displayPosition(at);
-        this.beams.push({ x: pos.x, y: pos.y, aimRad: aimToRadians(me.aim), color: colorFor(me.id), at });
+        this.pushBeam(pos.x, pos.y, me.aim, me.id, snap, at);
+        this.state.attacks += 1;
       }
       if (me.flags & Flags.HIT) this.hitAt.set(me.id, at);
     }
@@ -349,6 +350,7 @@ export class GameView {
         id: me.id,
         server: { x: dequantizePos(me.x), y: dequantizePos(me.y) },
         predicted: this.predictor ? { ...this.predictor.cur } : null,
+        display: this.predictor ? this.predictor.displayPosition(at) : null,
         health: me.health,
         alive: (me.flags & Flags.ALIVE) !== 0,
         kills: me.kills,
@@ -356,6 +358,14 @@ export class GameView {
         last_input_seq: me.last_input_seq,
       };
     }
+  }
+
+  /** An attack beam from (x, y), cut where it meets a player in `snap`, as the server decides hits. */
+  pushBeam(x, y, aim, shooterId, snap, at) {
+    const aimRad = aimToRadians(aim);
+    const players = snap.players.map((p) => ({ id: p.id, x: dequantizePos(p.x), y: dequantizePos(p.y), alive: (p.flags & Flags.ALIVE) !== 0 || (p.flags & Flags.HIT) !== 0 }));
+    const length = beamLength(x, y, aimRad, players, this.arena, shooterId);
+    this.beams.push({ x, y, aimRad, length, color: colorFor(shooterId), at });
   }
 
   onPhase(phase) {
@@ -495,13 +505,12 @@ export class GameView {
       this.lastEffectTick = snap.tick;
       for (const p of snap.players) {
         if (p.id === this.myId && this.predictor) continue;
-        if (p.flags & Flags.ATTACKED) {
-          this.beams.push({ x: dequantizePos(p.x), y: dequantizePos(p.y), aimRad: aimToRadians(p.aim), color: colorFor(p.id), at: now });
-        }
+        if (p.flags & Flags.ATTACKED) this.pushBeam(dequantizePos(p.x), dequantizePos(p.y), p.aim, p.id, snap, now);
         if (p.flags & Flags.HIT) this.hitAt.set(p.id, now);
       }
     }
     this.beams = this.beams.filter((b) => now - b.at < BEAM_MS);
+    scene.beams = this.beams;
     for (const p of sample.players) {
       const isMe = p.id === this.myId;
       const player = {

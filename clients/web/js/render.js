@@ -59,11 +59,32 @@ function drawFloor(ctx, cam, arena) {
   ctx.strokeRect(tl.x, tl.y, w, h);
 }
 
-function drawBeam(ctx, cam, arena, beam, now) {
-  const age = (now - beam.at) / BEAM_MS;
+/**
+ * Length of a beam from (x, y) along `aimRad`: up to the nearest living player (other than
+ * `shooterId`) whose circle it touches, else the full attack range; the server's hit rule.
+ */
+export function beamLength(x, y, aimRad, players, arena, shooterId) {
+  const dx = Math.cos(aimRad);
+  const dy = Math.sin(aimRad);
+  let best = arena.attack_range;
+  for (const p of players) {
+    if (p.id === shooterId || !p.alive) continue;
+    const qx = p.x - x;
+    const qy = p.y - y;
+    const along = qx * dx + qy * dy;
+    const off = Math.abs(qx * dy - qy * dx);
+    if (along >= 0 && along <= arena.attack_range + arena.player_radius && off <= arena.player_radius) {
+      best = Math.min(best, Math.max(0, along - Math.sqrt(arena.player_radius ** 2 - off ** 2)));
+    }
+  }
+  return best;
+}
+
+function drawBeam(ctx, cam, beam, now) {
+  const age = Math.max(0, (now - beam.at) / BEAM_MS);
   if (age >= 1) return;
   const from = cam.toScreen(beam.x, beam.y);
-  const to = cam.toScreen(beam.x + Math.cos(beam.aimRad) * arena.attack_range, beam.y + Math.sin(beam.aimRad) * arena.attack_range);
+  const to = cam.toScreen(beam.x + Math.cos(beam.aimRad) * beam.length, beam.y + Math.sin(beam.aimRad) * beam.length);
   ctx.save();
   ctx.globalAlpha = 1 - age;
   ctx.strokeStyle = beam.color;
@@ -145,7 +166,7 @@ function drawPlayer(ctx, cam, arena, p, now) {
 
 /**
  * Draws one frame. `scene`: { arena, players: [{id, name, x, y, aimRad, health, alive, connected,
- * isMe, hitAt}], beams: [{x, y, aimRad, color, at}], follow: {x, y} | null }.
+ * isMe, hitAt}], beams: [{x, y, aimRad, length, color, at}], follow: {x, y} | null }.
  * Returns the camera used (for mouse aim and tests).
  */
 export function drawScene(ctx, viewW, viewH, scene, now) {
@@ -155,7 +176,7 @@ export function drawScene(ctx, viewW, viewH, scene, now) {
   if (!scene.arena) return null;
   const cam = makeCamera(viewW, viewH, scene.arena, scene.follow);
   drawFloor(ctx, cam, scene.arena);
-  for (const beam of scene.beams) drawBeam(ctx, cam, scene.arena, beam, now);
+  for (const beam of scene.beams) drawBeam(ctx, cam, beam, now);
   // Dead first, then the living, the local player on top.
   const order = [...scene.players].sort((a, b) => (a.alive - b.alive) || (a.isMe - b.isMe));
   for (const p of order) drawPlayer(ctx, cam, scene.arena, p, now);
