@@ -13,7 +13,7 @@ const SKIP: &[&str] = &[
     "package-lock.json",
 ];
 
-fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };
@@ -25,7 +25,7 @@ fn collect(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
         }
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
-            collect(&path, root, out);
+            collect(&path, out);
         } else {
             out.push(path);
         }
@@ -50,7 +50,7 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/web");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut files = Vec::new();
-    collect(&root, &root, &mut files);
+    collect(&root, &mut files);
     files.sort();
     let mut code = String::from("&[\n");
     for f in &files {

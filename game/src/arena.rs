@@ -558,11 +558,9 @@ mod tests {
 
     /// Plays a 6-bot match for `ticks` ticks, recording every tick's inputs and snapshot bytes.
     /// With `log` given, replays those inputs instead of asking the bots.
-    fn play(
-        seed: u64,
-        ticks: usize,
-        log: Option<&[Vec<(PlayerId, PlayerInput)>]>,
-    ) -> (Vec<Vec<(PlayerId, PlayerInput)>>, Vec<Vec<u8>>) {
+    type InputLog = Vec<Vec<(PlayerId, PlayerInput)>>;
+
+    fn play(seed: u64, ticks: usize, log: Option<&InputLog>) -> (InputLog, Vec<Vec<u8>>) {
         let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), seed);
         for id in 0..6 {
             g.add_player(id, &format!("p{id}"));
@@ -576,7 +574,7 @@ mod tests {
             let inputs: Vec<(PlayerId, PlayerInput)> = match log {
                 Some(log) => log[tick].clone(),
                 None => (0..6u8)
-                    .filter(|id| (tick + *id as usize) % 3 != 0)
+                    .filter(|id| !(tick + *id as usize).is_multiple_of(3))
                     .map(|id| (id, crate::bot::bot_input(&snap, &arena, id, tick as u16)))
                     .collect(),
             };

@@ -41,7 +41,7 @@ pub fn bot_input(snap: &Snapshot, arena: &ArenaInfo, me: PlayerId, seq: u16) -> 
         (dx, dy)
     } else {
         // Close enough: circle the target, direction flipping every 2 s worth of 20 Hz ticks.
-        let side = if (snap.tick / 40 + me as u32) % 2 == 0 {
+        let side = if (snap.tick / 40 + me as u32).is_multiple_of(2) {
             1.0
         } else {
             -1.0

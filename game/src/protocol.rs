@@ -92,9 +92,10 @@ pub enum Role {
 }
 
 /// Lifecycle of a match.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash, Default)]
 pub enum Phase {
     /// Waiting for players or for the host to start; players may move but not attack.
+    #[default]
     Waiting,
     /// Playing until the time or score limit.
     Running,
@@ -218,12 +219,6 @@ pub struct Snapshot {
     pub time_left_ds: u32,
     /// Every seated player, by seat.
     pub players: Vec<PlayerState>,
-}
-
-impl Default for Phase {
-    fn default() -> Self {
-        Phase::Waiting
-    }
 }
 
 /// One line of a scoreboard.
