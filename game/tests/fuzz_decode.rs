@@ -1,0 +1,699 @@
+//! Property-based fuzzing of every decoder a client (or a server, for the bots) can reach, on
+//! stable Rust: `codec::decode::<ClientMsg>` (the server reads it from every WebSocket binary
+//! frame), `codec::decode::<ServerMsg>` (the bots read it from the server), `decode_limited` (the
+//! server's client-frame limit) and the JSON bodies of the lobby API (`serde_json`, as actix's
+//! `web::Json` does).
+//!
+//! What it proves, for arbitrary bytes, mutated valid encodings and crafted length bombs:
+//! decoding never panics, refuses oversized input and trailing bytes with the documented error, and
+//! every accepted input decodes to a message that re-encodes canonically and decodes again to
+//! itself; every valid message of every variant round-trips exactly, and every strict prefix of its
+//! encoding is refused. Memory is checked separately in `decode_alloc_bound.rs`.
+//!
+//! The default case count (proptest's 256 per property) keeps `cargo test` fast; `.ci/fuzz.sh`
+//! runs the same properties with `PROPTEST_CASES` raised. See docs/fuzzing.md.
+
+use arena_game::api::{CreateMatchRequest, JoinRequest};
+use arena_game::codec::{
+    decode, decode_limited, encode, DecodeError, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES,
+};
+use arena_game::protocol::{
+    ArenaInfo, ClientMsg, EndReason, MatchSettings, Phase, PlayerInput, PlayerState, Role,
+    RosterEntry, ScoreEntry, ServerMsg, Snapshot, Welcome,
+};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt::Debug;
+
+// ---------------------------------------------------------------------------------------------
+// Strategies: every ClientMsg and ServerMsg variant, biased towards varint marker boundaries.
+// ---------------------------------------------------------------------------------------------
+
+/// Integers that sit on bincode varint boundaries (250/251 single byte vs u16 marker, then u16,
+/// u32 and u64 widths), mixed with uniform values.
+fn edge_u64() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => any::<u64>(),
+        1 => prop::sample::select(vec![
+            0,
+            1,
+            250,
+            251,
+            252,
+            255,
+            256,
+            u16::MAX as u64 - 1,
+            u16::MAX as u64,
+            u16::MAX as u64 + 1,
+            u32::MAX as u64,
+            u32::MAX as u64 + 1,
+            u64::MAX - 1,
+            u64::MAX,
+        ]),
+        2 => 0u64..300,
+    ]
+}
+
+fn edge_u32() -> impl Strategy<Value = u32> {
+    edge_u64().prop_map(|v| v as u32)
+}
+
+fn edge_u16() -> impl Strategy<Value = u16> {
+    edge_u64().prop_map(|v| v as u16)
+}
+
+/// Strings of any Unicode, from empty to just over the 250-byte single-byte length boundary.
+fn wire_string() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-zA-Z0-9_ -]{0,32}",
+        4 => prop::collection::vec(any::<char>(), 0..40).prop_map(String::from_iter),
+        1 => prop::collection::vec(any::<char>(), 60..=260).prop_map(String::from_iter),
+        1 => (249usize..=252).prop_map(|n| "x".repeat(n)),
+    ]
+}
+
+fn player_input() -> impl Strategy<Value = PlayerInput> {
+    (any::<u16>(), any::<u8>(), any::<u8>()).prop_map(|(seq, buttons, aim)| PlayerInput {
+        seq,
+        buttons,
+        aim,
+    })
+}
+
+/// Every [`ClientMsg`] variant.
+fn client_msg() -> impl Strategy<Value = ClientMsg> {
+    prop_oneof![
+        player_input().prop_map(ClientMsg::Input),
+        edge_u64().prop_map(|client_time_us| ClientMsg::Ping { client_time_us }),
+        wire_string().prop_map(ClientMsg::Chat),
+    ]
+}
+
+fn role() -> impl Strategy<Value = Role> {
+    prop_oneof![Just(Role::Player), Just(Role::Spectator)]
+}
+
+fn phase() -> impl Strategy<Value = Phase> {
+    prop_oneof![
+        Just(Phase::Waiting),
+        Just(Phase::Running),
+        Just(Phase::Ended)
+    ]
+}
+
+fn end_reason() -> impl Strategy<Value = EndReason> {
+    prop_oneof![
+        Just(EndReason::TimeLimit),
+        Just(EndReason::ScoreLimit),
+        Just(EndReason::Host),
+        Just(EndReason::Shutdown),
+    ]
+}
+
+/// Any f32 bit pattern: NaNs (with payloads), infinities, subnormals, -0.0.
+fn any_f32_bits() -> impl Strategy<Value = f32> {
+    prop_oneof![any::<f32>(), any::<u32>().prop_map(f32::from_bits)]
+}
+
+fn match_settings() -> impl Strategy<Value = MatchSettings> {
+    (
+        wire_string(),
+        any::<u8>(),
+        any::<u8>(),
+        edge_u16(),
+        edge_u16(),
+    )
+        .prop_map(
+            |(name, max_players, tick_hz, time_limit_s, score_limit)| MatchSettings {
+                name,
+                max_players,
+                tick_hz,
+                time_limit_s,
+                score_limit,
+            },
+        )
+}
+
+fn arena_info() -> impl Strategy<Value = ArenaInfo> {
+    (
+        prop::array::uniform7(any_f32_bits()),
+        any::<u8>(),
+        any::<u8>(),
+    )
+        .prop_map(|(f, attack_damage, max_health)| ArenaInfo {
+            width: f[0],
+            height: f[1],
+            player_radius: f[2],
+            max_speed: f[3],
+            attack_range: f[4],
+            attack_cooldown_s: f[5],
+            attack_damage,
+            max_health,
+            respawn_delay_s: f[6],
+        })
+}
+
+fn welcome() -> impl Strategy<Value = Welcome> {
+    (
+        edge_u16(),
+        wire_string(),
+        role(),
+        any::<Option<u8>>(),
+        match_settings(),
+        arena_info(),
+    )
+        .prop_map(
+            |(protocol, match_id, role, player_id, settings, arena)| Welcome {
+                protocol,
+                match_id,
+                role,
+                player_id,
+                settings,
+                arena,
+            },
+        )
+}
+
+fn player_state() -> impl Strategy<Value = PlayerState> {
+    (
+        any::<u8>(),
+        any::<u16>(),
+        any::<u16>(),
+        any::<u8>(),
+        any::<u8>(),
+        any::<u8>(),
+        edge_u16(),
+        edge_u16(),
+        any::<u16>(),
+    )
+        .prop_map(
+            |(id, x, y, aim, health, flags, kills, deaths, last_input_seq)| PlayerState {
+                id,
+                x,
+                y,
+                aim,
+                health,
+                flags,
+                kills,
+                deaths,
+                last_input_seq,
+            },
+        )
+}
+
+fn snapshot() -> impl Strategy<Value = Snapshot> {
+    (
+        edge_u32(),
+        edge_u64(),
+        phase(),
+        edge_u32(),
+        prop::collection::vec(player_state(), 0..=64),
+    )
+        .prop_map(
+            |(tick, server_time_us, phase, time_left_ds, players)| Snapshot {
+                tick,
+                server_time_us,
+                phase,
+                time_left_ds,
+                players,
+            },
+        )
+}
+
+fn roster_entry() -> impl Strategy<Value = RosterEntry> {
+    (any::<u8>(), wire_string()).prop_map(|(id, name)| RosterEntry { id, name })
+}
+
+fn score_entry() -> impl Strategy<Value = ScoreEntry> {
+    (any::<u8>(), wire_string(), edge_u16(), edge_u16()).prop_map(|(id, name, kills, deaths)| {
+        ScoreEntry {
+            id,
+            name,
+            kills,
+            deaths,
+        }
+    })
+}
+
+/// Every [`ServerMsg`] variant.
+fn server_msg() -> impl Strategy<Value = ServerMsg> {
+    prop_oneof![
+        welcome().prop_map(ServerMsg::Welcome),
+        prop::collection::vec(roster_entry(), 0..=64).prop_map(ServerMsg::Roster),
+        snapshot().prop_map(ServerMsg::Snapshot),
+        (wire_string(), wire_string())
+            .prop_map(|(code, message)| ServerMsg::Error { code, message }),
+        (edge_u64(), edge_u64()).prop_map(|(client_time_us, server_time_us)| ServerMsg::Pong {
+            client_time_us,
+            server_time_us,
+        }),
+        (any::<Option<u8>>(), wire_string(), wire_string())
+            .prop_map(|(from, name, text)| ServerMsg::Chat { from, name, text }),
+        (end_reason(), prop::collection::vec(score_entry(), 0..=64))
+            .prop_map(|(reason, scoreboard)| ServerMsg::MatchEnded { reason, scoreboard }),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte-level inputs: random bytes, tag-led bytes, and mutations of valid encodings.
+// ---------------------------------------------------------------------------------------------
+
+/// One edit of an encoded message.
+#[derive(Debug, Clone)]
+enum Mutation {
+    /// Keep only the first `at` bytes.
+    Truncate(Index),
+    /// XOR one byte with a non-zero mask.
+    Flip(Index, u8),
+    /// Overwrite one byte, favouring varint markers (251..=255) and small tags.
+    Set(Index, u8),
+    /// Insert a byte.
+    Insert(Index, u8),
+    /// Remove a byte.
+    Remove(Index),
+    /// Append bytes.
+    Append(Vec<u8>),
+    /// Replace one byte with a varint u64 marker and a huge length (a planted length bomb).
+    PlantBomb(Index, u64),
+}
+
+fn interesting_byte() -> impl Strategy<Value = u8> {
+    prop_oneof![any::<u8>(), 250u8..=255, 0u8..8]
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        any::<Index>().prop_map(Mutation::Truncate),
+        (any::<Index>(), 1u8..=255).prop_map(|(i, m)| Mutation::Flip(i, m)),
+        (any::<Index>(), interesting_byte()).prop_map(|(i, b)| Mutation::Set(i, b)),
+        (any::<Index>(), interesting_byte()).prop_map(|(i, b)| Mutation::Insert(i, b)),
+        any::<Index>().prop_map(Mutation::Remove),
+        prop::collection::vec(any::<u8>(), 1..8).prop_map(Mutation::Append),
+        (any::<Index>(), edge_u64()).prop_map(|(i, n)| Mutation::PlantBomb(i, n)),
+    ]
+}
+
+fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    let len = bytes.len();
+    match m {
+        Mutation::Truncate(i) => bytes.truncate(i.index(len + 1)),
+        Mutation::Flip(i, mask) if len > 0 => bytes[i.index(len)] ^= mask,
+        Mutation::Set(i, b) if len > 0 => bytes[i.index(len)] = *b,
+        Mutation::Insert(i, b) => bytes.insert(i.index(len + 1), *b),
+        Mutation::Remove(i) if len > 0 => {
+            bytes.remove(i.index(len));
+        }
+        Mutation::Append(extra) => bytes.extend_from_slice(extra),
+        Mutation::PlantBomb(i, n) if len > 0 => {
+            let at = i.index(len);
+            let mut bomb = vec![253u8];
+            bomb.extend_from_slice(&n.to_le_bytes());
+            bytes.splice(at..at + 1, bomb);
+        }
+        _ => {}
+    }
+}
+
+/// Arbitrary input for a decoder: pure noise, a plausible tag followed by noise, or a valid
+/// encoding of `T` run through up to four mutations.
+fn decoder_input<T: Serialize + Debug>(
+    valid: impl Strategy<Value = T> + 'static,
+) -> impl Strategy<Value = Vec<u8>> {
+    let mutated = (valid, prop::collection::vec(mutation(), 1..=4)).prop_map(|(msg, muts)| {
+        let mut bytes = encode(&msg).expect("valid messages encode");
+        for m in &muts {
+            apply(&mut bytes, m);
+        }
+        bytes
+    });
+    prop_oneof![
+        2 => prop::collection::vec(any::<u8>(), 0..256),
+        2 => (0u8..9, prop::collection::vec(interesting_byte(), 0..128)).prop_map(|(tag, rest)| {
+            let mut bytes = vec![tag];
+            bytes.extend(rest);
+            bytes
+        }),
+        4 => mutated,
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invariants.
+// ---------------------------------------------------------------------------------------------
+
+/// Equal as values, or (for messages carrying NaN, which is not equal to itself) equal on the
+/// wire. The wire check is bit-exact, so it also catches a NaN payload or -0.0 lost in transit.
+#[allow(clippy::eq_op)] // `a != a` is the NaN test
+fn same_message<T: Serialize + PartialEq>(a: &T, b: &T) -> bool {
+    encode(a).expect("encode a") == encode(b).expect("encode b") && (a == b || a != a)
+}
+
+/// What must hold for any bytes at all, whatever decoded (or did not).
+fn check_any_bytes<T>(bytes: &[u8], limit: usize) -> Result<(), TestCaseError>
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let result = decode::<T>(bytes);
+    match &result {
+        Err(DecodeError::TooLarge { len, limit }) => {
+            prop_assert_eq!(*len, bytes.len());
+            prop_assert_eq!(*limit, MAX_MESSAGE_BYTES);
+            prop_assert!(bytes.len() > MAX_MESSAGE_BYTES);
+        }
+        Err(DecodeError::TrailingBytes(n)) => {
+            // The message before the trailing bytes decodes on its own.
+            prop_assert!(*n >= 1 && *n <= bytes.len());
+            prop_assert!(decode::<T>(&bytes[..bytes.len() - n]).is_ok());
+        }
+        Err(DecodeError::LimitExceeded | DecodeError::Malformed(_)) => {}
+        Ok(msg) => {
+            // An accepted input re-encodes canonically: never longer (bincode accepts
+            // over-long varints, see docs/fuzzing.md), and stable from then on.
+            let canonical = encode(msg).expect("a decoded message encodes");
+            prop_assert!(canonical.len() <= bytes.len());
+            let again = decode::<T>(&canonical).expect("canonical re-encoding decodes");
+            prop_assert!(same_message(&again, msg), "{:?} != {:?}", again, msg);
+        }
+    }
+    // decode_limited is decode plus a size check, with the limit capped at MAX_MESSAGE_BYTES.
+    let effective = limit.min(MAX_MESSAGE_BYTES);
+    let limited = decode_limited::<T>(bytes, limit);
+    if bytes.len() > effective {
+        prop_assert_eq!(
+            limited,
+            Err(DecodeError::TooLarge {
+                len: bytes.len(),
+                limit: effective
+            })
+        );
+    } else {
+        prop_assert_eq!(limited.is_ok(), result.is_ok());
+        if let (Err(a), Err(b)) = (&limited, &result) {
+            prop_assert_eq!(a, b);
+        }
+    }
+    Ok(())
+}
+
+/// What must hold for a valid message: exact round trip, canonical bytes, every strict prefix
+/// refused as malformed, appended bytes refused as trailing, and the size limit is inclusive.
+fn check_valid<T>(msg: &T, extra: &[u8]) -> Result<(), TestCaseError>
+where
+    T: Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let bytes = encode(msg).expect("valid messages encode");
+    prop_assert!(bytes.len() <= MAX_MESSAGE_BYTES);
+    let back = decode::<T>(&bytes);
+    prop_assert!(back.is_ok(), "{:?} did not decode: {:?}", msg, back);
+    let back = back.unwrap();
+    prop_assert!(same_message(&back, msg), "{:?} != {:?}", back, msg);
+    prop_assert_eq!(encode(&back).unwrap(), bytes.clone());
+
+    prop_assert!(decode_limited::<T>(&bytes, bytes.len()).is_ok());
+    if !bytes.is_empty() {
+        prop_assert_eq!(
+            decode_limited::<T>(&bytes, bytes.len() - 1).err(),
+            Some(DecodeError::TooLarge {
+                len: bytes.len(),
+                limit: bytes.len() - 1
+            })
+        );
+    }
+
+    // Every strict prefix: decoding reads left to right, so a prefix that decoded would make the
+    // whole message decode with trailing bytes. Long encodings are sampled, not exhausted.
+    let step = (bytes.len() / 64).max(1);
+    for cut in (0..bytes.len()).step_by(step).chain([bytes.len() - 1]) {
+        let prefix = decode::<T>(&bytes[..cut]);
+        prop_assert!(
+            matches!(prefix, Err(DecodeError::Malformed(_))),
+            "prefix of {} bytes of {:?}: {:?}",
+            cut,
+            msg,
+            prefix
+        );
+    }
+
+    if !extra.is_empty() {
+        let mut longer = bytes.clone();
+        longer.extend_from_slice(extra);
+        if longer.len() <= MAX_MESSAGE_BYTES {
+            prop_assert_eq!(
+                decode::<T>(&longer).err(),
+                Some(DecodeError::TrailingBytes(extra.len()))
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    /// Any bytes a client can send: `decode::<ClientMsg>` never panics and keeps its contract.
+    #[test]
+    fn client_decode_of_any_bytes_keeps_the_contract(
+        bytes in decoder_input(client_msg()),
+        limit in prop_oneof![0usize..64, 0usize..300, Just(MAX_MESSAGE_BYTES), any::<usize>()],
+    ) {
+        check_any_bytes::<ClientMsg>(&bytes, limit)?;
+    }
+
+    /// Any bytes a server can send: `decode::<ServerMsg>` never panics and keeps its contract.
+    #[test]
+    fn server_decode_of_any_bytes_keeps_the_contract(
+        bytes in decoder_input(server_msg()),
+        limit in prop_oneof![0usize..300, Just(MAX_MESSAGE_BYTES), any::<usize>()],
+    ) {
+        check_any_bytes::<ServerMsg>(&bytes, limit)?;
+    }
+
+    /// Client bytes fed to the server decoder and server bytes to the client decoder (a confused
+    /// or hostile peer): no panic, contract kept.
+    #[test]
+    fn crossed_decoders_keep_the_contract(
+        client in decoder_input(client_msg()),
+        server in decoder_input(server_msg()),
+    ) {
+        check_any_bytes::<ServerMsg>(&client, MAX_MESSAGE_BYTES)?;
+        check_any_bytes::<ClientMsg>(&server, MAX_MESSAGE_BYTES)?;
+    }
+
+    /// Every valid client message round-trips exactly; prefixes and suffixes are refused.
+    #[test]
+    fn every_client_msg_round_trips(
+        msg in client_msg(),
+        extra in prop::collection::vec(any::<u8>(), 0..4),
+    ) {
+        check_valid(&msg, &extra)?;
+    }
+
+    /// Every valid server message round-trips exactly; prefixes and suffixes are refused.
+    #[test]
+    fn every_server_msg_round_trips(
+        msg in server_msg(),
+        extra in prop::collection::vec(any::<u8>(), 0..4),
+    ) {
+        check_valid(&msg, &extra)?;
+    }
+
+    /// A string or vector length claiming more than the decode limit is refused: strings with
+    /// `LimitExceeded` before any allocation, vectors (whose serde path does not claim the limit
+    /// up front) with an error once the input runs out. See decode_alloc_bound.rs for memory.
+    #[test]
+    fn length_bombs_are_refused(
+        site in 0usize..LENGTH_SITES.len(),
+        claim in prop_oneof![
+            (DECODE_LIMIT_BYTES as u64 + 1)..=u64::MAX,
+            (DECODE_LIMIT_BYTES as u64 + 1)..=(u32::MAX as u64),
+            prop::sample::select(vec![DECODE_LIMIT_BYTES as u64 + 1, 1 << 32, 1 << 40, u64::MAX]),
+        ],
+        tail in prop::collection::vec(any::<u8>(), 0..16),
+    ) {
+        let (kind, name, prefix) = LENGTH_SITES[site];
+        let bytes = with_length_claim(prefix, claim, &tail);
+        let (client, server) = (decode::<ClientMsg>(&bytes), decode::<ServerMsg>(&bytes));
+        let result = if kind.client { client.map(|_| ()) } else { server.map(|_| ()) };
+        if kind.string {
+            prop_assert_eq!(result, Err(DecodeError::LimitExceeded), "{} claiming {}", name, claim);
+        } else {
+            prop_assert!(result.is_err(), "{} claiming {} decoded", name, claim);
+        }
+    }
+
+    /// Lengths under the limit but past the end of the input are refused as malformed.
+    #[test]
+    fn honest_lengths_past_the_end_are_refused(
+        site in 0usize..LENGTH_SITES.len(),
+        claim in 17u64..=DECODE_LIMIT_BYTES as u64,
+        tail in prop::collection::vec(any::<u8>(), 0..16),
+    ) {
+        let (kind, name, prefix) = LENGTH_SITES[site];
+        let bytes = with_length_claim(prefix, claim, &tail);
+        let result = if kind.client {
+            decode::<ClientMsg>(&bytes).map(|_| ())
+        } else {
+            decode::<ServerMsg>(&bytes).map(|_| ())
+        };
+        prop_assert!(result.is_err(), "{} claiming {} decoded", name, claim);
+    }
+
+    /// The lobby API's JSON bodies (actix `web::Json` uses serde_json) never panic on any bytes,
+    /// and whatever they accept serializes and parses back to the same fields.
+    #[test]
+    fn lobby_json_bodies_never_panic(
+        bytes in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..128),
+            json_like().prop_map(String::into_bytes),
+        ],
+    ) {
+        if let Ok(req) = serde_json::from_slice::<CreateMatchRequest>(&bytes) {
+            let again: CreateMatchRequest =
+                serde_json::from_str(&serde_json::to_string(&req).unwrap()).unwrap();
+            prop_assert_eq!(format!("{again:?}"), format!("{req:?}"));
+        }
+        if let Ok(req) = serde_json::from_slice::<JoinRequest>(&bytes) {
+            let again: JoinRequest =
+                serde_json::from_str(&serde_json::to_string(&req).unwrap()).unwrap();
+            prop_assert_eq!(format!("{again:?}"), format!("{req:?}"));
+        }
+    }
+}
+
+/// JSON-shaped text close to the lobby bodies: the right keys with odd values, nesting, escapes.
+fn json_like() -> impl Strategy<Value = String> {
+    let key = prop::sample::select(vec![
+        "name",
+        "role",
+        "max_players",
+        "tick_hz",
+        "time_limit_s",
+        "score_limit",
+        "extra",
+        "",
+    ]);
+    let value = prop_oneof![
+        Just("\"player\"".to_owned()),
+        Just("\"spectator\"".to_owned()),
+        Just("null".to_owned()),
+        Just("[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]".to_owned()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|f| f.to_string()),
+        "\"(\\\\u[0-9a-fA-F]{4}|[^\"\\\\]){0,40}\"",
+        ".{0,20}",
+    ];
+    prop::collection::vec((key, value), 0..6).prop_map(|fields| {
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// Which decoder a length site belongs to and whether the claimed length is of a string.
+#[derive(Clone, Copy)]
+struct SiteKind {
+    client: bool,
+    string: bool,
+}
+
+const CLIENT_STRING: SiteKind = SiteKind {
+    client: true,
+    string: true,
+};
+const SERVER_STRING: SiteKind = SiteKind {
+    client: false,
+    string: true,
+};
+const SERVER_VEC: SiteKind = SiteKind {
+    client: false,
+    string: false,
+};
+
+/// Every length prefix a message has, as the bytes that lead up to it (all other fields zero).
+const LENGTH_SITES: &[(SiteKind, &str, &[u8])] = &[
+    (CLIENT_STRING, "ClientMsg::Chat", &[2]),
+    // Welcome: tag 0, protocol 1, then match_id; role 0, player_id None, then settings.name.
+    (SERVER_STRING, "Welcome.match_id", &[0, 1]),
+    (SERVER_STRING, "Welcome.settings.name", &[0, 1, 0, 0, 0]),
+    (SERVER_VEC, "Roster", &[1]),
+    (SERVER_STRING, "RosterEntry.name", &[1, 1, 0]),
+    // Snapshot: tag 2, tick, server_time_us, phase, time_left_ds, then players.
+    (SERVER_VEC, "Snapshot.players", &[2, 0, 0, 0, 0]),
+    (SERVER_STRING, "Error.code", &[3]),
+    (SERVER_STRING, "Error.message", &[3, 0]),
+    (SERVER_STRING, "Chat.name", &[5, 0]),
+    (SERVER_STRING, "Chat.text", &[5, 0, 0]),
+    (SERVER_VEC, "MatchEnded.scoreboard", &[6, 0]),
+    (SERVER_STRING, "ScoreEntry.name", &[6, 0, 1, 0]),
+];
+
+/// `prefix`, then `claim` as a bincode varint length, then `tail`.
+fn with_length_claim(prefix: &[u8], claim: u64, tail: &[u8]) -> Vec<u8> {
+    let mut bytes = prefix.to_vec();
+    match claim {
+        0..=250 => bytes.push(claim as u8),
+        251..=0xffff => {
+            bytes.push(251);
+            bytes.extend_from_slice(&(claim as u16).to_le_bytes());
+        }
+        0x1_0000..=0xffff_ffff => {
+            bytes.push(252);
+            bytes.extend_from_slice(&(claim as u32).to_le_bytes());
+        }
+        _ => {
+            bytes.push(253);
+            bytes.extend_from_slice(&claim.to_le_bytes());
+        }
+    }
+    bytes.extend_from_slice(tail);
+    bytes
+}
+
+/// The length sites are where they say: with an honest zero length and the rest of the message
+/// filled in, each decodes, so the bomb tests above hit the field they name.
+#[test]
+fn length_sites_point_at_length_prefixes() {
+    // What follows a zero-length field so that the whole message is complete.
+    let completions: &[&[u8]] = &[
+        &[],
+        &[
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
+        ],
+        &[
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0,
+        ],
+        &[],
+        &[],
+        &[],
+        &[0],
+        &[],
+        &[0],
+        &[],
+        &[],
+        &[0, 0],
+    ];
+    assert_eq!(completions.len(), LENGTH_SITES.len());
+    for ((kind, name, prefix), rest) in LENGTH_SITES.iter().zip(completions) {
+        let bytes = with_length_claim(prefix, 0, rest);
+        let ok = if kind.client {
+            decode::<ClientMsg>(&bytes).is_ok()
+        } else {
+            decode::<ServerMsg>(&bytes).is_ok()
+        };
+        assert!(ok, "{name}: {bytes:?} should decode with an empty field");
+    }
+}
+
+/// bincode accepts over-long varints (a length of 0 written with the u16 marker): the message
+/// decodes to the same value as its canonical form, which is shorter. Harmless while nothing
+/// compares raw bytes; pinned here so a codec change that starts refusing them is noticed.
+#[test]
+fn over_long_varints_decode_to_the_canonical_message() {
+    let canonical = encode(&ClientMsg::Chat(String::new())).unwrap();
+    assert_eq!(canonical, vec![2, 0]);
+    assert_eq!(
+        decode::<ClientMsg>(&[2, 251, 0, 0]).unwrap(),
+        ClientMsg::Chat(String::new())
+    );
+}
