@@ -119,14 +119,14 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.goto(server.base);
   await host.fill('#player-name', 'Ada');
   await host.fill('#create-form input[name=name]', 'E2E arena');
-  await host.fill('#create-form input[name=time_limit_s]', '0');
+  await host.fill('#create-form input[name=time_limit_s]', '120');
   await host.selectOption('#create-form select[name=tick_hz]', '10');
   await host.click('#create-form button[type=submit]');
   await waitFor(host, 'the new match in the list', () => window.arena.lobby.created
     && [...document.querySelectorAll('#match-rows tr')].some((tr) => tr.dataset.id === window.arena.lobby.created.id));
   const matchId = await arena(host, () => window.arena.lobby.created.id);
   const row = host.locator(`#match-rows tr[data-id="${matchId}"]`);
-  assert.match(await row.innerText(), /E2E arena[\s\S]*Waiting[\s\S]*0 \/ 8[\s\S]*10 Hz/i);
+  assert.match(await row.innerText(), /E2E arena[\s\S]*Waiting[\s\S]*0 \/ 8[\s\S]*10 Hz[\s\S]*2 min/i);
   await host.screenshot({ path: join(ARTIFACTS, 'lobby.png') });
 
   // --- join as player (this tab is the host) ---
@@ -154,6 +154,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   const seenBefore = await arena(watcher, (id) => window.arena.snapshot.players.find((p) => p.id === id), myId);
   const key = start.x > 800 ? 'ArrowLeft' : 'ArrowRight';
   const sign = key === 'ArrowLeft' ? -1 : 1;
+  for (const page of [host, watcher]) await arena(page, () => { window.arena.trace = []; });
   await host.keyboard.down(key);
   // While the key is held, the drawn position runs ahead of the last server position (prediction).
   await host.waitForTimeout(500);
@@ -174,6 +175,36 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
     return p && Math.abs(p.wx - x) < 1 && drawn && Math.abs(drawn.x - x) < 1;
   }, [myId, end.x]);
   assert.ok(Math.abs(seenBefore.wx - start.x) < 1, 'spectator saw the start position');
+
+  // Smooth at 10 Hz: in both pages, the moving player's drawn position advances in (nearly)
+  // every frame at about max_speed. Drawing only the newest snapshot would move it 26 units
+  // every 100 ms and not at all in between.
+  for (const [page, who] of [[host, 'player'], [watcher, 'spectator']]) {
+    const trace = await arena(page, (id) => {
+      const t = window.arena.trace.map((f) => ({ t: f.t, x: f.players.find((p) => p.id === id)?.x }));
+      window.arena.trace = null;
+      return t;
+    }, myId);
+    const steps = [];
+    for (let i = 1; i < trace.length; i++) {
+      const dt = trace[i].t - trace[i - 1].t;
+      if (dt > 0) steps.push({ t: trace[i].t, dx: (trace[i].x - trace[i - 1].x) * sign, dt });
+    }
+    const moving = steps.filter((s) => s.dx > 0.01);
+    assert.ok(moving.length > 20, `${who}: only ${moving.length} frames moved`);
+    // The middle of the movement: from the first moving frame + 250 ms to the last - 250 ms.
+    const from = moving[0].t + 250;
+    const to = moving.at(-1).t - 250;
+    const middle = steps.filter((s) => s.t >= from && s.t <= to);
+    const even = middle.filter((s) => {
+      const v = (s.dx / s.dt) * 1000;
+      return v > 260 * 0.4 && v < 260 * 1.8;
+    });
+    assert.ok(middle.length >= 10, `${who}: ${middle.length} frames in the steady part`);
+    assert.ok(even.length >= middle.length * 0.85,
+      `${who}: only ${even.length} of ${middle.length} frames moved at an even pace: ${middle.map((s) => s.dx.toFixed(1)).join(' ')}`);
+    assert.ok(Math.max(...middle.map((s) => s.dx)) < 26, `${who}: a frame jumped a whole tick`);
+  }
 
   // --- a second player (Node, same protocol.js) joins; the host starts the match ---
   const bot = await NodePlayer.join(server.base, matchId, 'Bot');
@@ -223,6 +254,11 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.mouse.up();
   assert.ok(bot.minHealth < 100, `the bot itself saw its health drop (min ${bot.minHealth})`);
   await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
+
+  // --- chat from the player reaches the spectator ---
+  await host.fill('#chat-input', 'gl hf');
+  await host.press('#chat-input', 'Enter');
+  await waitFor(watcher, 'the chat line', () => /Ada: gl hf/.test(document.querySelector('#chat-log').innerText));
 
   // --- spectator follows the player ---
   await watcher.bringToFront();

@@ -489,6 +489,10 @@ export class GameView {
     this.state.frames = this.frames;
     if (this.state.me && this.predictor?.known) this.state.me.display = this.predictor.displayPosition(now);
     this.state.rendered = scene.players.map((p) => ({ id: p.id, x: p.x, y: p.y, isMe: p.isMe, alive: p.alive, health: p.health }));
+    // Tests set window.arena.trace = [] to record what every frame drew (capped).
+    if (Array.isArray(this.state.trace) && this.state.trace.length < 3000) {
+      this.state.trace.push({ t: now, players: this.state.rendered });
+    }
     if (now - this.lastHudAt > 1000 / HUD_HZ) {
       this.lastHudAt = now;
       this.updateHud(now);
