@@ -47,6 +47,9 @@ pub struct Config {
     /// Kernel send buffer of each accepted socket, bytes (default: the kernel's auto-tuning).
     /// Small values make a stalled reader visible sooner.
     pub socket_send_buffer_bytes: Option<usize>,
+    /// A dropped player's seat (position, health, score) is held this long for a reconnect with
+    /// the player's reconnect token, s (default 15; 0 frees the seat at once).
+    pub reconnect_grace_s: u64,
     /// On SIGTERM / Ctrl-C the process exits within this long, s (default 10).
     pub shutdown_deadline_s: u64,
     /// Arbiters (threads) that run match actors (default: number of CPUs).
@@ -74,6 +77,7 @@ impl Default for Config {
             input_rate_factor: 2,
             flood_close_after_s: 3,
             shutdown_deadline_s: 10,
+            reconnect_grace_s: 15,
             slow_client_timeout_ms: 5_000,
             socket_send_buffer_bytes: None,
             max_queued_snapshots: 4,

@@ -8,12 +8,12 @@ use actix::Addr;
 use actix_web::http::header;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
 use actix_web_actors::ws;
-use arena_game::api::{CreateMatchRequest, JoinRequest};
+use arena_game::api::{CreateMatchRequest, JoinRequest, KickRequest};
 use arena_game::{EndReason, SUPPORTED_PROTOCOLS};
 
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, ListMatches, Lobby, Redeem};
+use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem};
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
 use crate::session::{CloseReasonSniffer, Session};
@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/matches/{id}/join", web::post().to(join))
             .route("/matches/{id}/start", web::post().to(start))
             .route("/matches/{id}/end", web::post().to(end))
+            .route("/matches/{id}/kick", web::post().to(kick))
             .default_service(web::to(api_not_found)),
     )
     .default_service(web::to(static_file));
@@ -170,6 +171,24 @@ async fn end(
     .await
 }
 
+/// `POST /api/matches/{id}/kick {"player_id": n}` (host only).
+async fn kick(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<KickRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .lobby
+        .send(Kick {
+            match_id: id.into_inner(),
+            host_token: bearer(&req),
+            player_id: body.player_id,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"kicked": body.player_id})))
+}
+
 /// Everything checkable is checked before the upgrade, so a refused client gets a JSON answer.
 async fn ws_upgrade(
     req: HttpRequest,
@@ -210,12 +229,25 @@ async fn ws_upgrade(
     if let Err(e) = ws::handshake(&req) {
         return Err(ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")).into());
     }
-    let token =
+    let query =
         web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .ok()
-            .and_then(|q| q.get("token").cloned());
-    let Some(token) = token else {
-        return Err(ApiError::Unauthorized("missing join token (?token=...)".into()).into());
+            .map(web::Query::into_inner)
+            .unwrap_or_default();
+    let redeem = match (query.get("token"), query.get("reconnect")) {
+        (Some(t), None) => Redeem {
+            token: t.clone(),
+            reconnect: false,
+        },
+        (None, Some(t)) => Redeem {
+            token: t.clone(),
+            reconnect: true,
+        },
+        _ => {
+            return Err(ApiError::Unauthorized(
+                "give exactly one of ?token=<join token> or ?reconnect=<reconnect token>".into(),
+            )
+            .into())
+        }
     };
     let live = &state.metrics.live_sessions;
     if live.fetch_add(1, Ordering::Relaxed) >= state.config.max_connections {
@@ -226,7 +258,7 @@ async fn ws_upgrade(
         ))
         .into());
     }
-    let grant = match state.lobby.send(Redeem(token)).await {
+    let grant = match state.lobby.send(redeem).await {
         Ok(Ok(grant)) => grant,
         Ok(Err(e)) => {
             live.fetch_sub(1, Ordering::Relaxed);

@@ -23,8 +23,8 @@ use arena_game::{
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::match_actor::{
-    scoreboard_json, AddSession, Control, ControlAction, MatchActor, RemoveSession, SessionId,
-    Shutdown,
+    scoreboard_json, AddSession, Control, ControlAction, MatchActor, ReleasePlayer, RemoveSession,
+    SessionId, Shutdown,
 };
 use crate::metrics::Metrics;
 use crate::session::{CloseSession, Outbound, SeatGrant, SnapshotReady, SnapshotSlot};
@@ -77,10 +77,34 @@ pub struct HostControl {
     pub action: ControlAction,
 }
 
-/// WebSocket handler → lobby: spend a join token (once) before the upgrade.
+/// WebSocket handler → lobby: spend a join token (once), or use a player's reconnect token,
+/// before the upgrade.
 #[derive(Message)]
 #[rtype(result = "Result<SeatGrant, ApiError>")]
-pub struct Redeem(pub String);
+pub struct Redeem {
+    /// The token from the query string.
+    pub token: String,
+    /// `true` for `?reconnect=`, `false` for `?token=`.
+    pub reconnect: bool,
+}
+
+/// HTTP → lobby: the host removes a player from the match.
+#[derive(Message)]
+#[rtype(result = "Result<(), ApiError>")]
+pub struct Kick {
+    /// Match id.
+    pub match_id: String,
+    /// Bearer token from the request, if any.
+    pub host_token: Option<String>,
+    /// The seat to free.
+    pub player_id: PlayerId,
+}
+
+/// Application close code for a session whose player reconnected on a newer connection.
+pub const REPLACED_CLOSE_CODE: u16 = 4001;
+
+/// Application close code for a session whose player the host kicked.
+pub const KICKED_CLOSE_CODE: u16 = 4002;
 
 /// Session → lobby (in `started()`): I am connected; put me in my match.
 #[derive(Message)]
@@ -130,19 +154,27 @@ pub struct MatchUpdate {
     pub scoreboard: Vec<ScoreEntry>,
 }
 
+/// One player seat: who holds it and how to get back into it.
+struct Seat {
+    name: String,
+    /// Opens this seat again (`/ws?reconnect=`) while it is held or taken.
+    reconnect_token: String,
+    state: SeatState,
+}
+
 /// Lifecycle of one seat.
-#[derive(Debug, Clone)]
-enum Seat {
+enum SeatState {
     /// A join token was issued and not yet redeemed.
-    Reserved {
-        token: String,
-        name: String,
-        expires: Instant,
-    },
-    /// The token was redeemed; the WebSocket is being set up.
+    Reserved { token: String, expires: Instant },
+    /// A token was redeemed; the WebSocket is being set up.
     Connecting { expires: Instant },
     /// A session holds the seat.
-    Taken { session_id: SessionId },
+    Taken {
+        session_id: SessionId,
+        closer: Recipient<CloseSession>,
+    },
+    /// The player dropped; the seat (and the player's state) waits for a reconnect.
+    Held { until: Instant },
 }
 
 /// A spectator token not yet redeemed.
@@ -175,7 +207,8 @@ impl MatchEntry {
     fn connected_players(&self) -> usize {
         self.seats
             .iter()
-            .filter(|s| matches!(s, Some(Seat::Taken { .. })))
+            .flatten()
+            .filter(|s| matches!(s.state, SeatState::Taken { .. }))
             .count()
     }
 
@@ -206,6 +239,8 @@ pub struct Lobby {
     matches: HashMap<String, MatchEntry>,
     /// Join token → match id, for every unredeemed token.
     tokens: HashMap<String, String>,
+    /// Reconnect token → (match id, seat), for every occupied seat.
+    reconnects: HashMap<String, (String, PlayerId)>,
     arbiters: Vec<Arbiter>,
     next_arbiter: usize,
     created: u64,
@@ -224,6 +259,7 @@ impl Lobby {
             factory,
             matches: HashMap::new(),
             tokens: HashMap::new(),
+            reconnects: HashMap::new(),
             arbiters,
             next_arbiter: 0,
             created: 0,
@@ -259,6 +295,7 @@ impl Lobby {
                 reason: reason.to_owned(),
             });
             self.tokens.retain(|_, mid| mid != id);
+            self.reconnects.retain(|_, (mid, _)| mid != id);
         }
         self.update_phase_gauges();
     }
@@ -270,17 +307,21 @@ impl Lobby {
         let mut expired_tokens = Vec::new();
         let mut remove = Vec::new();
         for (id, m) in &mut self.matches {
-            for seat in m.seats.iter_mut() {
-                let expired = match seat {
-                    Some(Seat::Reserved { token, expires, .. }) if *expires <= now => {
+            for (idx, slot) in m.seats.iter_mut().enumerate() {
+                let Some(seat) = slot else { continue };
+                let expired = match &seat.state {
+                    SeatState::Reserved { token, expires } if *expires <= now => {
                         expired_tokens.push(token.clone());
                         true
                     }
-                    Some(Seat::Connecting { expires, .. }) => *expires <= now,
+                    SeatState::Connecting { expires } => *expires <= now,
+                    SeatState::Held { until } => *until <= now,
                     _ => false,
                 };
                 if expired {
-                    *seat = None;
+                    expired_tokens.push(seat.reconnect_token.clone());
+                    *slot = None;
+                    m.addr.do_send(ReleasePlayer(idx as PlayerId));
                 }
             }
             m.spectator_tokens.retain(|p| {
@@ -306,6 +347,7 @@ impl Lobby {
         }
         for t in expired_tokens {
             self.tokens.remove(&t);
+            self.reconnects.remove(&t);
         }
         for (id, why) in remove {
             log::info!("removing match {id}: {why}");
@@ -321,6 +363,21 @@ impl Lobby {
             }
         }
     }
+}
+
+/// Checks a bearer token against the match's host token: missing 401, wrong 403.
+fn check_host(m: &MatchEntry, given: Option<&str>) -> Result<(), ApiError> {
+    let Some(given) = given else {
+        return Err(ApiError::Unauthorized(
+            "send the host token as 'Authorization: Bearer <host_token>'".into(),
+        ));
+    };
+    if !tokens::secrets_equal(given, &m.host_token) {
+        return Err(ApiError::Forbidden(
+            "not the host token of this match".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Validates a display name: 1..=32 bytes after trimming, no control characters.
@@ -414,7 +471,7 @@ impl Handler<CreateMatch> for Lobby {
             )
         });
         let entry = MatchEntry {
-            seats: vec![None; settings.max_players as usize],
+            seats: (0..settings.max_players).map(|_| None).collect(),
             settings,
             host_token: host_token.clone(),
             addr,
@@ -479,6 +536,7 @@ impl Handler<Join> for Lobby {
         }
         let token = tokens::new_token();
         let expires = Instant::now() + ttl;
+        let mut reconnect_token = None;
         let player_id = match msg.role {
             ApiRole::Player => {
                 let Some(free) = m.seats.iter().position(Option::is_none) else {
@@ -487,11 +545,18 @@ impl Handler<Join> for Lobby {
                         m.settings.max_players
                     )));
                 };
-                m.seats[free] = Some(Seat::Reserved {
-                    token: token.clone(),
+                let reconnect = tokens::new_token();
+                m.seats[free] = Some(Seat {
                     name,
-                    expires,
+                    reconnect_token: reconnect.clone(),
+                    state: SeatState::Reserved {
+                        token: token.clone(),
+                        expires,
+                    },
                 });
+                self.reconnects
+                    .insert(reconnect.clone(), (msg.match_id.clone(), free as PlayerId));
+                reconnect_token = Some(reconnect);
                 Some(free as PlayerId)
             }
             ApiRole::Spectator => {
@@ -516,6 +581,10 @@ impl Handler<Join> for Lobby {
             match_id: msg.match_id,
             role: msg.role,
             player_id,
+            reconnect_url: reconnect_token
+                .as_ref()
+                .map(|t| format!("{}/ws?reconnect={t}", msg.ws_base)),
+            reconnect_token,
         })
     }
 }
@@ -563,29 +632,61 @@ impl Handler<Redeem> for Lobby {
 
     fn handle(&mut self, msg: Redeem, _: &mut Self::Context) -> Self::Result {
         self.refuse_if_shutting_down()?;
-        let invalid = || ApiError::Forbidden("unknown, used or expired join token".into());
-        let match_id = self.tokens.remove(&msg.0).ok_or_else(invalid)?;
-        let ttl = Duration::from_secs(self.config.join_token_ttl_s);
+        let invalid = || ApiError::Forbidden("unknown, used or expired token".into());
+        let connecting = SeatState::Connecting {
+            expires: Instant::now() + Duration::from_secs(self.config.join_token_ttl_s),
+        };
+        if msg.reconnect {
+            let (match_id, idx) = self
+                .reconnects
+                .get(&msg.token)
+                .cloned()
+                .ok_or_else(invalid)?;
+            let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
+            let seat = m.seats[idx as usize].as_mut().ok_or_else(invalid)?;
+            match std::mem::replace(&mut seat.state, connecting) {
+                SeatState::Held { .. } => {}
+                SeatState::Taken { closer, .. } => {
+                    // The player is back on a new connection (the old one may be half-open).
+                    closer.do_send(CloseSession::new(
+                        CloseCode::Other(REPLACED_CLOSE_CODE),
+                        "replaced by a newer connection of this player",
+                    ));
+                }
+                other => {
+                    seat.state = other;
+                    return Err(ApiError::Full(
+                        "the seat is still being set up; retry shortly".into(),
+                    ));
+                }
+            }
+            log::info!("match {match_id}: player {idx} reconnecting");
+            return Ok(SeatGrant {
+                match_id,
+                match_addr: m.addr.clone(),
+                role: Role::Player,
+                player_id: Some(idx),
+                name: seat.name.clone(),
+                tick_hz: m.settings.tick_hz,
+            });
+        }
+        let match_id = self.tokens.remove(&msg.token).ok_or_else(invalid)?;
         let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
         if m.phase == Phase::Ended {
             return Err(ApiError::Gone("the match has ended".into()));
         }
         let seat = m.seats.iter_mut().enumerate().find(|(_, s)| {
-            matches!(s, Some(Seat::Reserved { token, .. }) if tokens::secrets_equal(token, &msg.0))
+            matches!(s, Some(Seat { state: SeatState::Reserved { token, .. }, .. })
+                if tokens::secrets_equal(token, &msg.token))
         });
-        let (role, player_id, name) = if let Some((idx, seat)) = seat {
-            let Some(Seat::Reserved { name, .. }) = seat.take() else {
-                return Err(invalid());
-            };
-            *seat = Some(Seat::Connecting {
-                expires: Instant::now() + ttl,
-            });
-            (Role::Player, Some(idx as PlayerId), name)
+        let (role, player_id, name) = if let Some((idx, Some(seat))) = seat {
+            seat.state = connecting;
+            (Role::Player, Some(idx as PlayerId), seat.name.clone())
         } else {
             let pos = m
                 .spectator_tokens
                 .iter()
-                .position(|p| tokens::secrets_equal(&p.token, &msg.0))
+                .position(|p| tokens::secrets_equal(&p.token, &msg.token))
                 .ok_or_else(invalid)?;
             let p = m.spectator_tokens.swap_remove(pos);
             (Role::Spectator, None, p.name)
@@ -613,18 +714,21 @@ impl Handler<Register> for Lobby {
         };
         match grant.player_id {
             Some(id) => {
-                let seat = &mut m.seats[id as usize];
-                if !matches!(seat, Some(Seat::Connecting { .. })) {
+                let seat = m.seats[id as usize]
+                    .as_mut()
+                    .filter(|s| matches!(s.state, SeatState::Connecting { .. }));
+                let Some(seat) = seat else {
                     // The seat expired between the upgrade and now: refuse rather than double-seat.
                     msg.closer.do_send(CloseSession::new(
                         CloseCode::Policy,
                         "seat expired before the connection was set up",
                     ));
                     return;
-                }
-                *seat = Some(Seat::Taken {
+                };
+                seat.state = SeatState::Taken {
                     session_id: msg.session_id,
-                });
+                    closer: msg.closer.clone(),
+                };
             }
             None => m.spectators.push(msg.session_id),
         }
@@ -646,18 +750,73 @@ impl Handler<Deregister> for Lobby {
     type Result = ();
 
     fn handle(&mut self, msg: Deregister, _: &mut Self::Context) {
+        let grace = Duration::from_secs(self.config.reconnect_grace_s);
         let Some(m) = self.matches.get_mut(&msg.match_id) else {
             return;
         };
-        for seat in m.seats.iter_mut() {
-            if matches!(seat, Some(Seat::Taken { session_id }) if *session_id == msg.session_id) {
-                *seat = None;
+        let mut released = None;
+        for (idx, slot) in m.seats.iter_mut().enumerate() {
+            let Some(seat) = slot else { continue };
+            if !matches!(seat.state, SeatState::Taken { session_id, .. } if session_id == msg.session_id)
+            {
+                continue;
+            }
+            if grace.is_zero() || m.phase == Phase::Ended {
+                self.reconnects.remove(&seat.reconnect_token);
+                *slot = None;
+                released = Some(idx as PlayerId);
+            } else {
+                seat.state = SeatState::Held {
+                    until: Instant::now() + grace,
+                };
             }
         }
         m.spectators.retain(|s| *s != msg.session_id);
         m.addr.do_send(RemoveSession {
             session_id: msg.session_id,
         });
+        if let Some(id) = released {
+            m.addr.do_send(ReleasePlayer(id));
+        }
+    }
+}
+
+impl Handler<Kick> for Lobby {
+    type Result = Result<(), ApiError>;
+
+    fn handle(&mut self, msg: Kick, _: &mut Self::Context) -> Self::Result {
+        let m = self.entry(&msg.match_id)?;
+        check_host(m, msg.host_token.as_deref())?;
+        let m = self
+            .matches
+            .get_mut(&msg.match_id)
+            .ok_or_else(|| ApiError::NotFound("no such match".into()))?;
+        let slot = m
+            .seats
+            .get_mut(msg.player_id as usize)
+            .filter(|s| s.is_some())
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("no player {} in this match", msg.player_id))
+            })?;
+        if let Some(seat) = slot.take() {
+            self.reconnects.remove(&seat.reconnect_token);
+            if let SeatState::Reserved { token, .. } = &seat.state {
+                self.tokens.remove(token);
+            }
+            if let SeatState::Taken { closer, .. } = seat.state {
+                closer.do_send(CloseSession::new(
+                    CloseCode::Other(KICKED_CLOSE_CODE),
+                    "kicked by the host",
+                ));
+            }
+        }
+        m.addr.do_send(ReleasePlayer(msg.player_id));
+        log::info!(
+            "match {}: host kicked player {}",
+            msg.match_id,
+            msg.player_id
+        );
+        Ok(())
     }
 }
 

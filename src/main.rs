@@ -59,6 +59,9 @@ struct Cli {
     /// Close a session that cannot take snapshots for this long with 4000 "slow", ms.
     #[arg(long, env = "ARENA_SLOW_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
     slow_client_timeout_ms: u64,
+    /// Hold a dropped player's seat this long for a reconnect, s (0 = free it at once).
+    #[arg(long, env = "ARENA_RECONNECT_GRACE_S", default_value_t = 15)]
+    reconnect_grace_s: u64,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
     shutdown_deadline_s: u64,
@@ -84,6 +87,7 @@ impl Cli {
             empty_match_ttl_s: self.empty_match_ttl_s,
             max_matches: self.max_matches,
             shutdown_deadline_s: self.shutdown_deadline_s,
+            reconnect_grace_s: self.reconnect_grace_s,
             slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),

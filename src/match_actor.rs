@@ -60,13 +60,20 @@ pub struct AddSession {
     pub ready: Recipient<SnapshotReady>,
 }
 
-/// Lobby → match: a session left; forget it (and its player).
+/// Lobby → match: a session left; forget it. Its player stays (shown disconnected) until
+/// [`ReleasePlayer`], so a reconnect resumes the same player.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RemoveSession {
     /// The session.
     pub session_id: SessionId,
 }
+
+/// Lobby → match: a seat is free (grace period over, kicked, or left for good); remove the
+/// player from the game.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReleasePlayer(pub PlayerId);
 
 /// Session → match: a player's input, applied at the next tick.
 #[derive(Message)]
@@ -146,6 +153,8 @@ pub struct MatchActor {
     first_deadline: Option<tokio::time::Instant>,
     last_due: u64,
     roster_frame: Bytes,
+    /// The latest snapshot, sent first to a session that joins or reconnects.
+    last_snapshot: Option<Bytes>,
     slow_client_timeout_ms: u64,
     ended_frame: Option<Bytes>,
     last_phase: Phase,
@@ -182,6 +191,7 @@ impl MatchActor {
             first_deadline: None,
             last_due: 0,
             roster_frame: Bytes::new(),
+            last_snapshot: None,
             slow_client_timeout_ms,
             ended_frame: None,
             last_phase: Phase::Waiting,
@@ -317,6 +327,7 @@ impl MatchActor {
             }
             if let Some(frame) = frame {
                 self.broadcast_snapshot(&frame);
+                self.last_snapshot = Some(frame);
             }
         }
         self.metrics.record_tick(started.elapsed());
@@ -375,16 +386,27 @@ impl Handler<AddSession> for MatchActor {
     type Result = ();
 
     fn handle(&mut self, msg: AddSession, _: &mut Self::Context) {
+        let mut roster_changed = false;
         if let Some(id) = msg.player_id {
-            self.game.add_player(id, &msg.name);
-            self.names.insert(id, msg.name.clone());
-            self.rebuild_roster();
+            if self.names.contains_key(&id) {
+                // A reconnect: the player kept its state while the seat was held.
+                self.game.set_connected(id, true);
+            } else {
+                self.game.add_player(id, &msg.name);
+                self.names.insert(id, msg.name.clone());
+                self.rebuild_roster();
+                roster_changed = true;
+            }
         }
         if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
             msg.outbound.do_send(Outbound(welcome));
         }
-        if msg.player_id.is_none() {
+        if !roster_changed {
             msg.outbound.do_send(Outbound(self.roster_frame.clone()));
+        }
+        // A full snapshot right away, so a (re)joining client draws the match at once.
+        if let Some(snapshot) = &self.last_snapshot {
+            msg.outbound.do_send(Outbound(snapshot.clone()));
         }
         if let Some(ended) = &self.ended_frame {
             msg.outbound.do_send(Outbound(ended.clone()));
@@ -401,7 +423,7 @@ impl Handler<AddSession> for MatchActor {
                 slow: false,
             },
         );
-        if msg.player_id.is_some() {
+        if roster_changed {
             // Everyone (the newcomer included) learns the new roster.
             self.broadcast(&self.roster_frame.clone());
         }
@@ -416,8 +438,23 @@ impl Handler<RemoveSession> for MatchActor {
             return;
         };
         if let (Role::Player, Some(id)) = (entry.role, entry.player_id) {
+            // A reconnect may already have brought the player back on another session.
+            if !self.sessions.values().any(|s| s.player_id == Some(id)) {
+                self.game.set_connected(id, false);
+                self.pending.retain(|(p, _)| *p != id);
+            }
+        }
+    }
+}
+
+impl Handler<ReleasePlayer> for MatchActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ReleasePlayer, _: &mut Self::Context) {
+        let id = msg.0;
+        self.sessions.retain(|_, s| s.player_id != Some(id));
+        if self.names.remove(&id).is_some() {
             self.game.remove_player(id);
-            self.names.remove(&id);
             self.pending.retain(|(p, _)| *p != id);
             self.rebuild_roster();
             self.broadcast(&self.roster_frame.clone());

@@ -9,11 +9,14 @@ use arena_game::api::ApiRole;
 use arena_game::{Phase, ServerMsg};
 use common::*;
 
-/// A dropped player frees the seat: the lobby count falls, the roster shrinks, and a new player
-/// can take the seat of a full match.
+/// With no reconnect grace, a dropped player frees the seat: the lobby count falls, the roster
+/// shrinks, and a new player can take the seat of a full match.
 #[tokio::test]
 async fn dropped_connection_frees_its_seat() {
-    let server = TestServer::start();
+    let server = TestServer::with_config(Config {
+        reconnect_grace_s: 0,
+        ..Default::default()
+    });
     let lobby = server.lobby();
     let m = create(&server, match_req(2, 20, 0, 0)).await;
     let mut stay = connect(&server, &m.id, "stay", ApiRole::Player).await;

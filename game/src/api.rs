@@ -128,6 +128,21 @@ pub struct JoinResponse {
     pub role: ApiRole,
     /// The seat, for players.
     pub player_id: Option<PlayerId>,
+    /// Players only: reopens this seat after a dropped connection, during the grace period
+    /// (and replaces a connection that is still open). Keep it secret.
+    #[serde(default)]
+    pub reconnect_token: Option<String>,
+    /// Players only: the `ws://` URL to open to reconnect (carries `reconnect_token`).
+    #[serde(default)]
+    pub reconnect_url: Option<String>,
+}
+
+/// `POST /api/matches/{id}/kick` body (host only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KickRequest {
+    /// The seat to free.
+    pub player_id: PlayerId,
 }
 
 /// `POST /api/matches/{id}/start` and `/end` answer (200).
