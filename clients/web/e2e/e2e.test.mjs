@@ -335,3 +335,24 @@ test('a dropped connection shows a banner and the page reconnects by itself', { 
   await waitFor(page, 'the banner to clear', () => window.arena.banner === null, undefined, 5000);
   await page.close();
 });
+
+test('a player who drops gets back into the same seat', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Seat keeper', tick_hz: 20 }) });
+  const page = await newPage();
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Keeper');
+  await waitFor(page, 'the match in the list', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=play]`);
+  await waitFor(page, 'playing', () => window.arena.connected && window.arena.me);
+  const before = await arena(page, () => ({ id: window.arena.myId, reconnectable: window.arena.reconnectable, tick: window.arena.snapshot.tick }));
+  assert.ok(before.reconnectable, 'the join answer carries a reconnect URL');
+  await arena(page, () => window.arena.dropConnection());
+  await waitFor(page, 'the connection-lost banner', () => /Connection lost/.test(window.arena.banner ?? ''), undefined, 5000);
+  await waitFor(page, 'back in the match', (t) => window.arena.connected && window.arena.snapshot.tick > t + 5 && window.arena.me, before.tick, 15000);
+  const after = await arena(page, () => ({ id: window.arena.myId, roster: window.arena.roster }));
+  assert.equal(after.id, before.id, 'same seat');
+  assert.deepEqual(after.roster.map((r) => r.name), ['Keeper'], 'no ghost seat left behind');
+  const summary = await api(`api/matches/${created.body.id}`);
+  assert.equal(summary.body.players, 1);
+  await page.close();
+});

@@ -16,6 +16,11 @@ import { drawScene, beamLength, BEAM_MS } from './render.js';
 const HUD_HZ = 8;
 /** Chat lines kept. */
 const CHAT_LINES = 60;
+/** Close codes after which reconnecting would be wrong (src/lobby.rs). */
+const CLOSE_REPLACED = 4001;
+const CLOSE_KICKED = 4002;
+/** Close code the test hook uses for a simulated drop (any code the server does not use). */
+const CLOSE_TEST_DROP = 4999;
 
 export class GameView {
   /**
@@ -151,7 +156,7 @@ export class GameView {
       banner: null, net: null, follow: null, frames: 0, errors: [], attacks: 0,
       worldToPage: (x, y) => this.worldToPage(x, y),
       // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
-      dropConnection: () => this.conn?.ws.close(4001, 'dropped by test'),
+      dropConnection: () => this.conn?.ws.close(CLOSE_TEST_DROP, 'dropped by test'),
     });
   }
 
@@ -182,20 +187,38 @@ export class GameView {
   connect(join) {
     if (this.stopped) return;
     this.myId = join.player_id ?? null;
-    const url = resolveWsUrl(join.ws_url, location.href);
-    this.conn = new Connection(url, {
+    // A player's seat can be reopened after a drop with its reconnect URL (same seat, same score).
+    this.reconnectUrl = join.reconnect_url ?? null;
+    this.state.reconnectable = this.reconnectUrl !== null;
+    this.open(join.ws_url);
+  }
+
+  open(wsUrl) {
+    const url = resolveWsUrl(wsUrl, location.href);
+    const conn = new Connection(url, {
       onOpen: () => {
         this.state.connected = true;
       },
-      onMessage: (msg, at) => this.onMessage(msg, at),
+      onMessage: (msg, at) => {
+        if (msg.type === 'Welcome') conn.welcomed = true;
+        this.onMessage(msg, at);
+      },
       onBadMessage: (err) => this.systemLine(`ignored a message the client could not decode: ${err.message}`),
-      onClose: (ev) => this.onClose(ev),
+      onClose: (ev) => this.onClose({ ...ev, welcomed: conn.welcomed === true }),
     });
+    this.conn = conn;
   }
 
   async rejoin() {
     if (this.stopped) return;
     this.showBanner(this.attempt ? `Reconnecting (attempt ${this.attempt})…` : 'Joining…');
+    if (this.reconnectUrl && this.attempt > 0) {
+      // Back into the same seat; if that fails before a welcome, the next attempt joins anew.
+      this.usingReconnectUrl = true;
+      this.open(this.reconnectUrl);
+      return;
+    }
+    this.usingReconnectUrl = false;
     try {
       const join = await this.api.join(this.matchId, this.name, this.role);
       this.connect(join);
@@ -208,15 +231,24 @@ export class GameView {
     }
   }
 
-  onClose({ code, reason, byUs }) {
+  onClose({ code, reason, byUs, welcomed }) {
     this.state.connected = false;
     this.conn = null;
     if (byUs || this.stopped) return;
+    if (this.usingReconnectUrl && !welcomed) this.reconnectUrl = null;
     const why = reason || CLOSE_REASONS[code] || `code ${code}`;
     if (code === 1000) {
       // The match was removed: there is nothing to go back to.
       const text = this.final ? 'The match is over and the server has closed it.' : `Disconnected: ${why}.`;
       this.showBanner(text, { lobby: true });
+      return;
+    }
+    if (code === CLOSE_REPLACED) {
+      this.showBanner('This seat is now played from another window or tab.', { lobby: true });
+      return;
+    }
+    if (code === CLOSE_KICKED) {
+      this.showBanner('The host removed you from this match.', { lobby: true });
       return;
     }
     this.scheduleReconnect(`Connection lost (${why}).`);

@@ -19,6 +19,8 @@ export const CLOSE_REASONS = {
   1009: 'message too big',
   1011: 'server error',
   4000: 'this client fell too far behind',
+  4001: 'the seat was taken over by a newer connection',
+  4002: 'removed by the host',
 };
 
 /** Sliding one-second counters of received bytes and snapshots, and the ping round trip. */
