@@ -218,6 +218,7 @@ pub struct Snapshot {
     /// Time left in the running phase, tenths of a second (0 with no limit or when not running).
     pub time_left_ds: u32,
     /// Every seated player, by seat.
+    #[serde(deserialize_with = "bounded_vec::deserialize")]
     pub players: Vec<PlayerState>,
 }
 
@@ -240,7 +241,7 @@ pub enum ServerMsg {
     /// First message: who you are and what the match is.
     Welcome(Welcome),
     /// The seated players' names; sent after the welcome and whenever it changes.
-    Roster(Vec<RosterEntry>),
+    Roster(#[serde(deserialize_with = "bounded_vec::deserialize")] Vec<RosterEntry>),
     /// The state after a tick.
     Snapshot(Snapshot),
     /// A request was refused; the connection stays open.
@@ -271,6 +272,7 @@ pub enum ServerMsg {
         /// Why it ended.
         reason: EndReason,
         /// Final scoreboard, best first.
+        #[serde(deserialize_with = "bounded_vec::deserialize")]
         scoreboard: Vec<ScoreEntry>,
     },
 }
@@ -287,6 +289,41 @@ mod fixed_u16 {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
         <[u8; 2]>::deserialize(d).map(u16::from_le_bytes)
+    }
+}
+
+/// Deserializes a `Vec` without trusting its length prefix: capacity grows with the elements
+/// actually decoded, never with the claimed length. (bincode charges strings against the decode
+/// limit but not serde sequences, and serde's own `Vec` would reserve up to 1 MiB from a
+/// 12-byte message claiming 2^40 elements.)
+mod bounded_vec {
+    use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+    use std::marker::PhantomData;
+
+    /// Capacity reserved up front, whatever the claimed length.
+    const INITIAL_CAPACITY: usize = 16;
+
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        struct Bounded<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for Bounded<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let hint = seq.size_hint().unwrap_or(0);
+                let mut out = Vec::with_capacity(hint.min(INITIAL_CAPACITY));
+                while let Some(item) = seq.next_element()? {
+                    out.push(item);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Bounded(PhantomData))
     }
 }
 
