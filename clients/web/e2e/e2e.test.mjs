@@ -356,3 +356,25 @@ test('a player who drops gets back into the same seat', { timeout: 60000 }, asyn
   assert.equal(summary.body.players, 1);
   await page.close();
 });
+
+test('the host removes a player from the scoreboard', { timeout: 60000 }, async () => {
+  const page = await newPage();
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Boss');
+  await page.fill('#create-form input[name=name]', 'Kick test');
+  await page.click('#create-form button[type=submit]');
+  await waitFor(page, 'the created match', () => window.arena.lobby.created
+    && document.querySelector(`#match-rows tr[data-id="${window.arena.lobby.created.id}"]`));
+  const matchId = await arena(page, () => window.arena.lobby.created.id);
+  await page.click(`#match-rows tr[data-id="${matchId}"] button[data-action=play]`);
+  await waitFor(page, 'playing', () => window.arena.connected && window.arena.me);
+  const pest = await NodePlayer.join(server.base, matchId, 'Pest');
+  bots.push(pest);
+  await waitFor(page, 'a kick button for the other player', (id) => document.querySelector(`#score-rows button[data-kick="${id}"]`), pest.id);
+  assert.equal(await page.locator('#score-rows button[data-kick]').count(), 1, 'no kick button on your own row');
+  await page.click(`#score-rows button[data-kick="${pest.id}"]`);
+  await pest.until(() => pest.closed !== null, 5000, 'the kicked player to be closed');
+  assert.equal(pest.closed.code, 4002);
+  await waitFor(page, 'the roster without the kicked player', () => window.arena.roster.length === 1);
+  await page.close();
+});

@@ -43,6 +43,7 @@ export class NodePlayer {
         },
         onClose: (ev) => {
           this.closed = ev;
+          this.waiters = this.waiters.filter((w) => !w());
           reject(new Error(`closed before the welcome: ${ev.code} ${ev.reason}`));
         },
       });

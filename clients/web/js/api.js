@@ -64,6 +64,7 @@ export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
     join: (id, name, role) => request('POST', `${base}/matches/${encodeURIComponent(id)}/join`, opts({ body: { name, role } })),
     start: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/start`, opts({ token: hostToken })),
     end: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/end`, opts({ token: hostToken })),
+    kick: (id, hostToken, playerId) => request('POST', `${base}/matches/${encodeURIComponent(id)}/kick`, opts({ token: hostToken, body: { player_id: playerId } })),
   };
 }
 

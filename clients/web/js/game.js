@@ -112,6 +112,11 @@ export class GameView {
     this.on(e.bannerRetry, 'click', () => this.reconnectNow());
     this.on(e.follow, 'change', () => this.setFollow(e.follow.value === '' ? null : Number(e.follow.value)));
     this.on(e.scoreRows, 'click', (ev) => {
+      const kick = ev.target.closest('button[data-kick]');
+      if (kick) {
+        this.kick(Number(kick.dataset.kick));
+        return;
+      }
       const tr = ev.target.closest('tr[data-id]');
       if (tr && this.role === 'spectator') this.setFollow(Number(tr.dataset.id));
     });
@@ -446,6 +451,15 @@ export class GameView {
     }
   }
 
+  async kick(playerId) {
+    try {
+      await this.api.kick(this.matchId, this.hostToken, playerId);
+      this.systemLine(`Removed ${this.names.get(playerId) ?? `player ${playerId}`} from the match.`);
+    } catch (e) {
+      this.systemLine(`Could not remove the player: ${friendlyError(e)}`);
+    }
+  }
+
   sendChat(text) {
     let t = text.trim();
     if (!t || !this.conn) return;
@@ -592,34 +606,49 @@ export class GameView {
     if (dx * dx + dy * dy > 1) this.aim = radiansToAim(Math.atan2(dy, dx));
   }
 
+  scoreRow(r, canKick) {
+    const tr = document.createElement('tr');
+    tr.dataset.id = String(r.id);
+    if (r.id === this.myId) tr.classList.add('me');
+    if (!(r.flags & Flags.ALIVE)) tr.classList.add('dead');
+    if (this.role === 'spectator') tr.classList.add('clickable');
+    if (r.id === this.followId) tr.classList.add('followed');
+    const name = document.createElement('td');
+    const swatch = document.createElement('span');
+    swatch.className = 'swatch';
+    swatch.style.background = colorFor(r.id);
+    name.append(swatch, document.createTextNode(r.name + (r.id === this.myId ? ' (you)' : '')));
+    if (!(r.flags & Flags.CONNECTED)) name.append(document.createTextNode(' (offline)'));
+    if (canKick && r.id !== this.myId) {
+      const kick = document.createElement('button');
+      kick.className = 'kick';
+      kick.textContent = '✕';
+      kick.title = `Remove ${r.name} from the match`;
+      kick.dataset.kick = String(r.id);
+      name.append(kick);
+    }
+    tr.append(name);
+    for (const v of [r.kills, r.deaths, r.health]) {
+      const td = document.createElement('td');
+      td.textContent = String(v);
+      tr.append(td);
+    }
+    return tr;
+  }
+
   updateHud(now) {
     const e = this.els;
     const snap = this.latest;
     if (snap) {
       e.timer.textContent = snap.phase === 'Running' && snap.time_left_ds > 0 ? formatTimeLeft(snap.time_left_ds) : '';
       const rows = scoreboardRows(snap.players, this.names);
-      e.scoreRows.replaceChildren(
-        ...rows.map((r) => {
-          const tr = document.createElement('tr');
-          tr.dataset.id = String(r.id);
-          if (r.id === this.myId) tr.classList.add('me');
-          if (!(r.flags & Flags.ALIVE)) tr.classList.add('dead');
-          if (this.role === 'spectator') tr.classList.add('clickable');
-          if (r.id === this.followId) tr.classList.add('followed');
-          const name = document.createElement('td');
-          const swatch = document.createElement('span');
-          swatch.className = 'swatch';
-          swatch.style.background = colorFor(r.id);
-          name.append(swatch, document.createTextNode(r.name + (r.id === this.myId ? ' (you)' : '')));
-          tr.append(name);
-          for (const v of [r.kills, r.deaths, r.health]) {
-            const td = document.createElement('td');
-            td.textContent = String(v);
-            tr.append(td);
-          }
-          return tr;
-        }),
-      );
+      const canKick = Boolean(this.hostToken) && snap.phase !== 'Ended';
+      // Rebuilt only when something shown changed, so a click never lands on a replaced row.
+      const key = JSON.stringify([rows, this.myId, this.followId, canKick]);
+      if (key !== this.scoreKey) {
+        this.scoreKey = key;
+        e.scoreRows.replaceChildren(...rows.map((r) => this.scoreRow(r, canKick)));
+      }
       if (snap.phase === 'Waiting') {
         const n = snap.players.length;
         e.waitingText.textContent = `${n} player${n === 1 ? '' : 's'} in. ${this.hostToken ? 'Start the match when everyone is in.' : 'The host starts the match when everyone is in.'}${this.role === 'player' ? ' Move around to warm up.' : ''}`;

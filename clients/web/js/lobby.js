@@ -78,6 +78,10 @@ export class LobbyView {
   }
 
   render(matches) {
+    // Rebuilt only when the list changed, so a click never lands on a replaced button.
+    const key = JSON.stringify([matches, this.freshId]);
+    if (key === this.renderedKey) return;
+    this.renderedKey = key;
     this.els.empty.hidden = matches.length > 0;
     this.els.table.hidden = matches.length === 0;
     const rows = matches
