@@ -136,13 +136,22 @@ def metric(text, name):
     return None
 
 
+def pin(args, cpu):
+    """Command prefix: pinned to `cpu`, at --nice priority (other work on a shared machine runs at
+    nice 0, so a measured process keeps nearly all of its core, as on a dedicated box)."""
+    prefix = ["taskset", "-c", cpu]
+    if args.nice:
+        prefix = ["nice", "-n", str(args.nice), *prefix]
+    return prefix
+
+
 def run_arena(n, args):
     matches = n // args.players
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, RUST_LOG="warn")
     server = subprocess.Popen(
-        ["taskset", "-c", args.server_cpu, os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
+        [*pin(args, args.server_cpu), os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
          "--max-matches", str(max(1000, matches + 10))],
         env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(args.out_dir, "server.log"), "a"))
     try:
@@ -157,7 +166,7 @@ def run_arena(n, args):
         rss0 = proc_rss_kib(server.pid)
         sampler = Sampler(server.pid)
         sampler.start()
-        bot_cmd = ["taskset", "-c", args.bots_cpu, os.path.join(BIN, "arena-bots"), "--url", url,
+        bot_cmd = [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-bots"), "--url", url,
                    "--matches", str(matches), "--players", str(args.players),
                    "--tick-hz", str(args.tick_hz), "--ramp", str(args.ramp),
                    "--duration-s", str(args.duration_s), "--json", "--quiet"]
@@ -181,7 +190,7 @@ def run_arena(n, args):
 
 def run_floor(n, frame_bytes, args):
     serve = subprocess.Popen(
-        ["taskset", "-c", args.server_cpu, os.path.join(BIN, "arena-floor"), "serve",
+        [*pin(args, args.server_cpu), os.path.join(BIN, "arena-floor"), "serve",
          "--sessions", str(n), "--frame-bytes", str(frame_bytes), "--tick-hz", str(args.tick_hz),
          "--duration-s", str(args.duration_s)],
         stdout=subprocess.PIPE, text=True)
@@ -192,7 +201,7 @@ def run_floor(n, frame_bytes, args):
             raise RuntimeError(f"floor did not start: {line!r}")
         addr = line.split()[1]
         sink = subprocess.Popen(
-            ["taskset", "-c", args.bots_cpu, os.path.join(BIN, "arena-floor"), "sink",
+            [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-floor"), "sink",
              "--connect", addr, "--sessions", str(n), "--timeout-s", str(args.duration_s + 90)],
             stdout=subprocess.DEVNULL)
         out, _ = serve.communicate(timeout=args.duration_s + 90)
@@ -395,9 +404,11 @@ def main():
     ap.add_argument("--keep-going", action="store_true",
                     help="run every size even after delivery collapsed below 99%%")
     ap.add_argument("--no-build", dest="build", action="store_false")
+    ap.add_argument("--nice", type=int, default=-15,
+                    help="nice value of the server, bots and floor (0 = leave as is; <0 needs root)")
     ap.add_argument("--quiet-pct", type=float, default=15.0,
                     help="before each step wait until both CPUs are at most this busy")
-    ap.add_argument("--quiet-wait-s", type=float, default=120.0,
+    ap.add_argument("--quiet-wait-s", type=float, default=30.0,
                     help="longest wait for idle CPUs before a step (then it runs anyway)")
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "benches", "results"))
     args = ap.parse_args()
