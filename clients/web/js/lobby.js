@@ -100,7 +100,7 @@ export class LobbyView {
     const cells = [
       m.name,
       null,
-      `${m.players} / ${m.max_players}`,
+      `${m.players} / ${m.max_players}${full && !ended ? ' · full' : ''}`,
       String(m.spectators),
       `${m.tick_hz} Hz`,
       `${formatLimitS(m.time_limit_s)} · ${m.score_limit ? `${m.score_limit} kills` : 'no score limit'}`,
