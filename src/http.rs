@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem};
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
-use crate::session::{CloseReasonSniffer, Session};
+use crate::session::{CloseReasonSniffer, ConnFd, Session};
 
 /// Shared state of every HTTP worker.
 pub struct AppState {
@@ -270,12 +270,14 @@ async fn ws_upgrade(
         }
     };
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
+    let socket = req.conn_data::<ConnFd>().and_then(|fd| fd.duplicate());
     let session = Session::new(
         id,
         grant,
         state.lobby.clone(),
         state.config.clone(),
         state.metrics.clone(),
+        socket,
     );
     let sniffed = CloseReasonSniffer::new(stream, session.close_utf8_flag());
     let response = ws::WsResponseBuilder::new(session, &req, sniffed)

@@ -114,11 +114,12 @@ pub fn run_with_game(
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body))
     })
-    .on_connect(move |conn, _| {
-        if let (Some(bytes), Some(tcp)) = (
-            send_buffer,
-            conn.downcast_ref::<actix_web::rt::net::TcpStream>(),
-        ) {
+    .on_connect(move |conn, ext| {
+        let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
+            return;
+        };
+        ext.insert(session::ConnFd(std::os::fd::AsRawFd::as_raw_fd(tcp)));
+        if let Some(bytes) = send_buffer {
             if let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(bytes) {
                 log::warn!("cannot set SO_SNDBUF: {e}");
             }

@@ -26,6 +26,10 @@ use crate::session::{CloseSession, Outbound, SnapshotReady, SnapshotSlot};
 /// Application close code for a session closed because it could not keep up.
 pub const SLOW_CLIENT_CLOSE_CODE: u16 = 4000;
 
+/// How long a session closed as slow may take to send its close frame before its socket is
+/// shut down from outside, µs (1 s).
+const SLOW_CLOSE_GRACE_US: u64 = 1_000_000;
+
 /// Identifies one WebSocket session for the lifetime of the process.
 pub type SessionId = u64;
 
@@ -119,8 +123,8 @@ struct SessionEntry {
     closer: Recipient<CloseSession>,
     slot: Arc<SnapshotSlot>,
     ready: Recipient<SnapshotReady>,
-    /// Closed for being slow: gets nothing more.
-    slow: bool,
+    /// When it was closed for being slow (it gets nothing more), Unix µs; 0 = not slow.
+    slow_since_us: u64,
 }
 
 /// A `tokio::time::Interval` as a stream of tick instants (drift-free; late ticks skipped).
@@ -212,6 +216,12 @@ impl MatchActor {
         }
     }
 
+    /// Sends one frame to one session, counted like every other frame.
+    fn send_one(&self, to: &Recipient<Outbound>, frame: Bytes) {
+        self.metrics.record_sent(1, frame.len() as u64);
+        to.do_send(Outbound(frame));
+    }
+
     fn broadcast(&self, frame: &Bytes) {
         for s in self.sessions.values() {
             s.outbound.do_send(Outbound(frame.clone()));
@@ -226,7 +236,15 @@ impl MatchActor {
         let now_us = unix_time_us();
         let slow_after_us = self.slow_client_timeout_ms * 1000;
         let mut delivered = 0u64;
-        for s in self.sessions.values_mut().filter(|s| !s.slow) {
+        for s in self.sessions.values_mut() {
+            if s.slow_since_us != 0 {
+                // Still here a while after its close: its actor is not running (the socket's
+                // buffers are full), so end the connection from outside.
+                if now_us.saturating_sub(s.slow_since_us) > SLOW_CLOSE_GRACE_US {
+                    s.slot.shutdown_socket();
+                }
+                continue;
+            }
             let put = s.slot.put(frame.clone(), now_us);
             if put.wake {
                 s.ready.do_send(SnapshotReady);
@@ -235,7 +253,7 @@ impl MatchActor {
                 self.metrics.record_stale_dropped();
             }
             if put.behind_for_us > slow_after_us {
-                s.slow = true;
+                s.slow_since_us = now_us;
                 self.metrics.record_slow_close();
                 s.closer.do_send(CloseSession {
                     code: CloseCode::Other(SLOW_CLIENT_CLOSE_CODE),
@@ -399,17 +417,17 @@ impl Handler<AddSession> for MatchActor {
             }
         }
         if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
-            msg.outbound.do_send(Outbound(welcome));
+            self.send_one(&msg.outbound, welcome);
         }
         if !roster_changed {
-            msg.outbound.do_send(Outbound(self.roster_frame.clone()));
+            self.send_one(&msg.outbound, self.roster_frame.clone());
         }
         // A full snapshot right away, so a (re)joining client draws the match at once.
         if let Some(snapshot) = &self.last_snapshot {
-            msg.outbound.do_send(Outbound(snapshot.clone()));
+            self.send_one(&msg.outbound, snapshot.clone());
         }
         if let Some(ended) = &self.ended_frame {
-            msg.outbound.do_send(Outbound(ended.clone()));
+            self.send_one(&msg.outbound, ended.clone());
         }
         self.sessions.insert(
             msg.session_id,
@@ -420,7 +438,7 @@ impl Handler<AddSession> for MatchActor {
                 closer: msg.closer,
                 slot: msg.slot,
                 ready: msg.ready,
-                slow: false,
+                slow_since_us: 0,
             },
         );
         if roster_changed {

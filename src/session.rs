@@ -39,6 +39,10 @@ pub struct SnapshotReady;
 pub struct SnapshotSlot {
     queue: std::sync::Mutex<std::collections::VecDeque<Bytes>>,
     capacity: usize,
+    /// A duplicate of the connection's socket, to shut it down when the session's actor cannot
+    /// run (a full write buffer stops actix from polling it). Owning a duplicate means the
+    /// descriptor number cannot be reused by another connection while we hold it.
+    socket: Option<std::os::fd::OwnedFd>,
     wake_pending: AtomicBool,
     /// When the session started falling behind (first stale snapshot dropped), Unix µs; 0 = not.
     behind_since_us: std::sync::atomic::AtomicU64,
@@ -56,10 +60,11 @@ pub struct PutOutcome {
 
 impl SnapshotSlot {
     /// A slot holding at most `capacity` (≥ 1) snapshots.
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, socket: Option<std::os::fd::OwnedFd>) -> Self {
         Self {
             queue: std::sync::Mutex::new(std::collections::VecDeque::with_capacity(2)),
             capacity: capacity.max(1),
+            socket,
             wake_pending: AtomicBool::new(false),
             behind_since_us: std::sync::atomic::AtomicU64::new(0),
         }
@@ -97,6 +102,17 @@ impl SnapshotSlot {
         }
     }
 
+    /// Shuts the connection down (both directions), so a stalled session ends even though its
+    /// actor never runs again; the session then stops and deregisters as for any dropped socket.
+    pub fn shutdown_socket(&self) {
+        if let Some(fd) = &self.socket {
+            log::debug!("shutting down a stalled socket");
+            if let Err(e) = socket2::SockRef::from(fd).shutdown(std::net::Shutdown::Both) {
+                log::debug!("shutdown of a stalled socket failed: {e}");
+            }
+        }
+    }
+
     fn take_all(&self) -> std::collections::VecDeque<Bytes> {
         self.wake_pending.store(false, Ordering::Release);
         let frames = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
@@ -104,6 +120,21 @@ impl SnapshotSlot {
             self.behind_since_us.store(0, Ordering::Relaxed);
         }
         frames
+    }
+}
+
+/// The raw descriptor of an accepted connection, recorded by the server's `on_connect` hook so
+/// the WebSocket handler can duplicate it for [`SnapshotSlot::shutdown_socket`].
+#[derive(Clone, Copy)]
+pub struct ConnFd(pub std::os::fd::RawFd);
+
+impl ConnFd {
+    /// Duplicates the descriptor. Call only while handling a request on this connection.
+    pub fn duplicate(self) -> Option<std::os::fd::OwnedFd> {
+        // SAFETY: the descriptor belongs to the connection whose request is being handled, so it
+        // is open for the duration of this call; we only duplicate it.
+        let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(self.0) };
+        fd.try_clone_to_owned().ok()
     }
 }
 
@@ -205,6 +236,7 @@ impl Session {
         lobby: Addr<Lobby>,
         config: Arc<Config>,
         metrics: Arc<Metrics>,
+        socket: Option<std::os::fd::OwnedFd>,
     ) -> Self {
         let queued = config.max_queued_snapshots;
         Self {
@@ -218,7 +250,7 @@ impl Session {
             closing: false,
             rate: RateLimit::new(),
             bad_close_utf8: Arc::new(AtomicBool::new(false)),
-            slot: Arc::new(SnapshotSlot::new(queued)),
+            slot: Arc::new(SnapshotSlot::new(queued, socket)),
         }
     }
 
@@ -255,6 +287,7 @@ impl Session {
             message: message.to_owned(),
         };
         if let Ok(bytes) = codec::encode(&msg) {
+            self.metrics.record_sent(1, bytes.len() as u64);
             ctx.binary(bytes);
         }
     }
@@ -299,6 +332,7 @@ impl Session {
                     server_time_us: unix_time_us(),
                 };
                 if let Ok(bytes) = codec::encode(&pong) {
+                    self.metrics.record_sent(1, bytes.len() as u64);
                     ctx.binary(bytes);
                 }
             }
@@ -483,6 +517,13 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
         self.last_heard = Instant::now();
         let msg = match item {
             Ok(msg) => msg,
+            Err(ProtocolError::Io(e)) if !e.to_string().to_ascii_lowercase().contains("utf-8") => {
+                // The peer vanished (EOF or reset without a close frame): nothing to answer.
+                log::debug!("session {} lost its connection: {e}", self.id);
+                self.closing = true;
+                self.metrics.record_closed(1006);
+                return ctx.stop();
+            }
             Err(e) => {
                 let (code, reason) = protocol_close(
                     &e,

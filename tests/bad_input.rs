@@ -70,6 +70,10 @@ bad_frame_case!(text_frame_closes_with_1003, 1003, |raw| raw
     .send_frame(true, op::TEXT, b"hello", true)
     .await);
 
+bad_frame_case!(invalid_utf8_text_frame_closes_with_1007, 1007, |raw| raw
+    .send_frame(true, op::TEXT, &[0xff, 0xfe, 0x41], true)
+    .await);
+
 bad_frame_case!(undecodable_binary_closes_with_1007, 1007, |raw| raw
     .send_binary(&[0x7f, 1, 2, 3])
     .await);
@@ -166,6 +170,7 @@ async fn silent_client_is_closed_after_the_timeout() {
     let server = TestServer::with_config(arena::Config {
         heartbeat_interval_ms: 100,
         client_timeout_ms: 400,
+        reconnect_grace_s: 0,
         ..Default::default()
     });
     let m = create(&server, match_req(2, 10, 0, 0)).await;
