@@ -137,12 +137,23 @@ def metric(text, name):
 
 
 def pin(args, cpu):
-    """Command prefix: pinned to `cpu`, at --nice priority (other work on a shared machine runs at
-    nice 0, so a measured process keeps nearly all of its core, as on a dedicated box)."""
-    prefix = ["taskset", "-c", cpu]
+    """Command prefix: pinned to `cpu`."""
+    return ["taskset", "-c", cpu]
+
+
+def spawn(args, cmd, **kw):
+    """Starts a measured process in its own session, hence its own scheduler autogroup, and gives
+    that group --nice. With autogroups a plain `nice` only ranks a process inside its own group, so
+    on a machine shared with other sessions (builds, tests) each group would get an equal share of
+    the core; a niced group keeps nearly all of it, as on a dedicated box."""
+    proc = subprocess.Popen(cmd, start_new_session=True, **kw)
     if args.nice:
-        prefix = ["nice", "-n", str(args.nice), *prefix]
-    return prefix
+        try:
+            with open(f"/proc/{proc.pid}/autogroup", "w") as f:
+                f.write(str(args.nice))
+        except OSError as e:
+            print(f"    cannot renice autogroup of {proc.pid}: {e}", file=sys.stderr)
+    return proc
 
 
 def run_arena(n, args):
@@ -150,8 +161,8 @@ def run_arena(n, args):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = dict(os.environ, RUST_LOG="warn")
-    server = subprocess.Popen(
-        [*pin(args, args.server_cpu), os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
+    server = spawn(
+        args, [*pin(args, args.server_cpu), os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
          "--max-matches", str(max(1000, matches + 10))],
         env=env, stdout=subprocess.DEVNULL, stderr=open(os.path.join(args.out_dir, "server.log"), "a"))
     try:
@@ -171,7 +182,12 @@ def run_arena(n, args):
                    "--tick-hz", str(args.tick_hz), "--ramp", str(args.ramp),
                    "--duration-s", str(args.duration_s), "--json", "--quiet"]
         budget = n / args.ramp + args.duration_s + 60
-        bots = subprocess.run(bot_cmd, capture_output=True, text=True, timeout=budget)
+        bots = spawn(args, bot_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = bots.communicate(timeout=budget)
+        finally:
+            stop_process(bots)
+        bots = subprocess.CompletedProcess(bot_cmd, bots.returncode, out, err)
         sampler.stop.set()
         sampler.join()
         if not bots.stdout.strip():
@@ -189,8 +205,8 @@ def run_arena(n, args):
 
 
 def run_floor(n, frame_bytes, args):
-    serve = subprocess.Popen(
-        [*pin(args, args.server_cpu), os.path.join(BIN, "arena-floor"), "serve",
+    serve = spawn(
+        args, [*pin(args, args.server_cpu), os.path.join(BIN, "arena-floor"), "serve",
          "--sessions", str(n), "--frame-bytes", str(frame_bytes), "--tick-hz", str(args.tick_hz),
          "--duration-s", str(args.duration_s)],
         stdout=subprocess.PIPE, text=True)
@@ -200,8 +216,8 @@ def run_floor(n, frame_bytes, args):
         if not line.startswith("listening "):
             raise RuntimeError(f"floor did not start: {line!r}")
         addr = line.split()[1]
-        sink = subprocess.Popen(
-            [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-floor"), "sink",
+        sink = spawn(
+            args, [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-floor"), "sink",
              "--connect", addr, "--sessions", str(n), "--timeout-s", str(args.duration_s + 90)],
             stdout=subprocess.DEVNULL)
         out, _ = serve.communicate(timeout=args.duration_s + 90)
@@ -404,8 +420,8 @@ def main():
     ap.add_argument("--keep-going", action="store_true",
                     help="run every size even after delivery collapsed below 99%%")
     ap.add_argument("--no-build", dest="build", action="store_false")
-    ap.add_argument("--nice", type=int, default=-15,
-                    help="nice value of the server, bots and floor (0 = leave as is; <0 needs root)")
+    ap.add_argument("--nice", type=int, default=-10,
+                    help="autogroup nice of the server, bots and floor (0 = leave as is)")
     ap.add_argument("--quiet-pct", type=float, default=15.0,
                     help="before each step wait until both CPUs are at most this busy")
     ap.add_argument("--quiet-wait-s", type=float, default=30.0,
