@@ -250,8 +250,11 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.waitForTimeout(200);
   await host.mouse.down();
   await waitFor(host, 'the bot to lose health', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
-  await host.screenshot({ path: join(ARTIFACTS, 'game-player.png') });
   assert.ok(await arena(host, () => window.arena.attacks) >= 1, 'the page saw its own attack');
+  // Holding the button fires again after the cooldown: shoot the screenshot on that second beam,
+  // when the first hit already shows in the health bars.
+  await waitFor(host, 'a second attack', () => window.arena.attacks >= 2, undefined, 3000);
+  await host.screenshot({ path: join(ARTIFACTS, 'game-player.png') });
   await host.mouse.up();
   assert.ok(bot.minHealth < 100, `the bot itself saw its health drop (min ${bot.minHealth})`);
   await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);

@@ -9,7 +9,7 @@ import { SnapshotBuffer } from './interp.js';
 import { InputState } from './input.js';
 import { Connection, CLOSE_REASONS, backoffMs } from './net.js';
 import { Predictor } from './predict.js';
-import { Flags, aimToRadians, dequantizePos, radiansToAim, MAX_CHAT_BYTES } from './protocol.js';
+import { Buttons, Flags, aimToRadians, dequantizePos, radiansToAim, MAX_CHAT_BYTES } from './protocol.js';
 import { drawScene, beamLength, BEAM_MS } from './render.js';
 
 /** HUD (DOM) refreshes per second; the canvas redraws every frame. */
@@ -570,6 +570,7 @@ export class GameView {
         y: p.y,
         aimRad: p.aimRad,
         health: p.health,
+        kills: p.kills,
         alive: (p.flags & Flags.ALIVE) !== 0,
         connected: (p.flags & Flags.CONNECTED) !== 0,
         isMe,
@@ -582,6 +583,7 @@ export class GameView {
         Object.assign(player, pos, { aimRad: aimToRadians(this.aim) });
         if (mine) {
           player.health = mine.health;
+          player.kills = mine.kills;
           player.alive = (mine.flags & Flags.ALIVE) !== 0;
         }
       }
@@ -596,9 +598,16 @@ export class GameView {
 
   updateAim(now) {
     if (!this.input || !this.predictor?.known || !this.camera) return;
-    this.predictor.held = this.input.held();
+    const held = this.input.held();
+    this.predictor.held = held;
     const m = this.input.mouse;
-    if (!m) return;
+    if (!m) {
+      // Keyboard only: aim where you walk.
+      const dx = (held & Buttons.RIGHT ? 1 : 0) - (held & Buttons.LEFT ? 1 : 0);
+      const dy = (held & Buttons.DOWN ? 1 : 0) - (held & Buttons.UP ? 1 : 0);
+      if (dx || dy) this.aim = radiansToAim(Math.atan2(dy, dx));
+      return;
+    }
     const me = this.predictor.displayPosition(now);
     const target = this.camera.toWorld(m.x, m.y);
     const dx = target.x - me.x;
@@ -651,7 +660,9 @@ export class GameView {
       }
       if (snap.phase === 'Waiting') {
         const n = snap.players.length;
-        e.waitingText.textContent = `${n} player${n === 1 ? '' : 's'} in. ${this.hostToken ? 'Start the match when everyone is in.' : 'The host starts the match when everyone is in.'}${this.role === 'player' ? ' Move around to warm up.' : ''}`;
+        const max = this.welcome?.settings.max_players ?? n;
+        const who = this.hostToken ? 'Start it when everyone is in' : 'The host starts it';
+        e.waitingText.textContent = `${n} of ${max} players in. ${who}, or it starts by itself when every seat is taken.${this.role === 'player' ? ' Move around to warm up.' : ''}`;
       }
     }
     const net = this.conn ? this.conn.stats.summary(now) : null;

@@ -150,7 +150,8 @@ function drawPlayer(ctx, cam, arena, p, now) {
   ctx.font = `${p.isMe ? 'bold ' : ''}13px system-ui, sans-serif`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
-  const label = `${p.isMe ? '▶ ' : ''}${p.name}${p.connected ? '' : ' (offline)'}`;
+  const score = p.kills === undefined ? '' : ` · ${p.kills}`;
+  const label = `${p.isMe ? '▶ ' : ''}${p.name}${score}${p.connected ? '' : ' (offline)'}`;
   ctx.lineWidth = 3;
   ctx.strokeStyle = 'rgba(0,0,0,0.8)';
   ctx.strokeText(label, c.x, barY - 3);
@@ -165,8 +166,8 @@ function drawPlayer(ctx, cam, arena, p, now) {
 }
 
 /**
- * Draws one frame. `scene`: { arena, players: [{id, name, x, y, aimRad, health, alive, connected,
- * isMe, hitAt}], beams: [{x, y, aimRad, length, color, at}], follow: {x, y} | null }.
+ * Draws one frame. `scene`: { arena, players: [{id, name, x, y, aimRad, health, kills, alive,
+ * connected, isMe, hitAt}], beams: [{x, y, aimRad, length, color, at}], follow: {x, y} | null }.
  * Returns the camera used (for mouse aim and tests).
  */
 export function drawScene(ctx, viewW, viewH, scene, now) {
