@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod fault_proxy;
 pub mod raw_ws;
 
 use std::net::{SocketAddr, TcpListener};
