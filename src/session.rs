@@ -113,13 +113,17 @@ impl SnapshotSlot {
         }
     }
 
-    fn take_all(&self) -> std::collections::VecDeque<Bytes> {
+    /// Hands every waiting snapshot, oldest first, to `write` (the queue keeps its buffer).
+    fn drain(&self, mut write: impl FnMut(Bytes)) {
         self.wake_pending.store(false, Ordering::Release);
-        let frames = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|e| e.into_inner()));
-        if !frames.is_empty() {
-            self.behind_since_us.store(0, Ordering::Relaxed);
+        let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
+        if queue.is_empty() {
+            return;
         }
-        frames
+        self.behind_since_us.store(0, Ordering::Relaxed);
+        while let Some(frame) = queue.pop_front() {
+            write(frame);
+        }
     }
 }
 
@@ -487,11 +491,10 @@ impl Handler<SnapshotReady> for Session {
     type Result = ();
 
     fn handle(&mut self, _: SnapshotReady, ctx: &mut Self::Context) {
-        for frame in self.slot.take_all() {
-            if !self.closing {
-                ctx.binary(frame);
-            }
+        if self.closing {
+            return;
         }
+        self.slot.drain(|frame| ctx.binary(frame));
     }
 }
 
