@@ -358,6 +358,16 @@ test('a player who drops gets back into the same seat', { timeout: 60000 }, asyn
   assert.deepEqual(after.roster.map((r) => r.name), ['Keeper'], 'no ghost seat left behind');
   const summary = await api(`api/matches/${created.body.id}`);
   assert.equal(summary.body.players, 1);
+  // A reload resumes the seat too, and so does Leave then Play from the lobby.
+  await page.reload();
+  await waitFor(page, 'back after a reload', () => window.arena.connected && window.arena.me);
+  assert.equal(await arena(page, () => window.arena.myId), before.id, 'same seat after a reload');
+  await page.click('#leave');
+  await waitFor(page, 'the lobby', (id) => window.arena.view === 'lobby' && document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=play]`);
+  await waitFor(page, 'back from the lobby', () => window.arena.connected && window.arena.me);
+  const back = await arena(page, () => ({ id: window.arena.myId, roster: window.arena.roster.map((r) => r.name) }));
+  assert.deepEqual(back, { id: before.id, roster: ['Keeper'] });
   await page.close();
 });
 

@@ -76,6 +76,15 @@ export const hostTokens = {
   set: (id, token) => globalThis.sessionStorage?.setItem(HOST_KEY(id), token),
 };
 
+const RECONNECT_KEY = (id) => `arena.reconnect.${id}`;
+
+/** A player's reconnect URL per match, kept for the tab: a reload or a return from the lobby
+ * within the server's grace period resumes the same seat instead of taking a second one. */
+export const reconnectUrls = {
+  get: (id) => globalThis.sessionStorage?.getItem(RECONNECT_KEY(id)) ?? null,
+  set: (id, url) => (url ? globalThis.sessionStorage?.setItem(RECONNECT_KEY(id), url) : globalThis.sessionStorage?.removeItem(RECONNECT_KEY(id))),
+};
+
 /** The join response's ws_url, made absolute against the page (and wss: on an https page). */
 export function resolveWsUrl(wsUrl, pageUrl) {
   const url = new URL(wsUrl, pageUrl);

@@ -3,7 +3,7 @@
 // draws the canvas and refreshes the HUD. Loss of the connection shows a banner and rejoins with
 // backoff (a join token is single-use, so every attempt asks the lobby API for a new one).
 
-import { ApiError, friendlyError, hostTokens, resolveWsUrl } from './api.js';
+import { ApiError, friendlyError, hostTokens, reconnectUrls, resolveWsUrl } from './api.js';
 import { formatTimeLeft, phaseLabel, endReasonLabel, scoreboardRows, colorFor } from './format.js';
 import { SnapshotBuffer } from './interp.js';
 import { InputState } from './input.js';
@@ -172,6 +172,8 @@ export class GameView {
       this.pendingJoin = null;
       this.connect(join);
     } else {
+      // A reload, or back from the lobby: resume our seat if the server still holds it.
+      this.setReconnectUrl(this.role === 'player' ? reconnectUrls.get(this.matchId) : null);
       await this.rejoin();
     }
   }
@@ -193,9 +195,14 @@ export class GameView {
     if (this.stopped) return;
     this.myId = join.player_id ?? null;
     // A player's seat can be reopened after a drop with its reconnect URL (same seat, same score).
-    this.reconnectUrl = join.reconnect_url ?? null;
-    this.state.reconnectable = this.reconnectUrl !== null;
+    this.setReconnectUrl(join.reconnect_url ?? null);
     this.open(join.ws_url);
+  }
+
+  setReconnectUrl(url) {
+    this.reconnectUrl = url;
+    this.state.reconnectable = url !== null;
+    if (this.role === 'player') reconnectUrls.set(this.matchId, url);
   }
 
   open(wsUrl) {
@@ -217,8 +224,8 @@ export class GameView {
   async rejoin() {
     if (this.stopped) return;
     this.showBanner(this.attempt ? `Reconnecting (attempt ${this.attempt})…` : 'Joining…');
-    if (this.reconnectUrl && this.attempt > 0) {
-      // Back into the same seat; if that fails before a welcome, the next attempt joins anew.
+    if (this.reconnectUrl) {
+      // Back into the same seat; if that fails before a welcome, join anew.
       this.usingReconnectUrl = true;
       this.open(this.reconnectUrl);
       return;
@@ -240,7 +247,13 @@ export class GameView {
     this.state.connected = false;
     this.conn = null;
     if (byUs || this.stopped) return;
-    if (this.usingReconnectUrl && !welcomed) this.reconnectUrl = null;
+    if (this.usingReconnectUrl && !welcomed) {
+      // The seat is gone (grace period over, kicked, or the match ended): ask for a new one.
+      this.usingReconnectUrl = false;
+      this.setReconnectUrl(null);
+      this.rejoin();
+      return;
+    }
     const why = reason || CLOSE_REASONS[code] || `code ${code}`;
     if (code === 1000) {
       // The match was removed: there is nothing to go back to.
@@ -253,6 +266,7 @@ export class GameView {
       return;
     }
     if (code === CLOSE_KICKED) {
+      this.setReconnectUrl(null);
       this.showBanner('The host removed you from this match.', { lobby: true });
       return;
     }

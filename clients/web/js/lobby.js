@@ -1,7 +1,7 @@
 // The lobby page: a live list of matches (polled), a form to create one, and buttons to play or
 // watch. Joining happens here so full, ended or unknown matches get a clear message in place.
 
-import { ApiError, friendlyError, hostTokens } from './api.js';
+import { ApiError, friendlyError, hostTokens, reconnectUrls } from './api.js';
 import { formatLimitS, phaseLabel } from './format.js';
 
 /** How often the match list is refreshed, ms. */
@@ -9,8 +9,13 @@ const POLL_MS = 1000;
 const NAME_KEY = 'arena.name';
 
 export class LobbyView {
-  /** @param api lobby API client; @param onJoined (joinResponse, name) called after a join */
-  constructor(root, api, onJoined, state) {
+  /**
+   * @param api lobby API client
+   * @param onJoined (joinResponse, name) called after a join
+   * @param onResume (matchId) called instead of joining when this tab holds a seat it can resume
+   */
+  constructor(root, api, onJoined, onResume, state) {
+    this.onResume = onResume;
     this.root = root;
     this.api = api;
     this.onJoined = onJoined;
@@ -154,6 +159,11 @@ export class LobbyView {
     const name = this.name();
     if (!name) return;
     const role = action === 'watch' ? 'spectator' : 'player';
+    if (role === 'player' && reconnectUrls.get(id)) {
+      this.say('');
+      this.onResume(id);
+      return;
+    }
     buttonEl.disabled = true;
     try {
       const joined = await this.api.join(id, name, role);

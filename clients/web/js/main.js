@@ -16,6 +16,8 @@ const lobby = new LobbyView(document.querySelector('#lobby-view'), api, (join, n
   const role = join.role === 'spectator' ? 'watch' : 'play';
   handoff = { join, name };
   location.hash = `#/match/${encodeURIComponent(join.match_id)}/${role}`;
+}, (matchId) => {
+  location.hash = `#/match/${encodeURIComponent(matchId)}/play`;
 }, state.lobby);
 
 let game = null;
