@@ -1,7 +1,8 @@
 // The game view: one connection to a match, as a player or a spectator. Decoded messages feed the
 // snapshot buffer (interpolation) and, for a player, the predictor; a requestAnimationFrame loop
-// draws the canvas and refreshes the HUD. Loss of the connection shows a banner and rejoins with
-// backoff (a join token is single-use, so every attempt asks the lobby API for a new one).
+// draws the canvas and refreshes the HUD. Loss of the connection shows a banner and reconnects with
+// backoff: a player through its reconnect URL (same seat, same score) while the server holds the
+// seat, otherwise by joining again (a join token is single-use, so each join asks the lobby API).
 
 import { ApiError, friendlyError, hostTokens, reconnectUrls, resolveWsUrl } from './api.js';
 import { formatTimeLeft, phaseLabel, endReasonLabel, scoreboardRows, colorFor } from './format.js';
@@ -128,7 +129,10 @@ export class GameView {
     });
     this.on(window, 'keydown', (ev) => {
       const typing = ev.target instanceof HTMLElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(ev.target.tagName);
-      if (typing) return;
+      if (typing) {
+        if (ev.code === 'Escape' && ev.target === e.chatInput) e.canvas.focus();
+        return;
+      }
       if (ev.code === 'KeyN') this.toggleNet();
       if (ev.code === 'Enter') {
         ev.preventDefault();
@@ -420,6 +424,7 @@ export class GameView {
   }
 
   onPhase(phase) {
+    const previous = this.phase;
     this.phase = phase;
     const e = this.els;
     e.phase.textContent = phaseLabel(phase);
@@ -429,7 +434,7 @@ export class GameView {
     e.hostStart.disabled = phase !== 'Waiting';
     e.hostEnd.disabled = phase === 'Ended';
     if (this.input) this.input.enabled = phase !== 'Ended';
-    if (phase === 'Running') this.systemLine('The match has started. Fight!');
+    if (phase === 'Running' && previous === 'Waiting') this.systemLine('The match has started. Fight!');
   }
 
   onMatchEnded(msg) {

@@ -101,6 +101,11 @@ export class Predictor {
     const wasKnown = this.known;
     const oldCur = this.cur;
     const ack = state.last_input_seq;
+    if (!wasKnown) {
+      // Continue the server's numbering: after a reconnect it still remembers our old inputs.
+      this.nextSeq = (ack + 1) & 0xffff;
+      this.pending = [];
+    }
     let heldButtons = this.server ? this.server.heldButtons : 0;
     if (!this.server || ack !== this.server.ack) {
       const landed = this.pending.find((i) => i.seq === ack);

@@ -139,11 +139,19 @@ test('no movement is predicted while dead or after the match ended', () => {
   assert.equal(p.displayPosition(1000).x, 400 + 13);
 });
 
+test('the first snapshot sets where the numbering goes on (a resumed seat remembers old inputs)', () => {
+  const p = new Predictor(ARENA, 20);
+  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 500 }, 'Running', 40, 0);
+  const input = p.nextInput(Buttons.RIGHT, 0, 0, 40);
+  assert.equal(input.seq, 501);
+  assert.deepEqual(p.pending.map((i) => i.seq), [501], 'the new input is not taken as already acknowledged');
+});
+
 test('sequence numbers wrap at 65535 and acknowledgement still drops the right inputs', () => {
   const p = new Predictor(ARENA, 20);
-  p.nextSeq = 65534;
+  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 65533 }, 'Running', 1, 0);
   const seqs = [0, 1, 2, 3].map(() => p.nextInput(0, 0, 0).seq);
   assert.deepEqual(seqs, [65534, 65535, 0, 1]);
-  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 65535 }, 'Running', 1, 0);
+  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 65535 }, 'Running', 2, 0);
   assert.deepEqual(p.pending.map((i) => i.seq), [0, 1]);
 });
