@@ -62,6 +62,13 @@ struct Cli {
     /// Hold a dropped player's seat this long for a reconnect, s (0 = free it at once).
     #[arg(long, env = "ARENA_RECONNECT_GRACE_S", default_value_t = 15)]
     reconnect_grace_s: u64,
+    /// Kernel send buffer per socket, bytes (default: the kernel's auto-tuning). Small values
+    /// make a stalled reader visible sooner.
+    #[arg(long, env = "ARENA_SOCKET_SEND_BUFFER_BYTES")]
+    socket_send_buffer_bytes: Option<usize>,
+    /// Snapshots that may wait for one session before the oldest is dropped.
+    #[arg(long, env = "ARENA_MAX_QUEUED_SNAPSHOTS", default_value_t = 4)]
+    max_queued_snapshots: usize,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
     shutdown_deadline_s: u64,
@@ -88,6 +95,8 @@ impl Cli {
             max_matches: self.max_matches,
             shutdown_deadline_s: self.shutdown_deadline_s,
             reconnect_grace_s: self.reconnect_grace_s,
+            socket_send_buffer_bytes: self.socket_send_buffer_bytes,
+            max_queued_snapshots: self.max_queued_snapshots,
             slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),
