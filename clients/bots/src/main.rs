@@ -115,7 +115,7 @@ fn print_progress(p: &Progress) {
     let mut err = std::io::stderr().lock();
     let _ = write!(
         err,
-        "\r[{:>6.1}s {:<7}] sessions {}/{} ({} failed)  snapshots/s {:>8.0}  p99 {:>7.2} ms  errors {}   ",
+        "\r[{:>6.1}s {:<7}] sessions {}/{} ({} failed)  snapshots/s {:>8.0}  p99 {:>7.2} ms (last 1 s {:>7.2})  errors {}   ",
         p.elapsed_s,
         format!("{:?}", p.stage).to_lowercase(),
         p.connected,
@@ -123,6 +123,7 @@ fn print_progress(p: &Progress) {
         p.failed,
         p.snapshots_per_s,
         p.p99_ms,
+        p.p99_last_ms,
         p.errors
     );
     let _ = err.flush();

@@ -131,6 +131,9 @@ pub struct Progress {
     pub snapshots_per_s: f64,
     /// p99 tick-to-client latency over everything received so far, milliseconds.
     pub p99_ms: f64,
+    /// p99 tick-to-client latency over the last interval only, milliseconds (shows when a spike
+    /// happened; 0 when nothing arrived).
+    pub p99_last_ms: f64,
     /// Errors so far: failed sessions, disconnects, undecodable messages, server error messages.
     pub errors: u64,
 }
@@ -207,6 +210,9 @@ pub struct SwarmReport {
     pub tick_hz_measured: f64,
     /// Snapshot `server_time_us` → receive time on the same clock, ms.
     pub latency_ms: Percentiles,
+    /// p99 latency of each progress interval (1 s) inside the window, ms: shows whether a bad
+    /// overall p99 is steady or a few spikes (e.g. other load on a shared machine).
+    pub latency_p99_by_second_ms: Vec<f64>,
     /// Input sent → its seq seen as `last_input_seq` in a snapshot, ms.
     pub input_rtt_ms: Percentiles,
     /// Join request + WebSocket handshake + welcome, ms.
@@ -265,6 +271,8 @@ struct Stats {
     bytes_window: u64,
     wire_bytes_window: u64,
     latency_all: Histogram<u64>,
+    latency_interval: Histogram<u64>,
+    p99_by_interval: Vec<f64>,
     latency_window: Histogram<u64>,
     rtt: Histogram<u64>,
     connect: Histogram<u64>,
@@ -296,6 +304,8 @@ impl Stats {
             bytes_window: 0,
             wire_bytes_window: 0,
             latency_all: histogram(),
+            latency_interval: histogram(),
+            p99_by_interval: Vec::new(),
             latency_window: histogram(),
             rtt: histogram(),
             connect: histogram(),
@@ -451,7 +461,7 @@ async fn run_local(
                     _ = tokio::time::sleep(interval) => {}
                     _ = stop_rx.changed() => return,
                 }
-                let st = shared.stats.borrow();
+                let mut st = shared.stats.borrow_mut();
                 let now = Instant::now();
                 let dt = now.duration_since(last_at).as_secs_f64().max(1e-6);
                 let p = Progress {
@@ -466,8 +476,17 @@ async fn run_local(
                     } else {
                         st.latency_all.value_at_quantile(0.99) as f64 / 1000.0
                     },
+                    p99_last_ms: if st.latency_interval.is_empty() {
+                        0.0
+                    } else {
+                        st.latency_interval.value_at_quantile(0.99) as f64 / 1000.0
+                    },
                     errors: st.errors(),
                 };
+                st.latency_interval.reset();
+                if p.stage == Stage::Measure {
+                    st.p99_by_interval.push(p.p99_last_ms);
+                }
                 last_snapshots = st.snapshots_total;
                 last_at = now;
                 drop(st);
@@ -604,6 +623,7 @@ async fn run_local(
         },
         tick_hz_measured,
         latency_ms: Percentiles::of(&st.latency_window, 1000.0),
+        latency_p99_by_second_ms: st.p99_by_interval.clone(),
         input_rtt_ms: Percentiles::of(&st.rtt, 1000.0),
         connect_ms: Percentiles::of(&st.connect, 1000.0),
         decode_us: Percentiles::of(&st.decode_ns, 1000.0),
@@ -780,6 +800,7 @@ impl Bot {
         st.snapshots_total += 1;
         let latency_us = recv_us.saturating_sub(snap.server_time_us).max(1);
         st.latency_all.saturating_record(latency_us);
+        st.latency_interval.saturating_record(latency_us);
         if !st.in_window(snap.server_time_us) {
             return;
         }
@@ -911,6 +932,7 @@ mod tests {
             delivered_pct: 100.0,
             tick_hz_measured: 20.0,
             latency_ms: Percentiles::default(),
+            latency_p99_by_second_ms: Vec::new(),
             input_rtt_ms: Percentiles::default(),
             connect_ms: Percentiles::default(),
             decode_us: Percentiles::default(),
