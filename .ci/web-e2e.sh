@@ -26,7 +26,7 @@ fi
 
 (cd clients/web && npm ci --no-audit --no-fund --loglevel=error)
 
-cargo build --release --bin arena
+cargo build --release --workspace --bins
 
 mkdir -p artifacts
 cd clients/web

@@ -5,8 +5,8 @@
 // unknown match, and the reconnect banner after a dropped connection. Screenshots go to
 // artifacts/ at the repository root.
 //
-// Needs: target/release/arena (cargo build --release), /usr/bin/chromium, npm ci.
-// ARENA_BIN and CHROMIUM_PATH override the two paths.
+// Needs: target/release/arena and target/release/arena-bots (cargo build --release --workspace
+// --bins), /usr/bin/chromium, npm ci. ARENA_BIN, ARENA_BOTS_BIN and CHROMIUM_PATH override them.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +22,7 @@ import { NodePlayer } from './node-player.mjs';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVER_BIN = process.env.ARENA_BIN ?? join(ROOT, 'target/release/arena');
+const BOTS_BIN = process.env.ARENA_BOTS_BIN ?? join(ROOT, 'target/release/arena-bots');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, 'artifacts');
 const CHROMIUM_ARGS = [
@@ -33,6 +34,7 @@ let server; // { proc, base }
 let browser; // persistent context
 let userDataDir;
 const bots = [];
+const children = []; // other processes this file started (the bot CLI)
 
 /** Starts the server on port 0 and resolves with its base URL, read from its log. */
 function startServer() {
@@ -86,6 +88,44 @@ async function waitFor(page, what, fn, arg, timeout = 15000) {
   }
 }
 
+/** The drawn x of player `id` in every frame since window.arena.trace was set to []. */
+function takeTrace(page, id) {
+  return page.evaluate((pid) => {
+    const t = window.arena.trace.map((f) => ({ t: f.t, x: f.players.find((p) => p.id === pid)?.x }));
+    window.arena.trace = null;
+    return t;
+  }, id);
+}
+
+/**
+ * A player moved along x (direction `sign`) for about a second at 260 units/s, snapshots at 10 Hz.
+ * Smooth means the drawn position advances in (nearly) every frame at about that speed. Drawing
+ * only the newest snapshot would move it 26 units every 100 ms and not at all in between.
+ */
+function assertSmooth(trace, sign, who) {
+  const steps = [];
+  for (let i = 1; i < trace.length; i++) {
+    const dt = trace[i].t - trace[i - 1].t;
+    if (dt > 0) steps.push({ t: trace[i].t, dx: (trace[i].x - trace[i - 1].x) * sign, dt });
+  }
+  // Moving: over 60 units/s (the correction that settles after the key is released is slower).
+  const moving = steps.filter((s) => (s.dx / s.dt) * 1000 > 60);
+  const fps = trace.length > 1 ? (1000 * (trace.length - 1)) / (trace.at(-1).t - trace[0].t) : 0;
+  assert.ok(moving.length > 20, `${who}: only ${moving.length} frames moved (${fps.toFixed(0)} fps)`);
+  // The middle of the movement: from the first moving frame + 250 ms to the last - 250 ms.
+  const from = moving[0].t + 250;
+  const to = moving.at(-1).t - 250;
+  const middle = steps.filter((s) => s.t >= from && s.t <= to);
+  const even = middle.filter((s) => {
+    const v = (s.dx / s.dt) * 1000;
+    return v > 260 * 0.4 && v < 260 * 1.8;
+  });
+  assert.ok(middle.length >= 10, `${who}: ${middle.length} frames in the steady part`);
+  assert.ok(even.length >= middle.length * 0.85,
+    `${who}: only ${even.length} of ${middle.length} frames moved at an even pace: ${middle.map((s) => s.dx.toFixed(1)).join(' ')}`);
+  assert.ok(Math.max(...middle.map((s) => s.dx)) < 26, `${who}: a frame jumped a whole tick`);
+}
+
 async function api(path, init = {}) {
   const res = await fetch(new URL(path, server.base), {
     ...init,
@@ -107,6 +147,7 @@ before(async () => {
 
 after(async () => {
   for (const bot of bots) bot.close();
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
   await browser?.close();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   // Only the process this test started.
@@ -154,7 +195,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   const seenBefore = await arena(watcher, (id) => window.arena.snapshot.players.find((p) => p.id === id), myId);
   const key = start.x > 800 ? 'ArrowLeft' : 'ArrowRight';
   const sign = key === 'ArrowLeft' ? -1 : 1;
-  for (const page of [host, watcher]) await arena(page, () => { window.arena.trace = []; });
+  await arena(host, () => { window.arena.trace = []; });
   await host.keyboard.down(key);
   // While the key is held, the drawn position runs ahead of the last server position (prediction).
   await host.waitForTimeout(500);
@@ -176,36 +217,18 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   }, [myId, end.x]);
   assert.ok(Math.abs(seenBefore.wx - start.x) < 1, 'spectator saw the start position');
 
-  // Smooth at 10 Hz: in both pages, the moving player's drawn position advances in (nearly)
-  // every frame at about max_speed. Drawing only the newest snapshot would move it 26 units
-  // every 100 ms and not at all in between.
-  for (const [page, who] of [[host, 'player'], [watcher, 'spectator']]) {
-    const trace = await arena(page, (id) => {
-      const t = window.arena.trace.map((f) => ({ t: f.t, x: f.players.find((p) => p.id === id)?.x }));
-      window.arena.trace = null;
-      return t;
-    }, myId);
-    const steps = [];
-    for (let i = 1; i < trace.length; i++) {
-      const dt = trace[i].t - trace[i - 1].t;
-      if (dt > 0) steps.push({ t: trace[i].t, dx: (trace[i].x - trace[i - 1].x) * sign, dt });
-    }
-    // Moving: over 60 units/s (the correction that settles after the key is released is slower).
-    const moving = steps.filter((s) => (s.dx / s.dt) * 1000 > 60);
-    assert.ok(moving.length > 20, `${who}: only ${moving.length} frames moved`);
-    // The middle of the movement: from the first moving frame + 250 ms to the last - 250 ms.
-    const from = moving[0].t + 250;
-    const to = moving.at(-1).t - 250;
-    const middle = steps.filter((s) => s.t >= from && s.t <= to);
-    const even = middle.filter((s) => {
-      const v = (s.dx / s.dt) * 1000;
-      return v > 260 * 0.4 && v < 260 * 1.8;
-    });
-    assert.ok(middle.length >= 10, `${who}: ${middle.length} frames in the steady part`);
-    assert.ok(even.length >= middle.length * 0.85,
-      `${who}: only ${even.length} of ${middle.length} frames moved at an even pace: ${middle.map((s) => s.dx.toFixed(1)).join(' ')}`);
-    assert.ok(Math.max(...middle.map((s) => s.dx)) < 26, `${who}: a frame jumped a whole tick`);
-  }
+  // Smooth at 10 Hz, for the player (the trace of the move above) and for the spectator (a move
+  // back, watched with the spectator's page in front so its frames are not throttled).
+  assertSmooth(await takeTrace(host, myId), sign, 'player');
+  await watcher.bringToFront();
+  await arena(watcher, () => { window.arena.trace = []; });
+  const back = key === 'ArrowLeft' ? 'ArrowRight' : 'ArrowLeft';
+  await host.keyboard.down(back);
+  await host.waitForTimeout(1000);
+  await host.keyboard.up(back);
+  await host.waitForTimeout(400);
+  assertSmooth(await takeTrace(watcher, myId), -sign, 'spectator');
+  await host.bringToFront();
 
   // --- a second player (Node, same protocol.js) joins; the host starts the match ---
   const bot = await NodePlayer.join(server.base, matchId, 'Bot');
@@ -411,5 +434,41 @@ test('the lobby lists every match live, with phase, players and watchers', { tim
   const ended = page.locator('#match-rows tr', { hasText: 'Old match' });
   assert.ok(await ended.locator('button[data-action=play]').isDisabled(), 'an ended match cannot be joined');
   await page.screenshot({ path: join(ARTIFACTS, 'lobby.png') });
+  await page.close();
+});
+
+test('a spectator watches a match of bots started with the arena-bots CLI', { timeout: 90000 }, async () => {
+  // The CLI creates its own match (swarm-0), fills it with 4 bots that chase and shoot, and ends it.
+  const cli = spawn(BOTS_BIN, [
+    '--url', server.base.replace(/\/$/, ''), '--matches', '1', '--players', '4', '--tick-hz', '20',
+    '--duration-s', '8', '--settle-s', '0', '--quiet',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(cli);
+  let cliOutput = '';
+  cli.stdout.on('data', (d) => { cliOutput += d; });
+  cli.stderr.on('data', (d) => { cliOutput += d; });
+  const cliExit = new Promise((resolve) => cli.on('exit', resolve));
+
+  const page = await newPage();
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Fan');
+  await waitFor(page, 'the bots\' match in the lobby', () => [...document.querySelectorAll('#match-rows tr')]
+    .some((tr) => /swarm-0/.test(tr.innerText) && /running/i.test(tr.innerText)), undefined, 20000);
+  await page.locator('#match-rows tr', { hasText: 'swarm-0' }).locator('button[data-action=watch]').click();
+  await waitFor(page, 'four bots in the snapshots', () => window.arena.snapshot?.players.length === 4 && window.arena.phase === 'Running');
+  const first = await arena(page, () => window.arena.snapshot.players.map((p) => ({ id: p.id, x: p.wx, y: p.wy })));
+  // Bots walk towards each other and fight: someone moves, someone gets hurt.
+  await waitFor(page, 'the bots to move', (start) => window.arena.snapshot.players.some((p) => {
+    const s = start.find((q) => q.id === p.id);
+    return Math.hypot(p.wx - s.x, p.wy - s.y) > 50;
+  }), first, 5000);
+  await waitFor(page, 'a bot to be hurt', () => window.arena.snapshot.players.some((p) => p.health < 100 || p.deaths > 0), undefined, 8000);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(ARTIFACTS, 'spectate-bots.png') });
+  // The CLI ends its match when it is done: the spectator sees the final scoreboard.
+  await waitFor(page, 'the final scoreboard', () => window.arena.final !== null, undefined, 20000);
+  assert.equal((await arena(page, () => window.arena.final.scoreboard)).length, 4);
+  assert.equal(await cliExit, 0, `arena-bots failed:\n${cliOutput}`);
+  assert.match(cliOutput, /sessions\s+4 established/);
   await page.close();
 });
