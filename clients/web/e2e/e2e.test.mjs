@@ -1,9 +1,10 @@
 // End-to-end in real headless Chromium against the real release server on a free port:
-// lobby → create → play in one page and spectate in another → move (the spectator sees it) →
-// start → attack a second player (a Node client using the same protocol.js) → health drops →
-// host ends the match → final scoreboard in both pages. Also: lobby messages for a full and an
-// unknown match, and the reconnect banner after a dropped connection. Screenshots go to
-// artifacts/ at the repository root.
+// lobby → create → play in one page and spectate in another → move (the spectator sees it, both
+// draw it smoothly at 10 Hz) → start → attack a second player (a Node client using the same
+// protocol.js) → health drops → host ends the match → final scoreboard in both pages.
+// Also: lobby messages for a full and an unknown match; reconnect after a drop (banner, same seat,
+// reload); host kick; the live lobby list; spectating bots started with the arena-bots CLI.
+// Screenshots go to artifacts/ at the repository root.
 //
 // Needs: target/release/arena and target/release/arena-bots (cargo build --release --workspace
 // --bins), /usr/bin/chromium, npm ci. ARENA_BIN, ARENA_BOTS_BIN and CHROMIUM_PATH override them.
