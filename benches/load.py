@@ -19,6 +19,7 @@ traffic goes to 127.0.0.1. Python 3 standard library only.
 
 import argparse
 import json
+import math
 import os
 import signal
 import socket
@@ -354,8 +355,8 @@ def markdown_table(rows):
 
 
 def svg_chart(rows, title):
-    """Delivered % (left axis) and p99 latency (right axis, log-free, clamped) against sessions."""
-    w, h, ml, mr, mt, mb = 760, 420, 70, 70, 50, 60
+    """Delivered % (left axis) and p99 latency (right axis, log scale) against sessions."""
+    w, h, ml, mr, mt, mb = 760, 450, 70, 70, 50, 90
     pw, ph = w - ml - mr, h - mt - mb
     top = max(r["sessions"] for r in rows)
     xstep = next(s for s in (100, 200, 500, 1000, 2000, 5000, 10000) if top * 1.05 / s <= 8)
@@ -363,7 +364,9 @@ def svg_chart(rows, title):
     xticks = int(xmax // xstep)
     dmin = min(90.0, min(r["delivered_pct"] for r in rows) - 1)
     dmin = max(0.0, (dmin // 5) * 5)
-    pmax = max(20.0, min(200.0, max(r["p99_ms"] for r in rows) * 1.1))
+    # Log scale from 0.1 ms to the next power of ten above the worst p99 (at least 100 ms).
+    lo_exp = -1
+    hi_exp = max(2, math.ceil(math.log10(max(max(r["p99_ms"] for r in rows), 0.1))))
 
     def x(v):
         return ml + pw * v / xmax
@@ -372,7 +375,8 @@ def svg_chart(rows, title):
         return mt + ph * (1 - (v - dmin) / (100.0 - dmin))
 
     def yp(v):
-        return mt + ph * (1 - min(v, pmax) / pmax)
+        e = math.log10(max(v, 10.0 ** lo_exp))
+        return mt + ph * (1 - (e - lo_exp) / (hi_exp - lo_exp))
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
            f'viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">',
@@ -386,15 +390,17 @@ def svg_chart(rows, title):
     for i in range(6):
         dv = dmin + (100 - dmin) * i / 5
         out.append(f'<text x="{ml - 8}" y="{yd(dv) + 4:.1f}" text-anchor="end" fill="#1f6fb4">{dv:.1f}</text>')
-        pv = pmax * i / 5
-        out.append(f'<text x="{ml + pw + 8}" y="{yp(pv) + 4:.1f}" fill="#c0392b">{pv:.0f}</text>')
+    for e in range(lo_exp, hi_exp + 1):
+        pv = 10.0 ** e
+        label = f"{pv:g}"
+        out.append(f'<text x="{ml + pw + 8}" y="{yp(pv) + 4:.1f}" fill="#c0392b">{label}</text>')
         out.append(f'<line x1="{ml}" y1="{yp(pv):.1f}" x2="{ml + pw}" y2="{yp(pv):.1f}" stroke="#eee"/>')
-    out.append(f'<text x="{ml + pw / 2}" y="{h - 15}" text-anchor="middle">concurrent sessions '
+    out.append(f'<text x="{ml + pw / 2}" y="{mt + ph + 40}" text-anchor="middle">concurrent sessions '
                f'(10 players per match, 20 Hz)</text>')
     out.append(f'<text transform="translate(18 {mt + ph / 2}) rotate(-90)" text-anchor="middle" '
                f'fill="#1f6fb4">delivered %</text>')
     out.append(f'<text transform="translate({w - 14} {mt + ph / 2}) rotate(90)" text-anchor="middle" '
-               f'fill="#c0392b">p99 tick-to-client latency, ms</text>')
+               f'fill="#c0392b">p99 tick-to-client latency, ms (log)</text>')
     # Thresholds: 99.9% delivered and 10 ms p99.
     if dmin < MIN_DELIVERED_PCT:
         out.append(f'<line x1="{ml}" y1="{yd(MIN_DELIVERED_PCT):.1f}" x2="{ml + pw}" '
@@ -408,11 +414,11 @@ def svg_chart(rows, title):
         out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2"/>')
         for r in rows:
             out.append(f'<circle cx="{x(r["sessions"]):.1f}" cy="{ymap(r[key]):.1f}" r="4" fill="{colour}"/>')
-    out.append(f'<rect x="{ml + 10}" y="{mt + ph - 48}" width="200" height="40" fill="white" stroke="#ccc"/>')
-    out.append(f'<line x1="{ml + 18}" y1="{mt + ph - 34}" x2="{ml + 40}" y2="{mt + ph - 34}" stroke="#1f6fb4" stroke-width="2"/>')
-    out.append(f'<text x="{ml + 46}" y="{mt + ph - 30}">delivered % (left)</text>')
-    out.append(f'<line x1="{ml + 18}" y1="{mt + ph - 18}" x2="{ml + 40}" y2="{mt + ph - 18}" stroke="#c0392b" stroke-width="2"/>')
-    out.append(f'<text x="{ml + 46}" y="{mt + ph - 14}">p99 latency ms (right)</text>')
+    ly = h - 22
+    out.append(f'<line x1="{ml}" y1="{ly - 4}" x2="{ml + 22}" y2="{ly - 4}" stroke="#1f6fb4" stroke-width="2"/>')
+    out.append(f'<text x="{ml + 28}" y="{ly}">delivered % (left; dotted: 99.9%)</text>')
+    out.append(f'<line x1="{ml + 300}" y1="{ly - 4}" x2="{ml + 322}" y2="{ly - 4}" stroke="#c0392b" stroke-width="2"/>')
+    out.append(f'<text x="{ml + 328}" y="{ly}">p99 latency, ms (right; dashed: 10 ms)</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -438,8 +444,15 @@ def main():
     ap.add_argument("--quiet-wait-s", type=float, default=30.0,
                     help="longest wait for idle CPUs before a step (then it runs anyway)")
     ap.add_argument("--out-dir", default=os.path.join(ROOT, "benches", "results"))
+    ap.add_argument("--replot", metavar="LOAD_JSON",
+                    help="only redraw the chart and table from a saved load.json, run nothing")
     args = ap.parse_args()
     os.makedirs(args.out_dir, exist_ok=True)
+    if args.replot:
+        with open(args.replot) as f:
+            saved = json.load(f)
+        write_outputs(saved, args)
+        return
     if args.build:
         subprocess.run(["cargo", "build", "--release", "-p", "arena", "--bin", "arena",
                         "-p", "arena-bots", "--bin", "arena-bots", "--bin", "arena-floor"],
@@ -476,6 +489,13 @@ def main():
         "largest_passing_sessions": best,
         "rows": rows,
     }
+    write_outputs(result, args)
+    shutil.rmtree(frozen, ignore_errors=True)
+
+
+def write_outputs(result, args):
+    """Writes load.json and load.svg to --out-dir and prints the markdown table."""
+    rows, best = result["rows"], result["largest_passing_sessions"]
     with open(os.path.join(args.out_dir, "load.json"), "w") as f:
         json.dump(result, f, indent=1)
     title = (f"Arena on one pinned core: {args.players} players/match, {args.tick_hz} Hz "
@@ -485,7 +505,6 @@ def main():
     print(markdown_table(rows))
     print(f"\nlargest N with >= {MIN_DELIVERED_PCT}% delivered and p99 <= {MAX_P99_MS} ms: {best}")
     print(f"results: {os.path.join(args.out_dir, 'load.json')}, chart: {os.path.join(args.out_dir, 'load.svg')}")
-    shutil.rmtree(frozen, ignore_errors=True)
 
 
 def git(*cmd):
