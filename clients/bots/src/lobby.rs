@@ -10,6 +10,10 @@ use serde::de::DeserializeOwned;
 
 use crate::BotError;
 
+/// Longest any lobby request may take, connect to last body byte, in seconds. A server that
+/// accepts and never answers must not hang a test or a swarm run.
+pub const HTTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A client of one server's lobby API. Cheap to clone; shares one connection pool.
 #[derive(Debug, Clone)]
 pub struct LobbyClient {
@@ -20,8 +24,12 @@ pub struct LobbyClient {
 impl LobbyClient {
     /// A client for the server at `base_url`, e.g. `http://127.0.0.1:8080` (a trailing `/` is fine).
     pub fn new(base_url: &str) -> Self {
+        let http = Client::builder()
+            .timeout(HTTP_TIMEOUT)
+            .build()
+            .unwrap_or_else(|_| Client::new());
         Self {
-            http: Client::new(),
+            http,
             base_url: base_url.trim_end_matches('/').to_owned(),
         }
     }
