@@ -132,6 +132,9 @@ pub struct Deregister {
     pub session_id: SessionId,
     /// Its match.
     pub match_id: String,
+    /// The client closed with 1000 (normal closure): it left on purpose, so its seat is freed
+    /// at once instead of held for a reconnect.
+    pub left: bool,
 }
 
 /// Server → lobby: the server is going down. Refuse new matches and joins (503), end every
@@ -761,7 +764,7 @@ impl Handler<Deregister> for Lobby {
             {
                 continue;
             }
-            if grace.is_zero() || m.phase == Phase::Ended {
+            if msg.left || grace.is_zero() || m.phase == Phase::Ended {
                 self.reconnects.remove(&seat.reconnect_token);
                 *slot = None;
                 released = Some(idx as PlayerId);

@@ -226,6 +226,8 @@ pub struct Session {
     last_heard: Instant,
     fragments: Fragments,
     closing: bool,
+    /// The client closed with 1000: it left on purpose (no seat held for it).
+    left: bool,
     rate: RateLimit,
     /// Raised by [`CloseReasonSniffer`] when a close frame's reason is not UTF-8.
     bad_close_utf8: Arc<AtomicBool>,
@@ -252,6 +254,7 @@ impl Session {
             last_heard: Instant::now(),
             fragments: Fragments::None,
             closing: false,
+            left: false,
             rate: RateLimit::new(),
             bad_close_utf8: Arc::new(AtomicBool::new(false)),
             slot: Arc::new(SnapshotSlot::new(queued, socket)),
@@ -472,6 +475,7 @@ impl Actor for Session {
         self.lobby.do_send(Deregister {
             session_id: self.id,
             match_id: self.grant.match_id.clone(),
+            left: self.left,
         });
         Running::Stop
     }
@@ -558,6 +562,7 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
             ws::Message::Close(reason) => {
                 self.closing = true;
                 let code = reason.as_ref().map_or(1005, |r| u16::from(r.code));
+                self.left = code == 1000;
                 self.metrics.record_closed(code);
                 ctx.close(reason);
                 ctx.stop();

@@ -86,6 +86,27 @@ async fn reconnect_within_grace_resumes_the_same_player() {
     .await;
 }
 
+/// A player who closes normally (1000) has left: the seat is freed at once, no grace period.
+#[tokio::test]
+async fn normal_close_leaves_for_good() {
+    let server = TestServer::start();
+    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let mut watcher = connect(&server, &m.id, "watcher", ApiRole::Spectator).await;
+    let joined = server
+        .lobby()
+        .join(&m.id, "leaver", ApiRole::Player)
+        .await
+        .unwrap();
+    let p = Session::connect(&joined.ws_url).await.unwrap();
+    snapshot_where(&mut watcher, |s| s.players.len() == 1).await;
+    p.close().await.unwrap();
+    snapshot_where(&mut watcher, |s| s.players.is_empty()).await;
+    assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 0);
+    assert!(Session::connect(&joined.reconnect_url.unwrap())
+        .await
+        .is_err());
+}
+
 /// After the grace period the seat is freed, the player leaves the snapshots, and the
 /// reconnect token is refused before the upgrade.
 #[tokio::test]
