@@ -169,15 +169,30 @@ impl Session {
     }
 
     /// Closes normally (1000) and waits up to [`CLOSE_TIMEOUT`] for the server's close answer.
-    pub async fn close(mut self) -> Result<(), BotError> {
+    pub async fn close(self) -> Result<(), BotError> {
+        self.close_counted().await.map(|_| ())
+    }
+
+    /// Like [`Session::close`], returning the binary messages (count, payload bytes) that were
+    /// still arriving between our close frame and the server's answer, so a caller can account
+    /// for every frame the server sent.
+    pub async fn close_counted(mut self) -> Result<(u64, u64), BotError> {
         let frame = CloseFrame {
             code: CloseCode::Normal,
             reason: "".into(),
         };
         self.ws.close(Some(frame)).await?;
-        let drain = async { while let Some(Ok(_)) = self.ws.next().await {} };
+        let (mut messages, mut bytes) = (0u64, 0u64);
+        let drain = async {
+            while let Some(Ok(msg)) = self.ws.next().await {
+                if let Message::Binary(b) = msg {
+                    messages += 1;
+                    bytes += b.len() as u64;
+                }
+            }
+        };
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, drain).await;
-        Ok(())
+        Ok((messages, bytes))
     }
 }
 

@@ -229,8 +229,8 @@ pub struct SwarmReport {
     pub close_codes: BTreeMap<u16, u64>,
     /// Why those sessions ended: "code: reason" from the close frame, or the transport error.
     pub close_reasons: BTreeMap<String, u64>,
-    /// Every message received over the whole run (welcome, roster, snapshots...), to compare with
-    /// the server's `arena_frames_sent_total`.
+    /// Every message received over the whole run (welcome, roster, snapshots...), those still
+    /// arriving while the session closed included, to compare with `arena_frames_sent_total`.
     pub messages_received_total: u64,
     /// Payload bytes of those messages, to compare with `arena_bytes_sent_total`.
     pub bytes_received_total: u64,
@@ -764,7 +764,11 @@ impl Bot {
         };
         match ended {
             None => {
-                let _ = session.close().await;
+                if let Ok((messages, bytes)) = session.close_counted().await {
+                    let mut st = self.shared.stats.borrow_mut();
+                    st.messages_total += messages;
+                    st.bytes_total += bytes;
+                }
             }
             Some(e) => {
                 let mut st = self.shared.stats.borrow_mut();

@@ -53,7 +53,7 @@ fn metric(text: &str, name: &str) -> u64 {
 
 /// 3 matches × (3 players + 1 spectator) for 2 s: every session connects, ≥ 98% of the window's
 /// snapshots arrive, players see their inputs applied, and the server's frame and close counters
-/// match what the bots received (within the frames in flight when the bots closed).
+/// match what the bots received (within the frames queued while the sessions were closing).
 #[tokio::test]
 async fn smoke_run_delivers_and_agrees_with_metrics() {
     let server = Server::start();
@@ -101,8 +101,11 @@ async fn smoke_run_delivers_and_agrees_with_metrics() {
     let sent = metric(&text, "arena_frames_sent_total");
     let bytes_sent = metric(&text, "arena_bytes_sent_total");
     let closed_normal = metric(&text, "arena_sessions_closed_total{code=\"1000\"}");
+    // The server counts a frame when its match queues it, so the ticks between a bot's close and
+    // the match dropping that session count frames nobody reads: allow a few ticks per session.
+    // Anything systematic (a lost or double-counted frame per tick) is hundreds off.
     assert!(
-        sent >= report.messages_received_total && sent - report.messages_received_total <= 2 * 12,
+        sent >= report.messages_received_total && sent - report.messages_received_total <= 5 * 12,
         "server sent {sent} frames, bots received {}",
         report.messages_received_total
     );
@@ -112,4 +115,33 @@ async fn smoke_run_delivers_and_agrees_with_metrics() {
         report.bytes_received_total
     );
     assert_eq!(closed_normal, 12, "every bot closed with 1000");
+}
+
+/// The client library maps the server's refusals to `BotError::Http` with the JSON error body:
+/// an unknown match id on the lobby API, and a WebSocket upgrade with a token nobody issued.
+#[tokio::test]
+async fn refusals_are_http_errors_with_the_body() {
+    let server = Server::start();
+    let lobby = arena_bots::LobbyClient::new(&server.url);
+    match lobby.get("no-such-match").await {
+        Err(arena_bots::BotError::Http { status, body }) => {
+            assert_eq!(status, 404);
+            assert!(
+                !body.error.is_empty() && body.error != "unparsed",
+                "{body:?}"
+            );
+        }
+        other => panic!("expected a 404, got {other:?}"),
+    }
+    let ws_url = server.url.replace("http://", "ws://") + "/ws?token=not-a-token";
+    match arena_bots::Session::connect(&ws_url).await {
+        Err(arena_bots::BotError::Http { status, body }) => {
+            assert!(status == 401 || status == 403, "status {status}");
+            assert!(
+                !body.error.is_empty() && body.error != "unparsed",
+                "{body:?}"
+            );
+        }
+        other => panic!("expected 401/403, got {other:?}"),
+    }
 }
