@@ -181,8 +181,9 @@ def run_arena(n, args):
         bot_cmd = [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-bots"), "--url", url,
                    "--matches", str(matches), "--players", str(args.players),
                    "--tick-hz", str(args.tick_hz), "--ramp", str(args.ramp),
-                   "--duration-s", str(args.duration_s), "--json", "--quiet"]
-        budget = n / args.ramp + args.duration_s + 60
+                   "--duration-s", str(args.duration_s), "--settle-s", str(args.settle_s),
+                   "--json", "--quiet"]
+        budget = n / args.ramp + args.settle_s + args.duration_s + 60
         bots = spawn(args, bot_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             out, err = bots.communicate(timeout=budget)
@@ -431,6 +432,9 @@ def main():
     ap.add_argument("--tick-hz", type=int, default=20)
     ap.add_argument("--duration-s", type=float, default=10.0, help="measured window per step")
     ap.add_argument("--ramp", type=float, default=2000.0, help="sessions connected per second")
+    ap.add_argument("--settle-s", type=float, default=3.0,
+                    help="pause between the last connection and the window (the ramp's tail: "
+                         "handshakes, lobby calls, first heartbeats)")
     ap.add_argument("--server-cpu", default="0")
     ap.add_argument("--bots-cpu", default="1")
     ap.add_argument("--no-floor", dest="floor", action="store_false", help="skip the floor runs")
