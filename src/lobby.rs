@@ -27,7 +27,7 @@ use crate::match_actor::{
     SessionId, Shutdown,
 };
 use crate::metrics::Metrics;
-use crate::session::{CloseSession, Outbound, SeatGrant, SnapshotReady, SnapshotSlot};
+use crate::session::{CloseSession, SeatGrant, SessionLink};
 use crate::tokens;
 
 /// How often the lobby expires tokens and matches.
@@ -114,14 +114,8 @@ pub struct Register {
     pub session_id: SessionId,
     /// What its token granted.
     pub grant: SeatGrant,
-    /// Where the match pushes frames.
-    pub outbound: Recipient<Outbound>,
-    /// Where a close is sent.
-    pub closer: Recipient<CloseSession>,
-    /// The session's newest-snapshot slot.
-    pub slot: Arc<SnapshotSlot>,
-    /// Where "a snapshot is waiting" is sent.
-    pub ready: Recipient<SnapshotReady>,
+    /// How its match reaches it.
+    pub link: SessionLink,
 }
 
 /// Session → lobby (in `stopping()`): I am gone; free my seat.
@@ -711,7 +705,8 @@ impl Handler<Register> for Lobby {
     fn handle(&mut self, msg: Register, _: &mut Self::Context) {
         let grant = msg.grant;
         let Some(m) = self.matches.get_mut(&grant.match_id) else {
-            msg.closer
+            msg.link
+                .closer
                 .do_send(CloseSession::new(CloseCode::Normal, "match closed"));
             return;
         };
@@ -722,7 +717,7 @@ impl Handler<Register> for Lobby {
                     .filter(|s| matches!(s.state, SeatState::Connecting { .. }));
                 let Some(seat) = seat else {
                     // The seat expired between the upgrade and now: refuse rather than double-seat.
-                    msg.closer.do_send(CloseSession::new(
+                    msg.link.closer.do_send(CloseSession::new(
                         CloseCode::Policy,
                         "seat expired before the connection was set up",
                     ));
@@ -730,7 +725,7 @@ impl Handler<Register> for Lobby {
                 };
                 seat.state = SeatState::Taken {
                     session_id: msg.session_id,
-                    closer: msg.closer.clone(),
+                    closer: msg.link.closer.clone(),
                 };
             }
             None => m.spectators.push(msg.session_id),
@@ -740,10 +735,7 @@ impl Handler<Register> for Lobby {
             role: grant.role,
             player_id: grant.player_id,
             name: grant.name,
-            outbound: msg.outbound,
-            closer: msg.closer,
-            slot: msg.slot,
-            ready: msg.ready,
+            link: msg.link,
         });
         self.maybe_start_when_full(&grant.match_id);
     }

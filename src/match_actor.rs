@@ -21,7 +21,7 @@ use bytes::Bytes;
 
 use crate::lobby::{Lobby, MatchUpdate};
 use crate::metrics::Metrics;
-use crate::session::{CloseSession, Outbound, SnapshotReady, SnapshotSlot};
+use crate::session::{CloseSession, Outbound, SessionLink, SnapshotReady};
 
 /// Application close code for a session closed because it could not keep up.
 pub const SLOW_CLIENT_CLOSE_CODE: u16 = 4000;
@@ -54,14 +54,8 @@ pub struct AddSession {
     pub player_id: Option<PlayerId>,
     /// Display name.
     pub name: String,
-    /// Where to push frames.
-    pub outbound: Recipient<Outbound>,
-    /// Where to send a close.
-    pub closer: Recipient<CloseSession>,
-    /// The session's newest-snapshot slot.
-    pub slot: Arc<SnapshotSlot>,
-    /// Where "a snapshot is waiting" is sent.
-    pub ready: Recipient<SnapshotReady>,
+    /// How to reach the session.
+    pub link: SessionLink,
 }
 
 /// Lobby → match: a session left; forget it. Its player stays (shown disconnected) until
@@ -119,10 +113,7 @@ pub struct Shutdown {
 struct SessionEntry {
     role: Role,
     player_id: Option<PlayerId>,
-    outbound: Recipient<Outbound>,
-    closer: Recipient<CloseSession>,
-    slot: Arc<SnapshotSlot>,
-    ready: Recipient<SnapshotReady>,
+    link: SessionLink,
     /// When it was closed for being slow (it gets nothing more), Unix µs; 0 = not slow.
     slow_since_us: u64,
 }
@@ -224,7 +215,7 @@ impl MatchActor {
 
     fn broadcast(&self, frame: &Bytes) {
         for s in self.sessions.values() {
-            s.outbound.do_send(Outbound(frame.clone()));
+            s.link.outbound.do_send(Outbound(frame.clone()));
         }
         self.metrics
             .record_sent(self.sessions.len() as u64, frame.len() as u64);
@@ -241,13 +232,13 @@ impl MatchActor {
                 // Still here a while after its close: its actor is not running (the socket's
                 // buffers are full), so end the connection from outside.
                 if now_us.saturating_sub(s.slow_since_us) > SLOW_CLOSE_GRACE_US {
-                    s.slot.shutdown_socket();
+                    s.link.slot.shutdown_socket();
                 }
                 continue;
             }
-            let put = s.slot.put(frame.clone(), now_us);
+            let put = s.link.slot.put(frame.clone(), now_us);
             if put.wake {
-                s.ready.do_send(SnapshotReady);
+                s.link.ready.do_send(SnapshotReady);
             }
             if put.dropped_stale {
                 self.metrics.record_stale_dropped();
@@ -255,7 +246,7 @@ impl MatchActor {
             if put.behind_for_us > slow_after_us {
                 s.slow_since_us = now_us;
                 self.metrics.record_slow_close();
-                s.closer.do_send(CloseSession {
+                s.link.closer.do_send(CloseSession {
                     code: CloseCode::Other(SLOW_CLIENT_CLOSE_CODE),
                     reason: format!(
                         "slow: could not take snapshots for {} ms",
@@ -417,27 +408,24 @@ impl Handler<AddSession> for MatchActor {
             }
         }
         if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
-            self.send_one(&msg.outbound, welcome);
+            self.send_one(&msg.link.outbound, welcome);
         }
         if !roster_changed {
-            self.send_one(&msg.outbound, self.roster_frame.clone());
+            self.send_one(&msg.link.outbound, self.roster_frame.clone());
         }
         // A full snapshot right away, so a (re)joining client draws the match at once.
         if let Some(snapshot) = &self.last_snapshot {
-            self.send_one(&msg.outbound, snapshot.clone());
+            self.send_one(&msg.link.outbound, snapshot.clone());
         }
         if let Some(ended) = &self.ended_frame {
-            self.send_one(&msg.outbound, ended.clone());
+            self.send_one(&msg.link.outbound, ended.clone());
         }
         self.sessions.insert(
             msg.session_id,
             SessionEntry {
                 role: msg.role,
                 player_id: msg.player_id,
-                outbound: msg.outbound,
-                closer: msg.closer,
-                slot: msg.slot,
-                ready: msg.ready,
+                link: msg.link,
                 slow_since_us: 0,
             },
         );
@@ -524,7 +512,7 @@ impl Handler<Shutdown> for MatchActor {
 
     fn handle(&mut self, msg: Shutdown, ctx: &mut Self::Context) {
         for s in self.sessions.values() {
-            s.closer.do_send(CloseSession {
+            s.link.closer.do_send(CloseSession {
                 code: msg.code,
                 reason: msg.reason.clone(),
             });

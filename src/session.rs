@@ -142,6 +142,19 @@ impl ConnFd {
     }
 }
 
+/// How a match reaches one session: where it pushes frames, snapshots and a close.
+#[derive(Clone)]
+pub struct SessionLink {
+    /// Reliable frames (welcome, roster, chat, final scoreboard), in order.
+    pub outbound: Recipient<Outbound>,
+    /// Where a close is sent.
+    pub closer: Recipient<CloseSession>,
+    /// The session's bounded snapshot queue.
+    pub slot: Arc<SnapshotSlot>,
+    /// Where "a snapshot is waiting" is sent.
+    pub ready: Recipient<SnapshotReady>,
+}
+
 /// Lobby or match → session: close the connection with this code and reason.
 #[derive(Message, Clone)]
 #[rtype(result = "()")]
@@ -462,10 +475,12 @@ impl Actor for Session {
         self.lobby.do_send(Register {
             session_id: self.id,
             grant: self.grant.clone(),
-            outbound: ctx.address().recipient(),
-            closer: ctx.address().recipient(),
-            slot: self.slot.clone(),
-            ready: ctx.address().recipient(),
+            link: SessionLink {
+                outbound: ctx.address().recipient(),
+                closer: ctx.address().recipient(),
+                slot: self.slot.clone(),
+                ready: ctx.address().recipient(),
+            },
         });
     }
 

@@ -31,16 +31,7 @@ async fn join_via(
 }
 
 async fn player_sessions(server: &TestServer) -> f64 {
-    let text = reqwest::get(format!("{}/metrics", server.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("arena_sessions{role=\"player\"} "))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(-1.0)
+    server.metric("arena_sessions{role=\"player\"}").await
 }
 
 /// A half-open connection (the network drops everything, no FIN, no RST) is closed by the

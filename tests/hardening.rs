@@ -131,17 +131,5 @@ async fn input_flood_is_dropped_then_closed_with_1008() {
         }
     };
     assert_eq!(code, Some(1008));
-    let metrics = reqwest::get(format!("{}/metrics", server.url()))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let dropped: f64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("arena_inputs_dropped_total "))
-        .unwrap()
-        .parse()
-        .unwrap();
-    assert!(dropped > 0.0, "{metrics}");
+    assert!(server.metric("arena_inputs_dropped_total").await > 0.0);
 }

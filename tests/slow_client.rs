@@ -11,12 +11,6 @@ use arena_game::api::ApiRole;
 use common::raw_ws::{op, RawWs};
 use common::*;
 
-fn metric(text: &str, name: &str) -> f64 {
-    text.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|v| v.trim().parse().ok()))
-        .unwrap_or(0.0)
-}
-
 /// One stalled reader (small receive buffer, never reads) among healthy players: they keep
 /// getting every tick, the server drops its stale snapshots instead of queueing them, closes it
 /// with 4000 after the slow timeout and, since the close cannot get through, shuts the socket
@@ -59,20 +53,16 @@ async fn stalled_reader_is_dropped_to_newest_then_closed_slow() {
         })
         .collect();
 
-    let url = format!("{}/metrics", server.url());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let text = loop {
-        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-        if metric(&text, "arena_sessions_slow_total") >= 1.0 {
-            break text;
-        }
+    while server.metric("arena_sessions_slow_total").await < 1.0 {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "stalled reader never closed: {text}"
+            "stalled reader never closed: {}",
+            server.metrics_text().await
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(metric(&text, "arena_snapshots_dropped_stale_total") >= 1.0);
+    }
+    assert!(server.metric("arena_snapshots_dropped_stale_total").await >= 1.0);
     let mut keep = Vec::new();
     for w in watchers {
         let (seen, session) = w.await.unwrap();
@@ -83,8 +73,7 @@ async fn stalled_reader_is_dropped_to_newest_then_closed_slow() {
     // Its actor cannot run (the socket is full), so the server shuts the socket down from
     // outside: the session is gone while the client still reads nothing.
     eventually("the stalled session to be gone", || async {
-        let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
-        metric(&text, "arena_sessions{role=\"player\"}") == 4.0
+        server.metric("arena_sessions{role=\"player\"}").await == 4.0
     })
     .await;
     assert_eq!(

@@ -15,30 +15,12 @@ use crate::protocol::{
 };
 use crate::rules::GameRules;
 
-/// Tunable constants of the deathmatch.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ArenaConfig {
-    /// Arena width, world units (default 1600).
-    pub width: f32,
-    /// Arena height, world units (default 1000).
-    pub height: f32,
-    /// Player radius, world units (default 20).
-    pub player_radius: f32,
-    /// Movement speed, world units per second (default 260).
-    pub max_speed: f32,
-    /// Beam reach from the player's centre, world units (default 420).
-    pub attack_range: f32,
-    /// Seconds between two attacks (default 0.4).
-    pub attack_cooldown_s: f32,
-    /// Health lost per hit (default 25).
-    pub attack_damage: u8,
-    /// Health at spawn (default 100).
-    pub max_health: u8,
-    /// Seconds between death and respawn (default 2.0).
-    pub respawn_delay_s: f32,
-}
+/// Tunable constants of the deathmatch: the same fields the clients get in the welcome.
+pub type ArenaConfig = ArenaInfo;
 
-impl Default for ArenaConfig {
+impl Default for ArenaInfo {
+    /// 1600×1000 units, radius 20, speed 260/s, range 420, cooldown 0.4 s, damage 25, health 100,
+    /// respawn after 2 s.
     fn default() -> Self {
         Self {
             width: 1600.0,
@@ -259,18 +241,7 @@ impl ArenaGame {
 
 impl GameRules for ArenaGame {
     fn arena(&self) -> ArenaInfo {
-        let c = self.config;
-        ArenaInfo {
-            width: c.width,
-            height: c.height,
-            player_radius: c.player_radius,
-            max_speed: c.max_speed,
-            attack_range: c.attack_range,
-            attack_cooldown_s: c.attack_cooldown_s,
-            attack_damage: c.attack_damage,
-            max_health: c.max_health,
-            respawn_delay_s: c.respawn_delay_s,
-        }
+        self.config
     }
 
     fn add_player(&mut self, id: PlayerId, name: &str) {

@@ -65,6 +65,26 @@ impl TestServer {
         self.handle.clone()
     }
 
+    /// The server's `/metrics` text.
+    pub async fn metrics_text(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.url()))
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics body")
+    }
+
+    /// One sample of `/metrics` by its full name with labels, e.g.
+    /// `arena_sessions{role="player"}` (0 when absent).
+    pub async fn metric(&self, name: &str) -> f64 {
+        self.metrics_text()
+            .await
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// A lobby API client for this server.
     pub fn lobby(&self) -> LobbyClient {
         LobbyClient::new(&self.url())
