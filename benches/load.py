@@ -251,7 +251,9 @@ def bottleneck(row):
     if row["passes"]:
         return "none (holds)"
     server, bots = row["server_cpu_pct"] or 0, row["bot_cpu_pct"] or 0
-    if server >= SATURATED_PCT and server >= bots:
+    if server >= SATURATED_PCT and bots >= SATURATED_PCT:
+        return "both (server and bots saturated)"
+    if server >= SATURATED_PCT:
         return "server"
     if bots >= SATURATED_PCT:
         return "bots"
