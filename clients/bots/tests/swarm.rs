@@ -101,11 +101,12 @@ async fn smoke_run_delivers_and_agrees_with_metrics() {
     let sent = metric(&text, "arena_frames_sent_total");
     let bytes_sent = metric(&text, "arena_bytes_sent_total");
     let closed_normal = metric(&text, "arena_sessions_closed_total{code=\"1000\"}");
-    // The server counts a frame when its match queues it, so the ticks between a bot's close and
-    // the match dropping that session count frames nobody reads: allow a few ticks per session.
-    // Anything systematic (a lost or double-counted frame per tick) is hundreds off.
+    // The server counts a frame when it queues it, so frames queued to a session that is already
+    // closing (the snapshots of the ticks before the match drops it, the roster updates as the
+    // other bots leave) count but are never read: allow 10 per session. Anything systematic (a
+    // frame lost or double-counted per tick) would be hundreds off: 12 sessions × 40+ ticks.
     assert!(
-        sent >= report.messages_received_total && sent - report.messages_received_total <= 5 * 12,
+        sent >= report.messages_received_total && sent - report.messages_received_total <= 10 * 12,
         "server sent {sent} frames, bots received {}",
         report.messages_received_total
     );
