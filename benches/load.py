@@ -42,6 +42,8 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 # Pass criterion of issue 3.
 MIN_DELIVERED_PCT = 99.9
 MAX_P99_MS = 10.0
+# An input message on the wire: 5 bytes of payload + a 2-byte client frame header + a 4-byte mask.
+INPUT_WIRE_BYTES = 11
 # A core counts as saturated above this CPU%.
 SATURATED_PCT = 90.0
 
@@ -206,11 +208,11 @@ def run_arena(n, args):
         stop_process(server)
 
 
-def run_floor(n, frame_bytes, args):
+def run_floor(n, frame_bytes, args, read_inputs=False):
     serve = spawn(
         args, [*pin(args, args.server_cpu), os.path.join(BIN, "arena-floor"), "serve",
          "--sessions", str(n), "--frame-bytes", str(frame_bytes), "--tick-hz", str(args.tick_hz),
-         "--duration-s", str(args.duration_s)],
+         "--duration-s", str(args.duration_s), *(["--read-inputs"] if read_inputs else [])],
         stdout=subprocess.PIPE, text=True)
     sink = None
     try:
@@ -220,7 +222,8 @@ def run_floor(n, frame_bytes, args):
         addr = line.split()[1]
         sink = spawn(
             args, [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-floor"), "sink",
-             "--connect", addr, "--sessions", str(n), "--timeout-s", str(args.duration_s + 90)],
+             "--connect", addr, "--sessions", str(n), "--timeout-s", str(args.duration_s + 90),
+             "--input-bytes", str(INPUT_WIRE_BYTES if read_inputs else 0)],
             stdout=subprocess.DEVNULL)
         out, _ = serve.communicate(timeout=args.duration_s + 90)
         return json.loads(out.strip().splitlines()[-1])
@@ -325,6 +328,12 @@ def measure(n, args):
             row["floor_ratio"] = row["server_us_per_snapshot"] / floor["cpu_us_per_write"]
         else:
             row["floor_ratio"] = None
+        # The same floor that also reads one input per socket per tick, as Arena does for players.
+        floor_io = run_floor(n, frame, args, read_inputs=True)
+        row["floor_io_us_per_write"] = floor_io["cpu_us_per_write"]
+        row["floor_io_ratio"] = (row["server_us_per_snapshot"] / floor_io["cpu_us_per_write"]
+                                 if row["server_us_per_snapshot"] and floor_io["cpu_us_per_write"] > 0
+                                 else None)
     return row
 
 
@@ -341,7 +350,7 @@ def fmt(v, spec):
 def markdown_table(rows):
     head = ("| sessions | delivered % | p50 ms | p99 ms | p99 median 1-s ms | max ms | tick Hz | server CPU % | "
             "server RSS MiB | RSS KiB/session | B/session/s | bot CPU % | server µs/snapshot | "
-            "floor µs/write | ratio | CPU0/CPU1 busy % | bottleneck |")
+            "floor µs/write | ratio | floor+reads µs | ratio | CPU0/CPU1 busy % | bottleneck |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         lines.append(
@@ -352,6 +361,7 @@ def markdown_table(rows):
             f"{fmt(r['rss_per_session_kib'], '.1f')} | {r['wire_bytes_per_session_s']:.0f} | "
             f"{r['bot_cpu_pct']:.1f} | {fmt(r['server_us_per_snapshot'], '.2f')} | "
             f"{fmt(r.get('floor_us_per_write'), '.2f')} | {fmt(r.get('floor_ratio'), '.2f')} | "
+            f"{fmt(r.get('floor_io_us_per_write'), '.2f')} | {fmt(r.get('floor_io_ratio'), '.2f')} | "
             f"{fmt(r.get('server_core_busy_pct'), '.0f')}/{fmt(r.get('bots_core_busy_pct'), '.0f')} | "
             f"{r['bottleneck']} |")
     return "\n".join(lines)

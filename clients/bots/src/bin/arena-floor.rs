@@ -7,10 +7,14 @@
 //!   CPU time over that window (getrusage, user + system).
 //! - `arena-floor sink --connect ADDR --sessions N` opens the N connections and reads everything
 //!   until the server closes them (run it pinned to the other CPU, where the bots would be).
+//! - With `serve --read-inputs` and `sink --input-bytes 7` the floor also does what a server of
+//!   players does besides writing: the sink answers every read with one small input, and `serve`
+//!   reads each socket once per tick after writing. That floor has the same syscalls per session
+//!   per tick as Arena with players (one write, one read), still with nothing else.
 //!
 //! Used only by `benches/load.py`; only ever pointed at 127.0.0.1.
 
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
@@ -52,6 +56,9 @@ enum Mode {
         /// Length of the measured window, seconds.
         #[arg(long, default_value_t = 10.0)]
         duration_s: f64,
+        /// Also read each socket once per tick (non-blocking), as a server of players must.
+        #[arg(long)]
+        read_inputs: bool,
     },
     /// Open N connections and read until the server closes them.
     Sink {
@@ -64,6 +71,9 @@ enum Mode {
         /// Give up after this long, seconds.
         #[arg(long, default_value_t = 120.0)]
         timeout_s: f64,
+        /// Answer every read with an input of this many bytes (0 = read only).
+        #[arg(long, default_value_t = 0)]
+        input_bytes: usize,
     },
 }
 
@@ -75,12 +85,21 @@ fn main() -> std::process::ExitCode {
             frame_bytes,
             tick_hz,
             duration_s,
-        } => serve(bind, sessions, frame_bytes, tick_hz, duration_s),
+            read_inputs,
+        } => serve(
+            bind,
+            sessions,
+            frame_bytes,
+            tick_hz,
+            duration_s,
+            read_inputs,
+        ),
         Mode::Sink {
             connect,
             sessions,
             timeout_s,
-        } => sink(connect, sessions, timeout_s),
+            input_bytes,
+        } => sink(connect, sessions, timeout_s, input_bytes),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -112,6 +131,7 @@ fn serve(
     frame_bytes: usize,
     tick_hz: u32,
     duration_s: f64,
+    read_inputs: bool,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(bind)?;
     println!("listening {}", listener.local_addr()?);
@@ -142,7 +162,8 @@ fn serve(
     let frame = ws_frame(frame_bytes);
     let period = Duration::from_secs_f64(1.0 / tick_hz.max(1) as f64);
     let ticks = (duration_s * tick_hz as f64).round().max(1.0) as u64;
-    let (mut written, mut dropped) = (0u64, 0u64);
+    let (mut written, mut dropped, mut input_bytes) = (0u64, 0u64, 0u64);
+    let mut inbuf = [0u8; 4096];
     let cpu0 = process_cpu_us();
     let start = Instant::now();
     for tick in 0..ticks {
@@ -155,6 +176,11 @@ fn serve(
                 Ok(n) if n == frame.len() => written += 1,
                 // A floor does not buffer: a frame that does not fit whole is counted as dropped.
                 Ok(_) | Err(_) => dropped += 1,
+            }
+            if read_inputs {
+                if let Ok(n) = s.read(&mut inbuf) {
+                    input_bytes += n as u64;
+                }
             }
         }
     }
@@ -169,6 +195,8 @@ fn serve(
             "ticks": ticks,
             "writes": written,
             "dropped": dropped,
+            "read_inputs": read_inputs,
+            "input_bytes": input_bytes,
             "window_s": window_s,
             "cpu_us": cpu_us,
             "cpu_pct": 100.0 * cpu_us as f64 / 1e6 / window_s,
@@ -178,7 +206,12 @@ fn serve(
     Ok(())
 }
 
-fn sink(connect: SocketAddr, sessions: usize, timeout_s: f64) -> std::io::Result<()> {
+fn sink(
+    connect: SocketAddr,
+    sessions: usize,
+    timeout_s: f64,
+    input_bytes: usize,
+) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -186,7 +219,8 @@ fn sink(connect: SocketAddr, sessions: usize, timeout_s: f64) -> std::io::Result
         let mut tasks = Vec::with_capacity(sessions);
         for _ in 0..sessions {
             let stream = tokio::net::TcpStream::connect(connect).await?;
-            tasks.push(tokio::spawn(read_all(stream)));
+            stream.set_nodelay(true)?;
+            tasks.push(tokio::spawn(read_all(stream, input_bytes)));
         }
         let total = async {
             let mut bytes = 0u64;
@@ -206,15 +240,19 @@ fn sink(connect: SocketAddr, sessions: usize, timeout_s: f64) -> std::io::Result
     })
 }
 
-async fn read_all(mut stream: tokio::net::TcpStream) -> u64 {
-    use tokio::io::AsyncReadExt;
+async fn read_all(mut stream: tokio::net::TcpStream, input_bytes: usize) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut buf = vec![0u8; 16 * 1024];
+    let input = vec![0x5Au8; input_bytes];
     let mut total = 0u64;
     while let Ok(n) = stream.read(&mut buf).await {
         if n == 0 {
             break;
         }
         total += n as u64;
+        if !input.is_empty() && stream.write_all(&input).await.is_err() {
+            break;
+        }
     }
     total
 }
