@@ -65,6 +65,8 @@ pub struct ArenaGame {
     phase: Phase,
     end_reason: Option<EndReason>,
     elapsed_running_s: f64,
+    /// Players who left after the match started: they stay on the scoreboard.
+    departed: Vec<ScoreEntry>,
 }
 
 impl ArenaGame {
@@ -78,6 +80,7 @@ impl ArenaGame {
             phase: Phase::Waiting,
             end_reason: None,
             elapsed_running_s: 0.0,
+            departed: Vec::new(),
         }
     }
 
@@ -274,7 +277,18 @@ impl GameRules for ArenaGame {
     }
 
     fn remove_player(&mut self, id: PlayerId) {
-        self.players.retain(|p| p.id != id);
+        let Some(pos) = self.players.iter().position(|p| p.id == id) else {
+            return;
+        };
+        let p = self.players.remove(pos);
+        if self.phase != Phase::Waiting {
+            self.departed.push(ScoreEntry {
+                id: p.id,
+                name: p.name,
+                kills: p.kills,
+                deaths: p.deaths,
+            });
+        }
     }
 
     fn set_connected(&mut self, id: PlayerId, connected: bool) {
@@ -292,6 +306,7 @@ impl GameRules for ArenaGame {
         }
         self.phase = Phase::Running;
         self.elapsed_running_s = 0.0;
+        self.departed.clear();
         for i in 0..self.players.len() {
             let p = &mut self.players[i];
             p.kills = 0;
@@ -396,6 +411,7 @@ impl GameRules for ArenaGame {
                 kills: p.kills,
                 deaths: p.deaths,
             })
+            .chain(self.departed.iter().cloned())
             .collect();
         board.sort_by(|a, b| {
             b.kills
@@ -497,6 +513,29 @@ mod tests {
         place(&mut g, 1, 400.0 + 500.0, 500.0);
         g.step(&[(0, input(3, buttons::ATTACK, 0))], 0.5);
         assert_eq!(state(&g).players[1].health, 100);
+    }
+
+    /// A player who leaves a running match stays on the scoreboard; one who leaves while
+    /// waiting does not.
+    #[test]
+    fn departed_players_keep_their_score() {
+        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), 3);
+        g.add_player(0, "early");
+        g.remove_player(0);
+        g.add_player(0, "a");
+        g.add_player(1, "b");
+        g.start();
+        place(&mut g, 0, 400.0, 500.0);
+        place(&mut g, 1, 600.0, 500.0);
+        for _ in 0..40 {
+            g.step(&[(0, input(1, buttons::ATTACK, 0))], 0.1);
+        }
+        g.remove_player(0);
+        let board = g.scoreboard();
+        let names: Vec<&str> = board.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(board[0].kills > 0);
+        assert_eq!(state(&g).players.len(), 1, "gone from the snapshots");
     }
 
     /// The match ends at the score limit and at the time limit, with a sorted scoreboard.
