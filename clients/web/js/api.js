@@ -78,8 +78,9 @@ export const hostTokens = {
 
 const RECONNECT_KEY = (id) => `arena.reconnect.${id}`;
 
-/** A player's reconnect URL per match, kept for the tab: a reload or a return from the lobby
- * within the server's grace period resumes the same seat instead of taking a second one. */
+/** A player's reconnect URL per match, kept for the tab: a reload within the server's grace
+ * period resumes the same seat instead of taking a second one. Leaving forgets it (the server
+ * frees the seat of a player who closes with 1000). */
 export const reconnectUrls = {
   get: (id) => globalThis.sessionStorage?.getItem(RECONNECT_KEY(id)) ?? null,
   set: (id, url) => (url ? globalThis.sessionStorage?.setItem(RECONNECT_KEY(id), url) : globalThis.sessionStorage?.removeItem(RECONNECT_KEY(id))),

@@ -187,7 +187,10 @@ export class GameView {
     cancelAnimationFrame(this.raf);
     clearTimeout(this.retryTimer);
     clearInterval(this.countdownTimer);
+    // A close with 1000 tells the server we left on purpose: it frees the seat at once, so the
+    // reconnect URL is useless from here on.
     this.conn?.close('left the match');
+    if (this.role === 'player') reconnectUrls.set(this.matchId, null);
     this.input?.destroy();
     for (const off of this.listeners) off();
     this.listeners = [];
