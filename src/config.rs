@@ -52,7 +52,8 @@ pub struct Config {
     pub reconnect_grace_s: u64,
     /// On SIGTERM / Ctrl-C the process exits within this long, s (default 10).
     pub shutdown_deadline_s: u64,
-    /// Arbiters (threads) that run match actors (default: number of CPUs).
+    /// Dedicated threads for match actors (default 0: matches run on the HTTP worker threads,
+    /// round robin, beside the sessions, which saves a cross-thread wakeup per snapshot).
     pub match_threads: usize,
     /// actix-web worker threads that run HTTP and session actors (default: number of CPUs).
     pub http_workers: usize,
@@ -81,7 +82,7 @@ impl Default for Config {
             slow_client_timeout_ms: 5_000,
             socket_send_buffer_bytes: None,
             max_queued_snapshots: 4,
-            match_threads: cpus,
+            match_threads: 0,
             http_workers: cpus,
         }
     }

@@ -109,7 +109,10 @@ pub fn run_with_game(
     });
     let max_body = config.max_body_bytes;
     let send_buffer = config.socket_send_buffer_bytes;
+    let workers_lobby = lobby.clone();
     let server = HttpServer::new(move || {
+        // Runs once on each worker thread as it starts.
+        workers_lobby.do_send(lobby::RegisterWorker(actix::Arbiter::current()));
         App::new()
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body))

@@ -41,6 +41,13 @@ const MAX_TIME_LIMIT_S: u16 = 3600;
 #[rtype(result = "Result<CreatedMatch, ApiError>")]
 pub struct CreateMatch(pub CreateMatchRequest);
 
+/// HTTP worker → lobby (once, as the worker starts): run matches on my thread too. Used when
+/// `match_threads` is 0, so a match and the sessions on the same worker share one thread and a
+/// snapshot reaches them without a cross-thread wakeup.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RegisterWorker(pub ArbiterHandle);
+
 /// HTTP → lobby: list every match.
 #[derive(Message)]
 #[rtype(result = "Vec<MatchSummary>")]
@@ -238,18 +245,23 @@ pub struct Lobby {
     tokens: HashMap<String, String>,
     /// Reconnect token → (match id, seat), for every occupied seat.
     reconnects: HashMap<String, (String, PlayerId)>,
-    arbiters: Vec<Arbiter>,
+    /// Arbiters this lobby started for matches (`match_threads` > 0); stopped with it.
+    own_arbiters: Vec<Arbiter>,
+    /// Where new matches go, round robin: the own arbiters, or the HTTP workers' (which
+    /// register themselves) so a match and its sessions can share a thread.
+    match_arbiters: Vec<ArbiterHandle>,
     next_arbiter: usize,
     created: u64,
     shutting_down: bool,
 }
 
 impl Lobby {
-    /// A lobby that runs matches on `config.match_threads` arbiters of its own.
+    /// A lobby that runs matches on `config.match_threads` arbiters of its own, or with 0 on
+    /// the HTTP worker threads (see [`RegisterWorker`]).
     pub fn new(config: Arc<Config>, metrics: Arc<Metrics>, factory: Arc<GameFactory>) -> Self {
-        let arbiters = (0..config.match_threads.max(1))
-            .map(|_| Arbiter::new())
-            .collect();
+        let own_arbiters: Vec<Arbiter> =
+            (0..config.match_threads).map(|_| Arbiter::new()).collect();
+        let match_arbiters = own_arbiters.iter().map(Arbiter::handle).collect();
         Self {
             config,
             metrics,
@@ -257,7 +269,8 @@ impl Lobby {
             matches: HashMap::new(),
             tokens: HashMap::new(),
             reconnects: HashMap::new(),
-            arbiters,
+            own_arbiters,
+            match_arbiters,
             next_arbiter: 0,
             created: 0,
             shutting_down: false,
@@ -427,7 +440,7 @@ impl Actor for Lobby {
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        for a in &self.arbiters {
+        for a in &self.own_arbiters {
             a.stop();
         }
     }
@@ -450,7 +463,10 @@ impl Handler<CreateMatch> for Lobby {
         // Golden-ratio offsets spread tick instants evenly over the period, whatever the count.
         let phase_offset = (self.created as f64 * 0.618_033_988_749_895).fract();
         self.created += 1;
-        let arbiter = self.arbiters[self.next_arbiter % self.arbiters.len()].handle();
+        let arbiter = match self.match_arbiters.len() {
+            0 => Arbiter::current(),
+            n => self.match_arbiters[self.next_arbiter % n].clone(),
+        };
         self.next_arbiter += 1;
         let game = (self.factory)(&settings, tokens::new_seed());
         let (lobby, metrics) = (ctx.address(), self.metrics.clone());
@@ -490,6 +506,16 @@ impl Handler<CreateMatch> for Lobby {
             host_token,
             summary,
         })
+    }
+}
+
+impl Handler<RegisterWorker> for Lobby {
+    type Result = ();
+
+    fn handle(&mut self, msg: RegisterWorker, _: &mut Self::Context) {
+        if self.config.match_threads == 0 {
+            self.match_arbiters.push(msg.0);
+        }
     }
 }
 

@@ -72,7 +72,7 @@ struct Cli {
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
     shutdown_deadline_s: u64,
-    /// Threads running match actors (0 = one per CPU).
+    /// Dedicated threads for match actors (0 = run matches on the HTTP worker threads).
     #[arg(long, env = "ARENA_MATCH_THREADS", default_value_t = 0)]
     match_threads: usize,
     /// HTTP/WebSocket worker threads (0 = one per CPU).
@@ -101,11 +101,7 @@ impl Cli {
             max_connections: self.max_connections,
             allowed_origins: self.allowed_origins.clone(),
             input_rate_factor: self.input_rate_factor,
-            match_threads: if self.match_threads == 0 {
-                defaults.match_threads
-            } else {
-                self.match_threads
-            },
+            match_threads: self.match_threads,
             http_workers: if self.workers == 0 {
                 defaults.http_workers
             } else {
