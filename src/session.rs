@@ -699,8 +699,7 @@ where
     ) -> std::task::Poll<Option<Self::Item>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
         if let std::task::Poll::Ready(Some(Ok(chunk))) = &polled {
-            let chunk = chunk.clone();
-            self.feed(&chunk);
+            self.feed(chunk);
         }
         polled
     }
