@@ -733,9 +733,12 @@ impl Bot {
                 st.messages_total += 1;
                 st.bytes_total += bytes.len() as u64;
             }
-            let t0 = Instant::now();
+            // Two monotonic clock reads per message: before the decode (the receive instant, for the
+            // input round trip) and after it (the decode time, and the input's send instant).
+            let received_at = Instant::now();
             let decoded = decode_server_msg(&bytes);
-            let decode_ns = t0.elapsed().as_nanos() as u64;
+            let decoded_at = Instant::now();
+            let decode_ns = decoded_at.duration_since(received_at).as_nanos() as u64;
             let snap = match decoded {
                 Ok(ServerMsg::Snapshot(s)) => s,
                 Ok(ServerMsg::Error { .. }) => {
@@ -748,7 +751,7 @@ impl Bot {
                     continue;
                 }
             };
-            let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending));
+            let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
             self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
             if let (Some(me), Role::Player) = (me, self.role.into()) {
                 seq = seq.wrapping_add(1);
@@ -756,7 +759,7 @@ impl Bot {
                 if pending.len() == MAX_PENDING_INPUTS {
                     pending.pop_front();
                 }
-                pending.push_back((seq, Instant::now()));
+                pending.push_back((seq, decoded_at));
                 if let Err(e) = session.send(&ClientMsg::Input(input)).await {
                     break Some(e);
                 }
@@ -838,11 +841,12 @@ impl Bot {
 }
 
 /// Pops the inputs this snapshot shows applied (seq ≤ `last_input_seq`, wrapping) and returns the
-/// round trip of the newest one.
+/// round trip of the newest one, up to `received_at`.
 fn applied_input_rtt(
     snap: &Snapshot,
     me: u8,
     pending: &mut VecDeque<(u16, Instant)>,
+    received_at: Instant,
 ) -> Option<Duration> {
     let applied = snap.players.iter().find(|p| p.id == me)?.last_input_seq;
     let mut newest = None;
@@ -854,7 +858,7 @@ fn applied_input_rtt(
         pending.pop_front();
         newest = Some(sent);
     }
-    newest.map(|sent| sent.elapsed())
+    newest.map(|sent| received_at.saturating_duration_since(sent))
 }
 
 #[cfg(test)]
@@ -880,14 +884,14 @@ mod tests {
         let mut pending: VecDeque<(u16, Instant)> = [(65534, t), (65535, t), (0, t), (1, t)]
             .into_iter()
             .collect();
-        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending).is_some());
+        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_some());
         assert_eq!(pending.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1]);
         // An older applied seq pops nothing.
-        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending).is_none());
-        assert!(applied_input_rtt(&snap_with(3, 0), 3, &mut pending).is_some());
+        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_none());
+        assert!(applied_input_rtt(&snap_with(3, 0), 3, &mut pending, t).is_some());
         assert_eq!(pending.len(), 1);
         // A snapshot without this player pops nothing.
-        assert!(applied_input_rtt(&snap_with(4, 9), 3, &mut pending).is_none());
+        assert!(applied_input_rtt(&snap_with(4, 9), 3, &mut pending, t).is_none());
         assert_eq!(pending.len(), 1);
     }
 
