@@ -3,7 +3,7 @@
 //! [`run_swarm`] creates matches through the lobby API, joins players and spectators at a ramp
 //! rate, starts the matches as their host, lets every player play with
 //! [`arena_game::bot::bot_input`] (one input per received snapshot, so one per tick), measures a
-//! window of whole tick periods, then ends the matches and closes every session. It returns a
+//! window of whole tick periods, then closes every session (1000) and ends the matches. It returns a
 //! [`SwarmReport`]; it never prints (the binary renders progress and the report).
 //!
 //! Cheap per snapshot on purpose, so the server and not the bots is the bottleneck: every bot runs
@@ -15,9 +15,10 @@
 //! The window is `[w0, w1)` on the machine's wall clock, `w1 - w0` a whole number `k` of tick
 //! periods. A snapshot counts when its `server_time_us` falls inside, whenever it arrives (the swarm
 //! waits [`SwarmConfig::grace_ms`] after `w1` for late ones). A server that ticks on time sends
-//! exactly `k` snapshots per session in that window, so `expected = k × sessions established`; a
-//! tick that slips, a snapshot dropped for a slow client, or a session that died all show up as
-//! less than 100%.
+//! exactly `k` snapshots per session in that window, so `expected = k × sessions established`
+//! (per match, the ticks seen when a tick stamped at a window edge made `k + 1`); a tick that
+//! slips or is skipped, a snapshot dropped for a slow client, or a session that died all show up
+//! as less than 100%.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, VecDeque};
