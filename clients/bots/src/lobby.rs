@@ -22,7 +22,7 @@ pub struct LobbyClient {
 }
 
 impl LobbyClient {
-    /// A client for the server at `base_url`, e.g. `http://127.0.0.1:8080` (a trailing `/` is fine).
+    /// A client for the server at `base_url`, e.g. `http://127.0.0.1:8080` (trailing `/` is fine).
     pub fn new(base_url: &str) -> Self {
         // A swarm's ramp runs many joins at once; keep only a few idle connections afterwards so
         // the server is not left holding hundreds of idle HTTP connections while it is measured.

@@ -3,8 +3,8 @@
 //! [`run_swarm`] creates matches through the lobby API, joins players and spectators at a ramp
 //! rate, starts the matches as their host, lets every player play with
 //! [`arena_game::bot::bot_input`] (one input per received snapshot, so one per tick), measures a
-//! window of whole tick periods, then closes every session (1000) and ends the matches. It returns a
-//! [`SwarmReport`]; it never prints (the binary renders progress and the report).
+//! window of whole tick periods, then closes every session (1000) and ends the matches. It
+//! returns a [`SwarmReport`]; it never prints (the binary renders progress and the report).
 //!
 //! Cheap per snapshot on purpose, so the server and not the bots is the bottleneck: every bot runs
 //! as a task on the caller's runtime (meant to be one current-thread runtime pinned to one CPU),
@@ -13,8 +13,8 @@
 //!
 //! # What "delivered" means
 //! The window is `[w0, w1)` on the machine's wall clock, `w1 - w0` a whole number `k` of tick
-//! periods. A snapshot counts when its `server_time_us` falls inside, whenever it arrives (the swarm
-//! waits [`SwarmConfig::grace_ms`] after `w1` for late ones). A server that ticks on time sends
+//! periods. A snapshot counts when its `server_time_us` falls inside, whenever it arrives (the
+//! swarm waits [`SwarmConfig::grace_ms`] after `w1` for late ones). A server that ticks on time sends
 //! exactly `k` snapshots per session in that window, so `expected = k × sessions established`
 //! (per match, the ticks seen when a tick stamped at a window edge made `k + 1`); a tick that
 //! slips or is skipped, a snapshot dropped for a slow client, or a session that died all show up
@@ -226,7 +226,7 @@ pub struct SwarmReport {
     pub wire_bytes_per_session_per_s: f64,
     /// Sessions that ended before the swarm closed them.
     pub disconnects: u64,
-    /// Close codes seen on sessions that ended before the swarm closed them (1006 = no close frame).
+    /// Close codes of sessions that ended before the swarm closed them (1006 = no close frame).
     pub close_codes: BTreeMap<u16, u64>,
     /// Why those sessions ended: "code: reason" from the close frame, or the transport error.
     pub close_reasons: BTreeMap<String, u64>,
@@ -734,8 +734,8 @@ impl Bot {
                 st.messages_total += 1;
                 st.bytes_total += bytes.len() as u64;
             }
-            // Two monotonic clock reads per message: before the decode (the receive instant, for the
-            // input round trip) and after it (the decode time, and the input's send instant).
+            // Two monotonic clock reads per message: before the decode (the receive instant, for
+            // the input round trip) and after it (the decode time, and the input's send instant).
             let received_at = Instant::now();
             let decoded = decode_server_msg(&bytes);
             let decoded_at = Instant::now();
