@@ -85,6 +85,7 @@ fn default_arena() -> ArenaInfo {
     ArenaGame::new(ArenaConfig::default(), settings, 0).arena()
 }
 
+#[allow(clippy::too_many_arguments)] // one argument per wire field, in wire order
 fn player(
     id: u8,
     x: u16,

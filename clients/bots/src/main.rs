@@ -48,19 +48,32 @@ struct Cli {
     /// No live progress line.
     #[arg(long, short)]
     quiet: bool,
+    /// Join this existing match (its id from the lobby) instead of creating matches: the bots
+    /// play against whoever is there, e.g. you in a browser. Implies --matches 1.
+    #[arg(long = "match", value_name = "ID")]
+    join_match: Option<String>,
+    /// Do not reconnect dropped players with their reconnect URL.
+    #[arg(long)]
+    no_reconnect: bool,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = SwarmConfig {
         url: cli.url.clone(),
-        matches: cli.matches,
         players: cli.players,
         spectators: cli.spectators,
         tick_hz: cli.tick_hz,
         ramp_per_s: cli.ramp,
         duration_s: cli.duration_s,
         settle_s: cli.settle_s,
+        matches: if cli.join_match.is_some() {
+            1
+        } else {
+            cli.matches
+        },
+        join_match: cli.join_match.clone(),
+        reconnect: !cli.no_reconnect,
         ..SwarmConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -193,8 +206,8 @@ fn print_table(r: &SwarmReport) {
         "received in total", r.messages_received_total, r.bytes_received_total
     );
     println!(
-        "{:<28} {} (close codes: {codes})",
-        "disconnects", r.disconnects
+        "{:<28} {} (close codes: {codes}); {} reconnected",
+        "disconnects", r.disconnects, r.reconnects
     );
     for (reason, n) in &r.close_reasons {
         println!("{:<28} {n} × {reason}", "");

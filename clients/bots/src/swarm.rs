@@ -75,6 +75,12 @@ pub struct SwarmConfig {
     pub grace_ms: u64,
     /// Interval of the progress callback, milliseconds (default 1000).
     pub progress_ms: u64,
+    /// Join this existing match instead of creating matches (then `matches` must be 1, and the
+    /// swarm neither starts nor ends it): bots to play against people in a browser.
+    pub join_match: Option<String>,
+    /// A player whose connection drops (anything but a normal close, a replace or a kick)
+    /// reconnects with its reconnect URL, up to 3 tries with backoff (default true).
+    pub reconnect: bool,
 }
 
 impl Default for SwarmConfig {
@@ -90,6 +96,8 @@ impl Default for SwarmConfig {
             settle_s: 1.0,
             grace_ms: 500,
             progress_ms: 1000,
+            join_match: None,
+            reconnect: true,
         }
     }
 }
@@ -224,8 +232,10 @@ pub struct SwarmReport {
     pub bytes_per_session_per_s: f64,
     /// The same with WebSocket frame headers, as on the wire above TCP.
     pub wire_bytes_per_session_per_s: f64,
-    /// Sessions that ended before the swarm closed them.
+    /// Sessions that ended before the swarm closed them (after any reconnect attempts).
     pub disconnects: u64,
+    /// Dropped player sessions that got their seat back with the reconnect URL.
+    pub reconnects: u64,
     /// Close codes of sessions that ended before the swarm closed them (1006 = no close frame).
     pub close_codes: BTreeMap<u16, u64>,
     /// Why those sessions ended: "code: reason" from the close frame, or the transport error.
@@ -279,6 +289,7 @@ struct Stats {
     connect: Histogram<u64>,
     decode_ns: Histogram<u64>,
     disconnects: u64,
+    reconnects: u64,
     close_codes: BTreeMap<u16, u64>,
     close_reasons: BTreeMap<String, u64>,
     server_errors: u64,
@@ -312,6 +323,7 @@ impl Stats {
             connect: histogram(),
             decode_ns: histogram(),
             disconnects: 0,
+            reconnects: 0,
             close_codes: BTreeMap::new(),
             close_reasons: BTreeMap::new(),
             server_errors: 0,
@@ -429,6 +441,9 @@ async fn run_local(
 
     let mut created = Vec::with_capacity(config.matches as usize);
     for m in 0..config.matches {
+        if config.join_match.is_some() {
+            break;
+        }
         let req = CreateMatchRequest {
             name: format!("swarm-{m}"),
             max_players: Some(config.players.max(1)),
@@ -502,7 +517,11 @@ async fn run_local(
     let per_session = Duration::from_secs_f64(1.0 / config.ramp_per_s.max(0.001));
     let mut bots = Vec::with_capacity(planned as usize);
     let mut spawned = 0u32;
-    for (m, created_match) in created.iter().enumerate() {
+    let targets: Vec<String> = match &config.join_match {
+        Some(id) => vec![id.clone()],
+        None => created.iter().map(|c| c.id.clone()).collect(),
+    };
+    for (m, match_id) in targets.iter().enumerate() {
         let roles = std::iter::repeat_n(ApiRole::Player, config.players as usize).chain(
             std::iter::repeat_n(ApiRole::Spectator, config.spectators as usize),
         );
@@ -515,7 +534,8 @@ async fn run_local(
                 shared: shared.clone(),
                 lobby: lobby.clone(),
                 match_index: m,
-                match_id: created_match.id.clone(),
+                match_id: match_id.clone(),
+                reconnect: config.reconnect,
                 name: format!("bot-{m}-{i}"),
                 role,
                 stop: stop_rx.clone(),
@@ -631,6 +651,7 @@ async fn run_local(
         bytes_per_session_per_s: st.bytes_window as f64 / per_session_s,
         wire_bytes_per_session_per_s: st.wire_bytes_window as f64 / per_session_s,
         disconnects: st.disconnects,
+        reconnects: st.reconnects,
         close_codes: st.close_codes.clone(),
         close_reasons: st.close_reasons.clone(),
         messages_received_total: st.messages_total,
@@ -688,6 +709,29 @@ struct Bot {
     name: String,
     role: ApiRole,
     stop: watch::Receiver<bool>,
+    reconnect: bool,
+}
+
+/// Tries to reopen a dropped player's seat: 3 attempts, 0.5 s, 1 s, 2 s apart (well inside the
+/// server's default 15 s grace period).
+async fn reconnect(url: &str, stop: &mut watch::Receiver<bool>) -> Option<Session> {
+    let mut delay = Duration::from_millis(500);
+    for _ in 0..3 {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return None,
+        }
+        if let Ok(s) = Session::connect(url).await {
+            return Some(s);
+        }
+        delay *= 2;
+    }
+    None
+}
+
+/// Whether a session that ended with `e` should try to get its seat back.
+fn should_reconnect(e: &BotError) -> bool {
+    !matches!(e.close_code(), Some(1000 | 4001 | 4002))
 }
 
 impl Bot {
@@ -698,9 +742,11 @@ impl Bot {
                 .lobby
                 .join(&self.match_id, &self.name, self.role)
                 .await?;
-            Session::connect(&join.ws_url).await
+            Session::connect(&join.ws_url)
+                .await
+                .map(|s| (s, join.reconnect_url))
         };
-        let mut session = match session.await {
+        let (mut session, reconnect_url) = match session.await {
             Ok(s) => s,
             Err(e) => {
                 self.shared.stats.borrow_mut().fail(&e);
@@ -718,52 +764,67 @@ impl Bot {
         let arena = session.welcome.arena;
         let mut seq: u16 = 0;
         let mut pending: VecDeque<(u16, Instant)> = VecDeque::with_capacity(MAX_PENDING_INPUTS);
-        let ended = loop {
-            let bytes = tokio::select! {
-                biased;
-                _ = self.stop.changed() => break None,
-                r = session.recv_bytes() => r,
+        let ended = 'session: loop {
+            let dropped = loop {
+                let bytes = tokio::select! {
+                    biased;
+                    _ = self.stop.changed() => break None,
+                    r = session.recv_bytes() => r,
+                };
+                let bytes = match bytes {
+                    Ok(b) => b,
+                    Err(e) => break Some(e),
+                };
+                let recv_us = now_us();
+                {
+                    let mut st = self.shared.stats.borrow_mut();
+                    st.messages_total += 1;
+                    st.bytes_total += bytes.len() as u64;
+                }
+                // Two monotonic clock reads per message: before the decode (the receive instant, for
+                // the input round trip) and after it (the decode time, and the input's send instant).
+                let received_at = Instant::now();
+                let decoded = decode_server_msg(&bytes);
+                let decoded_at = Instant::now();
+                let decode_ns = decoded_at.duration_since(received_at).as_nanos() as u64;
+                let snap = match decoded {
+                    Ok(ServerMsg::Snapshot(s)) => s,
+                    Ok(ServerMsg::Error { .. }) => {
+                        self.shared.stats.borrow_mut().server_errors += 1;
+                        continue;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => {
+                        self.shared.stats.borrow_mut().decode_errors += 1;
+                        continue;
+                    }
+                };
+                let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
+                self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
+                if let (Some(me), Role::Player) = (me, self.role.into()) {
+                    seq = seq.wrapping_add(1);
+                    let input = bot_input(&snap, &arena, me, seq);
+                    if pending.len() == MAX_PENDING_INPUTS {
+                        pending.pop_front();
+                    }
+                    pending.push_back((seq, decoded_at));
+                    if let Err(e) = session.send(&ClientMsg::Input(input)).await {
+                        break Some(e);
+                    }
+                }
             };
-            let bytes = match bytes {
-                Ok(b) => b,
-                Err(e) => break Some(e),
-            };
-            let recv_us = now_us();
-            {
-                let mut st = self.shared.stats.borrow_mut();
-                st.messages_total += 1;
-                st.bytes_total += bytes.len() as u64;
-            }
-            // Two monotonic clock reads per message: before the decode (the receive instant, for
-            // the input round trip) and after it (the decode time, and the input's send instant).
-            let received_at = Instant::now();
-            let decoded = decode_server_msg(&bytes);
-            let decoded_at = Instant::now();
-            let decode_ns = decoded_at.duration_since(received_at).as_nanos() as u64;
-            let snap = match decoded {
-                Ok(ServerMsg::Snapshot(s)) => s,
-                Ok(ServerMsg::Error { .. }) => {
-                    self.shared.stats.borrow_mut().server_errors += 1;
-                    continue;
+            match (dropped, &reconnect_url) {
+                (Some(e), Some(url)) if self.reconnect && should_reconnect(&e) => {
+                    match reconnect(url, &mut self.stop).await {
+                        Some(s) => {
+                            session = s;
+                            pending.clear();
+                            self.shared.stats.borrow_mut().reconnects += 1;
+                        }
+                        None => break 'session Some(e),
+                    }
                 }
-                Ok(_) => continue,
-                Err(_) => {
-                    self.shared.stats.borrow_mut().decode_errors += 1;
-                    continue;
-                }
-            };
-            let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
-            self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
-            if let (Some(me), Role::Player) = (me, self.role.into()) {
-                seq = seq.wrapping_add(1);
-                let input = bot_input(&snap, &arena, me, seq);
-                if pending.len() == MAX_PENDING_INPUTS {
-                    pending.pop_front();
-                }
-                pending.push_back((seq, decoded_at));
-                if let Err(e) = session.send(&ClientMsg::Input(input)).await {
-                    break Some(e);
-                }
+                (dropped, _) => break 'session dropped,
             }
         };
         match ended {
@@ -948,6 +1009,7 @@ mod tests {
             bytes_per_session_per_s: 0.0,
             wire_bytes_per_session_per_s: 0.0,
             disconnects: 0,
+            reconnects: 0,
             close_codes: BTreeMap::new(),
             close_reasons: BTreeMap::new(),
             messages_received_total: 0,
