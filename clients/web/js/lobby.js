@@ -118,6 +118,7 @@ export class LobbyView {
         badge.textContent = phaseLabel(m.phase);
         td.append(badge);
       } else td.textContent = text;
+      if (i === 0) td.title = `match id ${m.id}`;
       tr.append(td);
     }
     const actions = document.createElement('td');
@@ -148,7 +149,7 @@ export class LobbyView {
       hostTokens.set(created.id, created.host_token);
       this.freshId = created.id;
       this.state.created = { id: created.id, name: summary.name };
-      this.say(`Created “${summary.name}”. You are its host: press Play to join it, then Start when everyone is in.`, 'info');
+      this.say(`Created “${summary.name}” (id ${created.id}). You are its host: press Play to join it, then Start when everyone is in. To add bots: arena-bots --match ${created.id} --players 3 --duration-s 300`, 'info');
       await this.refresh();
     } catch (e) {
       this.say(`Could not create the match: ${friendlyError(e)}`);
