@@ -239,22 +239,6 @@ impl RateLimit {
     }
 }
 
-#[cfg(test)]
-mod rate_limit_tests {
-    use super::*;
-
-    /// A burst of up to INPUT_BURST_S seconds' worth passes (a backlog from a busy server);
-    /// beyond it messages are dropped.
-    #[test]
-    fn bursts_pass_floods_are_dropped() {
-        let mut r = RateLimit::new();
-        for _ in 0..120 {
-            assert!(r.admit(40).is_ok());
-        }
-        assert!(r.admit(40).is_err());
-    }
-}
-
 /// A fragmented message being reassembled.
 enum Fragments {
     None,
@@ -734,5 +718,21 @@ where
             self.feed(chunk);
         }
         polled
+    }
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    /// A burst of up to INPUT_BURST_S seconds' worth passes (a backlog from a busy server);
+    /// beyond it messages are dropped.
+    #[test]
+    fn bursts_pass_floods_are_dropped() {
+        let mut r = RateLimit::new();
+        for _ in 0..120 {
+            assert!(r.admit(40).is_ok());
+        }
+        assert!(r.admit(40).is_err());
     }
 }
