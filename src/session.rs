@@ -114,7 +114,7 @@ impl SnapshotSlot {
     }
 
     /// Hands every waiting snapshot, oldest first, to `write` (the queue keeps its buffer).
-    fn drain(&self, mut write: impl FnMut(Bytes)) {
+    pub fn drain(&self, mut write: impl FnMut(Bytes)) {
         self.wake_pending.store(false, Ordering::Release);
         let mut queue = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         if queue.is_empty() {
