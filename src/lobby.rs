@@ -23,8 +23,8 @@ use arena_game::{
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::match_actor::{
-    scoreboard_json, AddSession, Control, ControlAction, MatchActor, ReleasePlayer, RemoveSession,
-    SessionId, Shutdown,
+    AddSession, Control, ControlAction, MatchActor, ReleasePlayer, RemoveSession, SessionId,
+    Shutdown,
 };
 use crate::metrics::Metrics;
 use crate::session::{CloseSession, SeatGrant, SessionLink};
@@ -537,7 +537,7 @@ impl Handler<GetMatch> for Lobby {
         Ok(MatchDetail {
             summary: m.summary(&msg.0),
             end_reason: m.end_reason.map(Into::into),
-            scoreboard: scoreboard_json(&m.scoreboard),
+            scoreboard: m.scoreboard.iter().map(Into::into).collect(),
         })
     }
 }
@@ -629,7 +629,6 @@ impl Handler<HostControl> for Lobby {
         }
         let phase = match (msg.action, m.phase) {
             (_, Phase::Ended) => return Err(ApiError::Gone("the match has ended".into())),
-            (ControlAction::Start, Phase::Running) => Phase::Running,
             (ControlAction::Start, _) => Phase::Running,
             (ControlAction::End(_), _) => Phase::Ended,
         };

@@ -12,10 +12,10 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use actix::prelude::*;
-use actix_web_actors::ws::{CloseCode, CloseReason};
+use actix_web_actors::ws::CloseCode;
 use arena_game::{
     codec, EndReason, GameRules, MatchSettings, Phase, PlayerId, PlayerInput, Role, RosterEntry,
-    ScoreEntry, ServerMsg, Snapshot, Welcome, PROTOCOL_VERSION,
+    ServerMsg, Snapshot, Welcome, PROTOCOL_VERSION,
 };
 use bytes::Bytes;
 
@@ -297,15 +297,12 @@ impl MatchActor {
             }
             log::info!("match {} ended: {:?}", self.id, self.game.end_reason());
         }
-        let scores: Vec<(u16, u16)> = self
-            .snapshot
-            .players
-            .iter()
-            .map(|p| (p.kills, p.deaths))
-            .collect();
-        if phase != self.last_phase || scores != self.last_scores {
+        // Runs every tick: compare in place, allocate only when something changed.
+        let scores = self.snapshot.players.iter().map(|p| (p.kills, p.deaths));
+        if phase != self.last_phase || !scores.clone().eq(self.last_scores.iter().copied()) {
             self.last_phase = phase;
-            self.last_scores = scores;
+            self.last_scores.clear();
+            self.last_scores.extend(scores);
             self.tell_lobby();
         }
     }
@@ -519,28 +516,5 @@ impl Handler<Shutdown> for MatchActor {
         }
         self.sessions.clear();
         ctx.stop();
-    }
-}
-
-/// The final scoreboard lines for the lobby's JSON.
-pub fn scoreboard_json(board: &[ScoreEntry]) -> Vec<arena_game::api::ApiScore> {
-    board.iter().map(Into::into).collect()
-}
-
-impl CloseSession {
-    /// A close with a standard code.
-    pub fn new(code: CloseCode, reason: impl Into<String>) -> Self {
-        Self {
-            code,
-            reason: reason.into(),
-        }
-    }
-
-    /// As an actix close reason.
-    pub fn reason(&self) -> CloseReason {
-        CloseReason {
-            code: self.code,
-            description: Some(self.reason.clone()),
-        }
     }
 }

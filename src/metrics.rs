@@ -202,7 +202,6 @@ impl Metrics {
                 reason: reject_reason(code),
             })
             .inc();
-        self.record_closed(code);
     }
 
     /// A client message was over its session's rate limit and dropped.

@@ -165,6 +165,16 @@ pub struct CloseSession {
     pub reason: String,
 }
 
+impl CloseSession {
+    /// A close with `code` and `reason`.
+    pub fn new(code: CloseCode, reason: impl Into<String>) -> Self {
+        Self {
+            code,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// What the lobby granted when the join token was redeemed.
 #[derive(Clone)]
 pub struct SeatGrant {
@@ -295,19 +305,14 @@ impl Session {
         self.bad_close_utf8.clone()
     }
 
-    /// Closes this session (only) with `code` and `reason`, counting why.
-    fn fail(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
+    /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame holds)
+    /// and stops; the one way every close this server initiates goes out.
+    fn close_with(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
         if self.closing {
             return;
         }
         self.closing = true;
-        let code_num: u16 = code.into();
-        log::info!(
-            "session {} ({}) closed with {code_num}: {reason}",
-            self.id,
-            self.grant.match_id
-        );
-        self.metrics.record_rejected(code_num);
+        self.metrics.record_closed(code.into());
         let mut text = reason.to_owned();
         truncate_utf8(&mut text, 123);
         ctx.close(Some(CloseReason {
@@ -317,15 +322,35 @@ impl Session {
         ctx.stop();
     }
 
+    /// Closes this session (only) because of what it sent, counting why.
+    fn fail(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
+        if self.closing {
+            return;
+        }
+        let code_num: u16 = code.into();
+        log::info!(
+            "session {} ({}) closed with {code_num}: {reason}",
+            self.id,
+            self.grant.match_id
+        );
+        self.metrics.record_rejected(code_num);
+        self.close_with(ctx, code, reason);
+    }
+
+    /// Encodes and writes a message meant for this session alone (an error, a pong).
+    fn send_direct(&self, ctx: &mut ws::WebsocketContext<Self>, msg: &ServerMsg) {
+        if let Ok(bytes) = codec::encode(msg) {
+            self.metrics.record_sent(1, bytes.len() as u64);
+            ctx.binary(bytes);
+        }
+    }
+
     fn send_error(&self, ctx: &mut ws::WebsocketContext<Self>, code: &str, message: &str) {
         let msg = ServerMsg::Error {
             code: code.to_owned(),
             message: message.to_owned(),
         };
-        if let Ok(bytes) = codec::encode(&msg) {
-            self.metrics.record_sent(1, bytes.len() as u64);
-            ctx.binary(bytes);
-        }
+        self.send_direct(ctx, &msg);
     }
 
     fn on_message(&mut self, bytes: &[u8], ctx: &mut ws::WebsocketContext<Self>) {
@@ -367,10 +392,7 @@ impl Session {
                     client_time_us,
                     server_time_us: unix_time_us(),
                 };
-                if let Ok(bytes) = codec::encode(&pong) {
-                    self.metrics.record_sent(1, bytes.len() as u64);
-                    ctx.binary(bytes);
-                }
+                self.send_direct(ctx, &pong);
             }
             ClientMsg::Chat(text) => {
                 let text = text.trim();
@@ -442,6 +464,12 @@ fn truncate_utf8(s: &mut String, max: usize) {
     }
 }
 
+/// actix-web-actors reports a text frame that is not UTF-8 only as an I/O error carrying the
+/// conversion's message; every other I/O error means the connection itself is gone.
+fn is_invalid_utf8(e: &std::io::Error) -> bool {
+    e.to_string().to_ascii_lowercase().contains("utf-8")
+}
+
 /// Maps a frame-level error from the codec to the close code and reason to send.
 fn protocol_close(err: &ProtocolError, limit: usize, bad_close_utf8: bool) -> (CloseCode, String) {
     match err {
@@ -458,9 +486,7 @@ fn protocol_close(err: &ProtocolError, limit: usize, bad_close_utf8: bool) -> (C
             CloseCode::Protocol,
             "bad opcode or invalid close frame".to_owned(),
         ),
-        ProtocolError::Io(e)
-            if e.to_string().contains("utf-8") || e.to_string().contains("UTF-8") =>
-        {
+        ProtocolError::Io(e) if is_invalid_utf8(e) => {
             (CloseCode::Invalid, "text is not valid UTF-8".to_owned())
         }
         other => (CloseCode::Protocol, format!("protocol error: {other}")),
@@ -477,12 +503,7 @@ impl Actor for Session {
         ctx.run_interval(interval, move |act, ctx| {
             if act.last_heard.elapsed() > timeout {
                 log::info!("session {} timed out", act.id);
-                act.metrics.record_closed(1001);
-                ctx.close(Some(CloseReason {
-                    code: CloseCode::Away,
-                    description: Some("idle timeout: no pong".into()),
-                }));
-                ctx.stop();
+                act.close_with(ctx, CloseCode::Away, "idle timeout: no pong");
             } else {
                 ctx.ping(b"");
             }
@@ -537,13 +558,7 @@ impl Handler<CloseSession> for Session {
     type Result = ();
 
     fn handle(&mut self, msg: CloseSession, ctx: &mut Self::Context) {
-        if self.closing {
-            return;
-        }
-        self.closing = true;
-        self.metrics.record_closed(msg.code.into());
-        ctx.close(Some(msg.reason()));
-        ctx.stop();
+        self.close_with(ctx, msg.code, &msg.reason);
     }
 }
 
@@ -555,7 +570,7 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
         self.last_heard = Instant::now();
         let msg = match item {
             Ok(msg) => msg,
-            Err(ProtocolError::Io(e)) if !e.to_string().to_ascii_lowercase().contains("utf-8") => {
+            Err(ProtocolError::Io(e)) if !is_invalid_utf8(&e) => {
                 // The peer vanished (EOF or reset without a close frame): nothing to answer.
                 log::debug!("session {} lost its connection: {e}", self.id);
                 self.closing = true;

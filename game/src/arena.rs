@@ -515,6 +515,18 @@ mod tests {
         assert_eq!(state(&g).players[1].health, 100);
     }
 
+    /// Seats "a" (0) and "b" (1) 200 units apart, starts, and has "a" fire at "b" for 4 s.
+    fn duel(g: &mut ArenaGame) {
+        g.add_player(0, "a");
+        g.add_player(1, "b");
+        g.start();
+        place(g, 0, 400.0, 500.0);
+        place(g, 1, 600.0, 500.0);
+        for _ in 0..40 {
+            g.step(&[(0, input(1, buttons::ATTACK, 0))], 0.1);
+        }
+    }
+
     /// A player who leaves a running match stays on the scoreboard; one who leaves while
     /// waiting does not.
     #[test]
@@ -522,14 +534,7 @@ mod tests {
         let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), 3);
         g.add_player(0, "early");
         g.remove_player(0);
-        g.add_player(0, "a");
-        g.add_player(1, "b");
-        g.start();
-        place(&mut g, 0, 400.0, 500.0);
-        place(&mut g, 1, 600.0, 500.0);
-        for _ in 0..40 {
-            g.step(&[(0, input(1, buttons::ATTACK, 0))], 0.1);
-        }
+        duel(&mut g);
         g.remove_player(0);
         let board = g.scoreboard();
         let names: Vec<&str> = board.iter().map(|e| e.name.as_str()).collect();
@@ -542,14 +547,7 @@ mod tests {
     #[test]
     fn limits_end_the_match() {
         let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 1), 3);
-        g.add_player(0, "a");
-        g.add_player(1, "b");
-        g.start();
-        place(&mut g, 0, 400.0, 500.0);
-        place(&mut g, 1, 600.0, 500.0);
-        for _ in 0..40 {
-            g.step(&[(0, input(1, buttons::ATTACK, 0))], 0.1);
-        }
+        duel(&mut g);
         assert_eq!(g.phase(), Phase::Ended);
         assert_eq!(g.end_reason(), Some(EndReason::ScoreLimit));
         assert_eq!(g.scoreboard()[0].name, "a");
