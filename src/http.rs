@@ -9,14 +9,15 @@ use actix_web::http::header;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
 use actix_web_actors::ws;
 use arena_game::api::{CreateMatchRequest, JoinRequest, KickRequest};
-use arena_game::{EndReason, SUPPORTED_PROTOCOLS};
+use arena_game::{EndReason, GameRegistry, SUPPORTED_PROTOCOLS};
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::link::ConnFd;
 use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem};
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
-use crate::session::{CloseReasonSniffer, ConnFd, Session};
+use crate::session::{CloseReasonSniffer, Session};
 
 /// Shared state of every HTTP worker.
 pub struct AppState {
@@ -26,6 +27,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Metrics registry.
     pub metrics: Arc<Metrics>,
+    /// The games this server hosts.
+    pub games: Arc<GameRegistry>,
     /// Source of session ids.
     pub next_session: AtomicU64,
 }
@@ -46,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/ws", web::get().to(ws_upgrade))
     .service(
         web::scope("/api")
+            .route("/games", web::get().to(list_games))
             .route("/matches", web::post().to(create_match))
             .route("/matches", web::get().to(list_matches))
             .route("/matches/{id}", web::get().to(get_match))
@@ -84,6 +88,10 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
 
 async fn api_not_found(req: HttpRequest) -> HttpResponse {
     ApiError::NotFound(format!("no route {} {}", req.method(), req.path())).error_response()
+}
+
+async fn list_games(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(state.games.infos())
 }
 
 async fn create_match(

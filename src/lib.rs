@@ -7,9 +7,13 @@
 //! # Layout
 //! - [`config`]: the [`Config`] struct with documented defaults.
 //! - [`http`]: routes: lobby API, WebSocket upgrade, metrics, health, the embedded browser client.
-//! - [`lobby`]: the lobby actor: matches, seats, join tokens, session registry.
-//! - [`match_actor`]: one actor per match: game state, inputs, the tick, the snapshot fan-out.
+//! - [`lobby`]: the lobby actor (a shell) and [`lobby::state`], its logic as plain data:
+//!   matches, seats, join tokens, expiry.
+//! - [`match_actor`]: one actor per match: the game behind bytes, inputs, the tick, one snapshot
+//!   per view, the fan-out.
 //! - [`session`]: one actor per WebSocket: heartbeat, frame decoding, close codes.
+//! - [`link`]: what travels to a session (its link, frames, the snapshot slot): the leaf the
+//!   actor modules share, so imports run one way: link ← match_actor ← lobby ← session ← http.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`error`], [`tokens`]: JSON errors; secrets and ids.
 //!
@@ -20,6 +24,7 @@
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod link;
 pub mod lobby;
 pub mod match_actor;
 pub mod metrics;
@@ -33,7 +38,7 @@ use std::time::Duration;
 
 use actix::{Actor, Addr};
 use actix_web::{dev::Server, dev::ServerHandle, web, App, HttpServer};
-use arena_game::{ArenaGame, GameFactory};
+use arena_game::GameRegistry;
 
 pub use config::Config;
 
@@ -86,25 +91,19 @@ impl ArenaHandle {
     }
 }
 
-/// Starts Arena on `listener` with the built-in deathmatch. Must be called inside an actix
-/// `System`.
-pub fn run(listener: TcpListener, config: Config) -> std::io::Result<Arena> {
-    run_with_game(listener, config, Arc::from(ArenaGame::factory()))
-}
-
-/// Like [`run`] with another game (see docs/architecture.md, "Plugging in your own game").
-pub fn run_with_game(
-    listener: TcpListener,
-    config: Config,
-    factory: Arc<GameFactory>,
-) -> std::io::Result<Arena> {
+/// Starts Arena on `listener`, hosting the games of `games` (the first is the default). Must be
+/// called inside an actix `System`. The server never names a game: `main` passes the built-in
+/// ones (`arena_catalog::builtin()`), a test or an embedding program may pass its own.
+pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::io::Result<Arena> {
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
-    let lobby = lobby::Lobby::new(config.clone(), metrics.clone(), factory).start();
+    let games = Arc::new(games);
+    let lobby = lobby::Lobby::new(config.clone(), metrics.clone(), games.clone()).start();
     let state = web::Data::new(http::AppState {
         lobby: lobby.clone(),
         config: config.clone(),
         metrics: metrics.clone(),
+        games,
         next_session: AtomicU64::new(1),
     });
     let max_body = config.max_body_bytes;
@@ -121,7 +120,7 @@ pub fn run_with_game(
         let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
             return;
         };
-        ext.insert(session::ConnFd(std::os::fd::AsRawFd::as_raw_fd(tcp)));
+        ext.insert(link::ConnFd(std::os::fd::AsRawFd::as_raw_fd(tcp)));
         if let Some(bytes) = send_buffer {
             if let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(bytes) {
                 log::warn!("cannot set SO_SNDBUF: {e}");

@@ -8,8 +8,13 @@ use clap::Parser;
 /// Default address: loopback, port 8080.
 const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
-/// Arena realtime game state server. Every flag can also be set by the environment variable
-/// shown. Logging: RUST_LOG (default "info").
+/// Every other default comes from [`Config::default`], the one place they are set.
+fn defaults() -> Config {
+    Config::default()
+}
+
+/// Arena realtime game state server, hosting the built-in games (deathmatch, ctf). Every flag
+/// can also be set by the environment variable shown. Logging: RUST_LOG (default "info").
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
@@ -17,19 +22,19 @@ struct Cli {
     #[arg(long, env = "ARENA_BIND", default_value = DEFAULT_BIND)]
     bind: SocketAddr,
     /// Tick rate of matches created without one, Hz (1..=128).
-    #[arg(long, env = "ARENA_TICK_HZ", default_value_t = 20, value_parser = clap::value_parser!(u8).range(1..=128))]
+    #[arg(long, env = "ARENA_TICK_HZ", default_value_t = defaults().default_tick_hz, value_parser = clap::value_parser!(u8).range(1..=128))]
     tick_hz: u8,
     /// Largest client WebSocket message, bytes.
-    #[arg(long, env = "ARENA_MAX_MESSAGE_BYTES", default_value_t = 4096)]
+    #[arg(long, env = "ARENA_MAX_MESSAGE_BYTES", default_value_t = defaults().max_client_message_bytes)]
     max_message_bytes: usize,
     /// Largest HTTP request body, bytes.
-    #[arg(long, env = "ARENA_MAX_BODY_BYTES", default_value_t = 16 * 1024)]
+    #[arg(long, env = "ARENA_MAX_BODY_BYTES", default_value_t = defaults().max_body_bytes)]
     max_body_bytes: usize,
     /// Most matches at once.
-    #[arg(long, env = "ARENA_MAX_MATCHES", default_value_t = 1000)]
+    #[arg(long, env = "ARENA_MAX_MATCHES", default_value_t = defaults().max_matches)]
     max_matches: usize,
     /// Most WebSocket sessions at once.
-    #[arg(long, env = "ARENA_MAX_CONNECTIONS", default_value_t = 20_000)]
+    #[arg(long, env = "ARENA_MAX_CONNECTIONS", default_value_t = defaults().max_connections)]
     max_connections: usize,
     /// Extra origin allowed to open WebSockets (repeatable; own origin and localhost always are).
     #[arg(
@@ -39,41 +44,41 @@ struct Cli {
     )]
     allowed_origins: Vec<String>,
     /// Client messages per second a session may send, as a multiple of the tick rate.
-    #[arg(long, env = "ARENA_INPUT_RATE_FACTOR", default_value_t = 2)]
+    #[arg(long, env = "ARENA_INPUT_RATE_FACTOR", default_value_t = defaults().input_rate_factor)]
     input_rate_factor: u32,
     /// Heartbeat ping interval, ms.
-    #[arg(long, env = "ARENA_HEARTBEAT_MS", default_value_t = 5000)]
+    #[arg(long, env = "ARENA_HEARTBEAT_MS", default_value_t = defaults().heartbeat_interval_ms)]
     heartbeat_ms: u64,
     /// Close a silent session after this long, ms.
-    #[arg(long, env = "ARENA_CLIENT_TIMEOUT_MS", default_value_t = 15000)]
+    #[arg(long, env = "ARENA_CLIENT_TIMEOUT_MS", default_value_t = defaults().client_timeout_ms)]
     client_timeout_ms: u64,
     /// Unused join tokens expire after this long, s.
-    #[arg(long, env = "ARENA_JOIN_TOKEN_TTL_S", default_value_t = 30)]
+    #[arg(long, env = "ARENA_JOIN_TOKEN_TTL_S", default_value_t = defaults().join_token_ttl_s)]
     join_token_ttl_s: u64,
     /// Ended matches stay listed this long, s.
-    #[arg(long, env = "ARENA_ENDED_RETENTION_S", default_value_t = 60)]
+    #[arg(long, env = "ARENA_ENDED_RETENTION_S", default_value_t = defaults().ended_retention_s)]
     ended_retention_s: u64,
     /// Matches nobody is in are removed after this long, s.
-    #[arg(long, env = "ARENA_EMPTY_MATCH_TTL_S", default_value_t = 300)]
+    #[arg(long, env = "ARENA_EMPTY_MATCH_TTL_S", default_value_t = defaults().empty_match_ttl_s)]
     empty_match_ttl_s: u64,
     /// Close a session that cannot take snapshots for this long with 4000 "slow", ms.
-    #[arg(long, env = "ARENA_SLOW_CLIENT_TIMEOUT_MS", default_value_t = 5000)]
+    #[arg(long, env = "ARENA_SLOW_CLIENT_TIMEOUT_MS", default_value_t = defaults().slow_client_timeout_ms)]
     slow_client_timeout_ms: u64,
     /// Hold a dropped player's seat this long for a reconnect, s (0 = free it at once).
-    #[arg(long, env = "ARENA_RECONNECT_GRACE_S", default_value_t = 15)]
+    #[arg(long, env = "ARENA_RECONNECT_GRACE_S", default_value_t = defaults().reconnect_grace_s)]
     reconnect_grace_s: u64,
     /// Kernel send buffer per socket, bytes (default: the kernel's auto-tuning). Small values
     /// make a stalled reader visible sooner.
     #[arg(long, env = "ARENA_SOCKET_SEND_BUFFER_BYTES")]
     socket_send_buffer_bytes: Option<usize>,
     /// Snapshots that may wait for one session before the oldest is dropped.
-    #[arg(long, env = "ARENA_MAX_QUEUED_SNAPSHOTS", default_value_t = 4)]
+    #[arg(long, env = "ARENA_MAX_QUEUED_SNAPSHOTS", default_value_t = defaults().max_queued_snapshots)]
     max_queued_snapshots: usize,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
-    #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = 10)]
+    #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = defaults().shutdown_deadline_s)]
     shutdown_deadline_s: u64,
     /// Dedicated threads for match actors (0 = run matches on the HTTP worker threads).
-    #[arg(long, env = "ARENA_MATCH_THREADS", default_value_t = 0)]
+    #[arg(long, env = "ARENA_MATCH_THREADS", default_value_t = defaults().match_threads)]
     match_threads: usize,
     /// HTTP/WebSocket worker threads (0 = one per CPU).
     #[arg(long, env = "ARENA_WORKERS", default_value_t = 0)]
@@ -119,7 +124,7 @@ async fn main() -> std::io::Result<()> {
     let listener = TcpListener::bind(cli.bind)?;
     let addr = listener.local_addr()?;
     log::info!("Arena listening on http://{addr} (browser client at /, lobby API at /api)");
-    let arena = arena::run(listener, cli.config())?;
+    let arena = arena::run(listener, cli.config(), arena_catalog::builtin())?;
     let handle = arena.handle();
     actix_web::rt::spawn(async move {
         let signal = wait_for_signal().await;

@@ -1,37 +1,32 @@
 //! The match actor: one per match, on one of the lobby's match arbiters.
 //!
-//! It owns the game state ([`GameRules`]), queues the inputs sessions forward, ticks on a
-//! drift-free schedule at the match's `tick_hz`, encodes one snapshot per tick and pushes the same
-//! bytes to every session in the match. It tells the lobby when its phase or scoreboard changes.
-//! Sessions reach it through the lobby (join/leave) and directly (inputs, chat).
+//! It owns the game ([`DynGame`]: any registered game behind bytes), decodes and queues the
+//! inputs sessions forward, ticks on a drift-free schedule at the match's `tick_hz`, and each
+//! tick encodes one snapshot per distinct view (the game says which view each session gets) and
+//! hands the same bytes to every session with that view. It keeps the roster, acknowledges input
+//! sequence numbers, and reports phase and scoreboard changes to whoever holds its
+//! [`MatchUpdate`] recipient (the lobby). The lobby adds and removes sessions; sessions send
+//! inputs and chat straight here.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use actix_web_actors::ws::CloseCode;
 use arena_game::{
-    codec, EndReason, GameRules, MatchSettings, Phase, PlayerId, PlayerInput, Role, RosterEntry,
-    ServerMsg, Snapshot, Welcome, PROTOCOL_VERSION,
+    codec, Ack, CloseCode, DynGame, EndReason, Payload, Phase, PlayerId, Role, RosterEntry,
+    ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
 };
 use bytes::Bytes;
 
-use crate::lobby::{Lobby, MatchUpdate};
+use crate::link::{unix_time_us, CloseSession, Outbound, SessionId, SessionLink, SnapshotReady};
 use crate::metrics::Metrics;
-use crate::session::{CloseSession, Outbound, SessionLink, SnapshotReady};
-
-/// Application close code for a session closed because it could not keep up.
-pub const SLOW_CLIENT_CLOSE_CODE: u16 = 4000;
 
 /// How long a session closed as slow may take to send its close frame before its socket is
 /// shut down from outside, µs (1 s).
 const SLOW_CLOSE_GRACE_US: u64 = 1_000_000;
-
-/// Identifies one WebSocket session for the lifetime of the process.
-pub type SessionId = u64;
 
 /// How a match starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +37,8 @@ pub enum ControlAction {
     End(EndReason),
 }
 
-/// Lobby → match: a session joined; send it the welcome and then every snapshot.
+/// Lobby → match: a session joined; send it the welcome, the roster, a snapshot of its view,
+/// and from then on every snapshot.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct AddSession {
@@ -58,8 +54,8 @@ pub struct AddSession {
     pub link: SessionLink,
 }
 
-/// Lobby → match: a session left; forget it. Its player stays (shown disconnected) until
-/// [`ReleasePlayer`], so a reconnect resumes the same player.
+/// Lobby → match: a session left; forget it. Its player stays (shown disconnected in the roster)
+/// until [`ReleasePlayer`], so a reconnect resumes the same player.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct RemoveSession {
@@ -73,14 +69,18 @@ pub struct RemoveSession {
 #[rtype(result = "()")]
 pub struct ReleasePlayer(pub PlayerId);
 
-/// Session → match: a player's input, applied at the next tick.
+/// Session → match: a player's input (the game's bytes), applied at the next tick.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct ApplyInput {
+    /// The sending session (closed with 1007 if the input does not decode).
+    pub session_id: SessionId,
     /// The seat the sending session owns (sessions can only name their own).
     pub player_id: PlayerId,
-    /// The input.
-    pub input: PlayerInput,
+    /// The client's sequence number, acknowledged once applied.
+    pub seq: u16,
+    /// The game's input, encoded.
+    pub input: Vec<u8>,
 }
 
 /// Session → match: a chat line to broadcast.
@@ -91,7 +91,7 @@ pub struct ChatLine {
     pub from: Option<PlayerId>,
     /// Sender's name.
     pub name: String,
-    /// Validated text.
+    /// Validated, trimmed text.
     pub text: String,
 }
 
@@ -110,10 +110,43 @@ pub struct Shutdown {
     pub reason: String,
 }
 
+/// Match → lobby: phase or scoreboard changed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct MatchUpdate {
+    /// The match.
+    pub match_id: String,
+    /// Its phase now.
+    pub phase: Phase,
+    /// Why it ended, once ended.
+    pub end_reason: Option<EndReason>,
+    /// Best first.
+    pub scoreboard: Vec<ScoreLine>,
+}
+
+/// What a match is, besides its game.
+#[derive(Debug, Clone)]
+pub struct MatchSpec {
+    /// Match id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Seats.
+    pub max_players: u8,
+    /// Ticks per second.
+    pub tick_hz: u8,
+    /// Fraction of the period, in [0, 1), by which this match's ticks are offset from others'.
+    pub phase_offset: f64,
+    /// A session behind for this long is closed with 4000, ms.
+    pub slow_client_timeout_ms: u64,
+}
+
 struct SessionEntry {
     role: Role,
     player_id: Option<PlayerId>,
     link: SessionLink,
+    /// The view this session got at the last tick.
+    view: ViewKey,
     /// When it was closed for being slow (it gets nothing more), Unix µs; 0 = not slow.
     slow_since_us: u64,
 }
@@ -130,67 +163,72 @@ impl futures_util::Stream for TickStream {
 
 /// One running match.
 pub struct MatchActor {
-    id: String,
-    settings: MatchSettings,
-    game: Box<dyn GameRules>,
-    lobby: Addr<Lobby>,
+    spec: MatchSpec,
+    game: Box<dyn DynGame>,
+    facts: Vec<u8>,
+    updates: Recipient<MatchUpdate>,
     metrics: Arc<Metrics>,
     sessions: HashMap<SessionId, SessionEntry>,
-    names: HashMap<PlayerId, String>,
-    pending: Vec<(PlayerId, PlayerInput)>,
-    applying: Vec<(PlayerId, PlayerInput)>,
-    snapshot: Snapshot,
-    buf: Vec<u8>,
+    roster: BTreeMap<PlayerId, RosterEntry>,
+    /// Per seat: the newest input seq queued since the last tick, and the newest applied.
+    queued_seq: Vec<Option<u16>>,
+    applied_seq: Vec<Option<u16>>,
+    /// The number the next tick gets; `last_tick` is the one before, once a tick has run.
     tick: u32,
+    last_tick: Option<u32>,
     period: Duration,
-    /// Fraction of the period by which this match's ticks are offset from others'.
-    phase_offset: f64,
     first_deadline: Option<tokio::time::Instant>,
     last_due: u64,
     roster_frame: Bytes,
-    /// The latest snapshot, sent first to a session that joins or reconnects.
-    last_snapshot: Option<Bytes>,
-    slow_client_timeout_ms: u64,
     ended_frame: Option<Bytes>,
     last_phase: Phase,
-    last_scores: Vec<(u16, u16)>,
+    last_board: Vec<ScoreLine>,
+    /// Reused buffers: the envelope, the view inside it, its acks, this tick's frames by view.
+    buf: Vec<u8>,
+    view_buf: Vec<u8>,
+    ack_buf: Vec<Ack>,
+    frames: Vec<(ViewKey, Bytes)>,
+    keys: Vec<ViewKey>,
 }
 
 impl MatchActor {
-    /// A match in the waiting phase; `phase_offset` in [0, 1) spreads tick instants over matches.
+    /// A match in the waiting phase. `updates` receives its phase and scoreboard changes.
     pub fn new(
-        id: String,
-        settings: MatchSettings,
-        game: Box<dyn GameRules>,
-        lobby: Addr<Lobby>,
+        spec: MatchSpec,
+        game: Box<dyn DynGame>,
+        updates: Recipient<MatchUpdate>,
         metrics: Arc<Metrics>,
-        phase_offset: f64,
-        slow_client_timeout_ms: u64,
     ) -> Self {
-        let period = Duration::from_secs_f64(1.0 / settings.tick_hz.max(1) as f64);
+        let period = Duration::from_secs_f64(1.0 / spec.tick_hz.max(1) as f64);
+        let mut facts = Vec::new();
+        if let Err(e) = game.encode_facts(&mut facts) {
+            log::error!("match {}: cannot encode the game's facts: {e}", spec.id);
+        }
+        let seats = spec.max_players as usize;
         let mut actor = Self {
-            id,
-            settings,
+            spec,
             game,
-            lobby,
+            facts,
+            updates,
             metrics,
             sessions: HashMap::new(),
-            names: HashMap::new(),
-            pending: Vec::new(),
-            applying: Vec::new(),
-            snapshot: Snapshot::default(),
-            buf: Vec::with_capacity(1024),
+            roster: BTreeMap::new(),
+            queued_seq: vec![None; seats],
+            applied_seq: vec![None; seats],
             tick: 0,
+            last_tick: None,
             period,
-            phase_offset,
             first_deadline: None,
             last_due: 0,
             roster_frame: Bytes::new(),
-            last_snapshot: None,
-            slow_client_timeout_ms,
             ended_frame: None,
             last_phase: Phase::Waiting,
-            last_scores: Vec::new(),
+            last_board: Vec::new(),
+            buf: Vec::with_capacity(1024),
+            view_buf: Vec::with_capacity(1024),
+            ack_buf: Vec::new(),
+            frames: Vec::with_capacity(4),
+            keys: Vec::with_capacity(4),
         };
         actor.rebuild_roster();
         actor
@@ -201,7 +239,7 @@ impl MatchActor {
         match codec::encode_into(msg, &mut self.buf) {
             Ok(()) => Some(Bytes::copy_from_slice(&self.buf)),
             Err(e) => {
-                log::error!("match {}: cannot encode {e}", self.id);
+                log::error!("match {}: cannot encode {e}", self.spec.id);
                 None
             }
         }
@@ -221,70 +259,152 @@ impl MatchActor {
             .record_sent(self.sessions.len() as u64, frame.len() as u64);
     }
 
-    /// Offers a snapshot to every session through its slot; closes sessions that stayed behind
-    /// past the slow-client timeout with 4000.
-    fn broadcast_snapshot(&mut self, frame: &Bytes) {
-        let now_us = unix_time_us();
-        let slow_after_us = self.slow_client_timeout_ms * 1000;
-        let mut delivered = 0u64;
-        for s in self.sessions.values_mut() {
-            if s.slow_since_us != 0 {
-                // Still here a while after its close: its actor is not running (the socket's
-                // buffers are full), so end the connection from outside.
-                if now_us.saturating_sub(s.slow_since_us) > SLOW_CLOSE_GRACE_US {
-                    s.link.slot.shutdown_socket();
-                }
-                continue;
-            }
-            let put = s.link.slot.put(frame.clone(), now_us);
-            if put.wake {
-                s.link.ready.do_send(SnapshotReady);
-            }
-            if put.dropped_stale {
-                self.metrics.record_stale_dropped();
-            }
-            if put.behind_for_us > slow_after_us {
-                s.slow_since_us = now_us;
-                self.metrics.record_slow_close();
-                s.link.closer.do_send(CloseSession {
-                    code: CloseCode::Other(SLOW_CLIENT_CLOSE_CODE),
-                    reason: format!(
-                        "slow: could not take snapshots for {} ms",
-                        put.behind_for_us / 1000
-                    ),
-                });
-            }
-            delivered += 1;
+    fn view_of(&self, player_id: Option<PlayerId>) -> ViewKey {
+        match player_id {
+            Some(id) => self.game.view_key(Viewer::Player(id)),
+            None => self.game.view_key(Viewer::Spectator),
         }
-        self.metrics.record_sent(delivered, frame.len() as u64);
+    }
+
+    /// Encodes the snapshot `key` sees at tick `tick`, with the acks of the players who see it.
+    fn encode_snapshot(&mut self, key: ViewKey, tick: u32) -> Option<Bytes> {
+        let mut view = std::mem::take(&mut self.view_buf);
+        view.clear();
+        if let Err(e) = self.game.encode_view(key, &mut view) {
+            log::error!("match {}: cannot encode a view: {e}", self.spec.id);
+            self.view_buf = view;
+            return None;
+        }
+        let mut acks = std::mem::take(&mut self.ack_buf);
+        acks.clear();
+        for &id in self.roster.keys() {
+            if let Some(Some(seq)) = self.applied_seq.get(id as usize) {
+                if self.game.view_key(Viewer::Player(id)) == key {
+                    acks.push(Ack {
+                        player: id,
+                        seq: *seq,
+                    });
+                }
+            }
+        }
+        let msg = ServerMsg::Snapshot(Snapshot {
+            tick,
+            server_time_us: unix_time_us(),
+            phase: self.game.phase(),
+            acks,
+            view: Payload(view),
+        });
+        let frame = self.encode(&msg);
+        if let ServerMsg::Snapshot(s) = msg {
+            self.view_buf = s.view.0;
+            self.ack_buf = s.acks;
+        }
+        frame
+    }
+
+    /// Offers `frame` to one session through its slot; closes it with 4000 when it stayed
+    /// behind past the slow-client timeout. Returns whether the session took part.
+    fn offer(
+        metrics: &Metrics,
+        s: &mut SessionEntry,
+        frame: &Bytes,
+        now_us: u64,
+        slow_after_us: u64,
+    ) -> bool {
+        if s.slow_since_us != 0 {
+            // Still here a while after its close: its actor is not running (the socket's
+            // buffers are full), so end the connection from outside.
+            if now_us.saturating_sub(s.slow_since_us) > SLOW_CLOSE_GRACE_US {
+                s.link.slot.shutdown_socket();
+            }
+            return false;
+        }
+        let put = s.link.slot.put(frame.clone(), now_us);
+        if put.wake {
+            s.link.ready.do_send(SnapshotReady);
+        }
+        if put.dropped_stale {
+            metrics.record_stale_dropped();
+        }
+        if put.behind_for_us > slow_after_us {
+            s.slow_since_us = now_us;
+            metrics.record_slow_close();
+            s.link.closer.do_send(CloseSession::new(
+                CloseCode::Slow,
+                format!(
+                    "slow: could not take snapshots for {} ms",
+                    put.behind_for_us / 1000
+                ),
+            ));
+        }
+        true
+    }
+
+    /// One snapshot per distinct view, shared by every session with that view.
+    fn fan_out(&mut self, tick: u32) {
+        let spectator_view = self.game.view_key(Viewer::Spectator);
+        let game = &self.game;
+        let mut frames = std::mem::take(&mut self.frames);
+        frames.clear();
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
+        for s in self.sessions.values_mut() {
+            s.view = match s.player_id {
+                Some(p) => game.view_key(Viewer::Player(p)),
+                None => spectator_view,
+            };
+            if !keys.contains(&s.view) {
+                keys.push(s.view);
+            }
+        }
+        for &key in &keys {
+            if let Some(frame) = self.encode_snapshot(key, tick) {
+                frames.push((key, frame));
+            }
+        }
+        self.metrics.record_encodes_per_tick(keys.len() as u64);
+        let now_us = unix_time_us();
+        let slow_after_us = self.spec.slow_client_timeout_ms * 1000;
+        let mut offered = 0u64;
+        let mut bytes = 0u64;
+        for s in self.sessions.values_mut() {
+            let Some((_, frame)) = frames.iter().find(|(k, _)| *k == s.view) else {
+                continue;
+            };
+            if Self::offer(&self.metrics, s, frame, now_us, slow_after_us) {
+                offered += 1;
+                bytes += frame.len() as u64;
+            }
+        }
+        self.metrics.record_sent_frames(offered, bytes);
+        self.frames = frames;
+        self.keys = keys;
     }
 
     fn rebuild_roster(&mut self) {
-        let mut roster: Vec<RosterEntry> = self
-            .names
-            .iter()
-            .map(|(&id, name)| RosterEntry {
-                id,
-                name: name.clone(),
-            })
-            .collect();
-        roster.sort_by_key(|r| r.id);
+        let roster: Vec<RosterEntry> = self.roster.values().cloned().collect();
         if let Some(frame) = self.encode(&ServerMsg::Roster(roster)) {
             self.roster_frame = frame;
         }
     }
 
-    fn tell_lobby(&self) {
-        self.lobby.do_send(MatchUpdate {
-            match_id: self.id.clone(),
+    fn roster_changed(&mut self) {
+        self.rebuild_roster();
+        self.broadcast(&self.roster_frame.clone());
+    }
+
+    fn tell_lobby(&mut self, board: Vec<ScoreLine>) {
+        self.last_board = board.clone();
+        self.updates.do_send(MatchUpdate {
+            match_id: self.spec.id.clone(),
             phase: self.game.phase(),
             end_reason: self.game.end_reason(),
-            scoreboard: self.game.scoreboard(),
+            scoreboard: board,
         });
     }
 
-    /// Notices phase and score changes after anything that may have caused them.
-    fn after_change(&mut self) {
+    /// Notices phase changes at once and scoreboard changes within a second.
+    fn after_change(&mut self, force_scores: bool) {
         let phase = self.game.phase();
         if phase == Phase::Ended && self.ended_frame.is_none() {
             let msg = ServerMsg::MatchEnded {
@@ -295,15 +415,15 @@ impl MatchActor {
                 self.broadcast(&frame);
                 self.ended_frame = Some(frame);
             }
-            log::info!("match {} ended: {:?}", self.id, self.game.end_reason());
+            log::info!("match {} ended: {:?}", self.spec.id, self.game.end_reason());
         }
-        // Runs every tick: compare in place, allocate only when something changed.
-        let scores = self.snapshot.players.iter().map(|p| (p.kills, p.deaths));
-        if phase != self.last_phase || !scores.clone().eq(self.last_scores.iter().copied()) {
+        let phase_changed = phase != self.last_phase;
+        if phase_changed || force_scores {
             self.last_phase = phase;
-            self.last_scores.clear();
-            self.last_scores.extend(scores);
-            self.tell_lobby();
+            let board = self.game.scoreboard();
+            if phase_changed || board != self.last_board {
+                self.tell_lobby(board);
+            }
         }
     }
 
@@ -316,25 +436,19 @@ impl MatchActor {
         }
         self.last_due = due;
 
-        std::mem::swap(&mut self.pending, &mut self.applying);
-        self.game.step(&self.applying, self.period.as_secs_f32());
-        self.applying.clear();
-
-        self.snapshot.tick = self.tick;
+        self.game.step(self.period.as_secs_f32());
+        for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
+            if let Some(seq) = queued.take() {
+                *applied = Some(seq);
+            }
+        }
+        let tick = self.tick;
         self.tick = self.tick.wrapping_add(1);
-        self.game.snapshot_into(&mut self.snapshot);
-        self.after_change();
+        self.last_tick = Some(tick);
+        let once_a_second = tick.is_multiple_of(u32::from(self.spec.tick_hz.max(1)));
+        self.after_change(once_a_second);
         if !self.sessions.is_empty() {
-            self.snapshot.server_time_us = unix_time_us();
-            let msg = ServerMsg::Snapshot(std::mem::take(&mut self.snapshot));
-            let frame = self.encode(&msg);
-            if let ServerMsg::Snapshot(s) = msg {
-                self.snapshot = s;
-            }
-            if let Some(frame) = frame {
-                self.broadcast_snapshot(&frame);
-                self.last_snapshot = Some(frame);
-            }
+            self.fan_out(tick);
         }
         self.metrics.record_tick(started.elapsed());
     }
@@ -342,21 +456,32 @@ impl MatchActor {
     fn welcome(&mut self, role: Role, player_id: Option<PlayerId>) -> Option<Bytes> {
         let msg = ServerMsg::Welcome(Welcome {
             protocol: PROTOCOL_VERSION,
-            match_id: self.id.clone(),
+            match_id: self.spec.id.clone(),
+            game: self.game.name().to_owned(),
             role,
             player_id,
-            settings: self.settings.clone(),
-            arena: self.game.arena(),
+            match_name: self.spec.name.clone(),
+            max_players: self.spec.max_players,
+            tick_hz: self.spec.tick_hz,
+            facts: Payload(self.facts.clone()),
         });
         self.encode(&msg)
     }
-}
 
-/// Wall-clock time, Unix epoch, microseconds.
-pub fn unix_time_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
+    fn set_connected(&mut self, id: PlayerId, connected: bool) -> bool {
+        let Some(entry) = self.roster.get_mut(&id) else {
+            return false;
+        };
+        if entry.connected == connected {
+            return false;
+        }
+        entry.connected = connected;
+        self.game.set_connected(id, connected);
+        if !connected {
+            self.queued_seq[id as usize] = None;
+        }
+        true
+    }
 }
 
 impl Actor for MatchActor {
@@ -364,21 +489,22 @@ impl Actor for MatchActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(4096);
-        let offset = self.period.mul_f64(self.phase_offset);
+        let offset = self.period.mul_f64(self.spec.phase_offset);
         let mut interval =
             tokio::time::interval_at(tokio::time::Instant::now() + offset, self.period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         ctx.add_stream(TickStream(interval));
         log::info!(
-            "match {} started: {} Hz, {} seats",
-            self.id,
-            self.settings.tick_hz,
-            self.settings.max_players
+            "match {} started: {}, {} Hz, {} seats",
+            self.spec.id,
+            self.game.name(),
+            self.spec.tick_hz,
+            self.spec.max_players
         );
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {
-        log::info!("match {} removed", self.id);
+        log::info!("match {} removed", self.spec.id);
     }
 }
 
@@ -394,28 +520,44 @@ impl Handler<AddSession> for MatchActor {
     fn handle(&mut self, msg: AddSession, _: &mut Self::Context) {
         let mut roster_changed = false;
         if let Some(id) = msg.player_id {
-            if self.names.contains_key(&id) {
+            if self.roster.contains_key(&id) {
                 // A reconnect: the player kept its state while the seat was held.
-                self.game.set_connected(id, true);
-            } else {
+                roster_changed = self.set_connected(id, true);
+            } else if (id as usize) < self.queued_seq.len() {
                 self.game.add_player(id, &msg.name);
-                self.names.insert(id, msg.name.clone());
-                self.rebuild_roster();
+                self.roster.insert(
+                    id,
+                    RosterEntry {
+                        id,
+                        name: msg.name.clone(),
+                        connected: true,
+                    },
+                );
                 roster_changed = true;
             }
         }
+        if roster_changed {
+            self.rebuild_roster();
+        }
+        // Welcome, roster, a snapshot of its view, the final scoreboard if over: in this order.
         if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
             self.send_one(&msg.link.outbound, welcome);
         }
-        if !roster_changed {
-            self.send_one(&msg.link.outbound, self.roster_frame.clone());
-        }
-        // A full snapshot right away, so a (re)joining client draws the match at once.
-        if let Some(snapshot) = &self.last_snapshot {
-            self.send_one(&msg.link.outbound, snapshot.clone());
+        self.send_one(&msg.link.outbound, self.roster_frame.clone());
+        let view = self.view_of(msg.player_id);
+        if let Some(tick) = self.last_tick {
+            if let Some(snapshot) = self.encode_snapshot(view, tick) {
+                self.send_one(&msg.link.outbound, snapshot);
+            }
         }
         if let Some(ended) = &self.ended_frame {
             self.send_one(&msg.link.outbound, ended.clone());
+        }
+        if roster_changed {
+            // Everyone else learns the new roster.
+            for s in self.sessions.values() {
+                self.send_one(&s.link.outbound, self.roster_frame.clone());
+            }
         }
         self.sessions.insert(
             msg.session_id,
@@ -423,13 +565,10 @@ impl Handler<AddSession> for MatchActor {
                 role: msg.role,
                 player_id: msg.player_id,
                 link: msg.link,
+                view,
                 slow_since_us: 0,
             },
         );
-        if roster_changed {
-            // Everyone (the newcomer included) learns the new roster.
-            self.broadcast(&self.roster_frame.clone());
-        }
     }
 }
 
@@ -442,9 +581,10 @@ impl Handler<RemoveSession> for MatchActor {
         };
         if let (Role::Player, Some(id)) = (entry.role, entry.player_id) {
             // A reconnect may already have brought the player back on another session.
-            if !self.sessions.values().any(|s| s.player_id == Some(id)) {
-                self.game.set_connected(id, false);
-                self.pending.retain(|(p, _)| *p != id);
+            if !self.sessions.values().any(|s| s.player_id == Some(id))
+                && self.set_connected(id, false)
+            {
+                self.roster_changed();
             }
         }
     }
@@ -456,11 +596,15 @@ impl Handler<ReleasePlayer> for MatchActor {
     fn handle(&mut self, msg: ReleasePlayer, _: &mut Self::Context) {
         let id = msg.0;
         self.sessions.retain(|_, s| s.player_id != Some(id));
-        if self.names.remove(&id).is_some() {
+        if self.roster.remove(&id).is_some() {
             self.game.remove_player(id);
-            self.pending.retain(|(p, _)| *p != id);
-            self.rebuild_roster();
-            self.broadcast(&self.roster_frame.clone());
+            if let Some(seq) = self.queued_seq.get_mut(id as usize) {
+                *seq = None;
+            }
+            if let Some(seq) = self.applied_seq.get_mut(id as usize) {
+                *seq = None;
+            }
+            self.roster_changed();
         }
     }
 }
@@ -469,8 +613,29 @@ impl Handler<ApplyInput> for MatchActor {
     type Result = ();
 
     fn handle(&mut self, msg: ApplyInput, _: &mut Self::Context) {
-        if self.names.contains_key(&msg.player_id) {
-            self.pending.push((msg.player_id, msg.input));
+        let owns_seat = self
+            .sessions
+            .get(&msg.session_id)
+            .is_some_and(|s| s.player_id == Some(msg.player_id));
+        if !owns_seat || !self.roster.contains_key(&msg.player_id) {
+            return;
+        }
+        match self.game.queue_input(msg.player_id, &msg.input) {
+            Ok(()) => self.queued_seq[msg.player_id as usize] = Some(msg.seq),
+            Err(e) => {
+                self.metrics.record_rejected(CloseCode::Invalid.code());
+                log::info!(
+                    "match {}: player {} sent an input that does not decode: {e}",
+                    self.spec.id,
+                    msg.player_id
+                );
+                if let Some(s) = self.sessions.get(&msg.session_id) {
+                    s.link.closer.do_send(CloseSession::new(
+                        CloseCode::Invalid,
+                        format!("input for {} does not decode: {e}", self.game.name()),
+                    ));
+                }
+            }
         }
     }
 }
@@ -498,8 +663,7 @@ impl Handler<Control> for MatchActor {
             ControlAction::Start => self.game.start(),
             ControlAction::End(reason) => self.game.end(reason),
         }
-        self.game.snapshot_into(&mut self.snapshot);
-        self.after_change();
+        self.after_change(true);
         MessageResult(self.game.phase())
     }
 }
@@ -509,10 +673,9 @@ impl Handler<Shutdown> for MatchActor {
 
     fn handle(&mut self, msg: Shutdown, ctx: &mut Self::Context) {
         for s in self.sessions.values() {
-            s.link.closer.do_send(CloseSession {
-                code: msg.code,
-                reason: msg.reason.clone(),
-            });
+            s.link
+                .closer
+                .do_send(CloseSession::new(msg.code, msg.reason.clone()));
         }
         self.sessions.clear();
         ctx.stop();

@@ -1,8 +1,8 @@
 //! Server metrics, served as Prometheus text at `GET /metrics` (prometheus-client).
 //!
 //! Counters are atomics shared by every actor through an `Arc<Metrics>`; nothing here blocks a
-//! tick. Match actors record ticks and sends, sessions record opens and closes, the lobby records
-//! matches by phase.
+//! tick. Match actors record ticks, encodes and sends, sessions record opens and closes, the
+//! lobby records matches by phase. Nothing here knows a game.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -42,6 +42,7 @@ pub struct Metrics {
     ticks: Counter,
     ticks_skipped: Counter,
     tick_seconds: Histogram,
+    encodes_per_tick: Histogram,
     frames_sent: Counter,
     bytes_sent: Counter,
     frames_rejected: Family<ReasonLabel, Counter>,
@@ -90,6 +91,7 @@ impl Metrics {
             ticks: Counter::default(),
             ticks_skipped: Counter::default(),
             tick_seconds: Histogram::new(exponential_buckets(0.000_01, 2.0, 16)),
+            encodes_per_tick: Histogram::new(exponential_buckets(1.0, 2.0, 8)),
             frames_sent: Counter::default(),
             bytes_sent: Counter::default(),
             frames_rejected: Family::default(),
@@ -116,6 +118,11 @@ impl Metrics {
             "tick_duration_seconds",
             "Time to step, encode and fan out one tick",
             m.tick_seconds.clone(),
+        );
+        r.register(
+            "snapshot_encodes_per_tick",
+            "Snapshots a match encoded in one tick: one per distinct view, never one per session",
+            m.encodes_per_tick.clone(),
         );
         r.register(
             "frames_sent",
@@ -191,8 +198,18 @@ impl Metrics {
 
     /// One frame of `bytes` bytes was queued to `sessions` sessions.
     pub fn record_sent(&self, sessions: u64, bytes: u64) {
-        self.frames_sent.inc_by(sessions);
-        self.bytes_sent.inc_by(sessions * bytes);
+        self.record_sent_frames(sessions, sessions * bytes);
+    }
+
+    /// `frames` frames of `bytes` bytes in all were queued to sessions.
+    pub fn record_sent_frames(&self, frames: u64, bytes: u64) {
+        self.frames_sent.inc_by(frames);
+        self.bytes_sent.inc_by(bytes);
+    }
+
+    /// A match's tick encoded `n` snapshots (one per distinct view among its sessions).
+    pub fn record_encodes_per_tick(&self, n: u64) {
+        self.encodes_per_tick.observe(n as f64);
     }
 
     /// We closed a session with `code` because of a frame it sent.

@@ -5,8 +5,10 @@ mod common;
 
 use std::time::Duration;
 
+use arena_deathmatch::wire::buttons;
+use arena_deathmatch::Input;
 use arena_game::api::ApiRole;
-use arena_game::{buttons, codec, ClientMsg, PlayerInput, ServerMsg};
+use arena_game::{codec, ClientMsg, Payload, ServerMsg};
 use common::raw_ws::{op, RawWs};
 use common::*;
 
@@ -84,6 +86,28 @@ bad_frame_case!(trailing_bytes_close_with_1007, 1007, |raw| {
     raw.send_binary(&bytes).await
 });
 
+// A valid envelope whose game input does not decode (the deathmatch's is 2 bytes): refused by
+// the match, which alone reads the game's bytes.
+bad_frame_case!(undecodable_game_input_closes_with_1007, 1007, |raw| {
+    let msg = ClientMsg::Input {
+        seq: 1,
+        input: Payload(vec![buttons::UP]),
+    };
+    raw.send_binary(&codec::encode(&msg).unwrap()).await
+});
+
+bad_frame_case!(
+    game_input_with_trailing_bytes_closes_with_1007,
+    1007,
+    |raw| {
+        let msg = ClientMsg::Input {
+            seq: 1,
+            input: Payload(vec![buttons::UP, 0, 0]),
+        };
+        raw.send_binary(&codec::encode(&msg).unwrap()).await
+    }
+);
+
 bad_frame_case!(oversized_frame_closes_with_1009, 1009, |raw| raw
     .send_binary(&vec![0u8; 8192])
     .await);
@@ -132,11 +156,14 @@ async fn length_bomb_closes_one_session_and_server_keeps_serving() {
 async fn fragmented_input_is_reassembled() {
     let (server, match_id, mut healthy) = setup().await;
     let mut raw = raw_player(&server, &match_id).await;
-    let input = codec::encode(&ClientMsg::Input(PlayerInput {
-        seq: 777,
+    let input = Input {
         buttons: buttons::DOWN,
         aim: 0,
-    }))
+    };
+    let input = codec::encode(&ClientMsg::Input {
+        seq: 777,
+        input: Payload(codec::encode(&input).unwrap()),
+    })
     .unwrap();
     raw.send_frame(false, op::BINARY, &input[..2], true).await;
     raw.send_frame(false, op::CONTINUATION, &input[2..3], true)
@@ -145,10 +172,7 @@ async fn fragmented_input_is_reassembled() {
     raw.send_frame(true, op::PING, b"p", true).await;
     raw.send_frame(true, op::CONTINUATION, &input[3..], true)
         .await;
-    snapshot_where(&mut healthy, |s| {
-        s.players.iter().any(|p| p.last_input_seq == 777)
-    })
-    .await;
+    snapshot_where(&mut healthy, |s| s.acks.iter().any(|a| a.seq == 777)).await;
 }
 
 /// A fragmented message that grows past the limit is refused with 1009 before it is complete.

@@ -5,18 +5,23 @@ mod common;
 
 use std::time::Duration;
 
+use arena_bots::session;
+use arena_deathmatch::bot::bot_input;
+use arena_deathmatch::wire::{buttons, flags};
+use arena_deathmatch::{Deathmatch, Input, PlayerView, View};
 use arena_game::api::{ApiEndReason, ApiPhase, ApiRole};
-use arena_game::bot::bot_input;
-use arena_game::{
-    buttons, flags, ClientMsg, EndReason, Phase, PlayerInput, Role, ServerMsg, Snapshot,
-};
+use arena_game::{ClientMsg, EndReason, Payload, Phase, Role, ServerMsg, Snapshot};
 use common::*;
 
-fn player(s: &Snapshot, id: u8) -> arena_game::PlayerState {
-    *s.players
+fn player(v: &View, id: u8) -> PlayerView {
+    *v.players
         .iter()
         .find(|p| p.id == id)
         .expect("player in snapshot")
+}
+
+fn acked(s: &Snapshot, id: u8) -> Option<u16> {
+    s.acks.iter().find(|a| a.player == id).map(|a| a.seq)
 }
 
 /// Two players and a spectator see the same match: movement, damage and a kill all show up in
@@ -36,41 +41,35 @@ async fn players_move_fight_and_score_seen_by_everyone() {
         bob.welcome.player_id.unwrap(),
     );
     assert_ne!(a, b);
-    let arena = alice.welcome.arena;
+    let facts = session::facts::<Deathmatch>(&alice.welcome).unwrap();
+    assert_eq!(alice.welcome.game, "deathmatch");
 
     // The match filled up (2 of 2 seats), so it started by itself.
-    let start = snapshot_where(&mut spec, |s| {
-        s.phase == Phase::Running && s.players.len() == 2
+    let (_, start) = dm_snapshot_where(&mut spec, |s, v| {
+        s.phase == Phase::Running && v.players.len() == 2
     })
     .await;
     let b_start = player(&start, b);
 
-    // Bob walks right for a while; everyone sees his x grow and his input acknowledged.
+    // Bob walks right for a while; everyone sees his x grow, and the sessions that see Bob
+    // see his input acknowledged.
+    let right = Input {
+        buttons: buttons::RIGHT,
+        aim: 0,
+    };
     for seq in 1..=10u16 {
-        bob.send(&ClientMsg::Input(PlayerInput {
-            seq,
-            buttons: buttons::RIGHT,
-            aim: 0,
-        }))
-        .await
-        .unwrap();
+        bob.send_input::<Deathmatch>(seq, &right).await.unwrap();
     }
     // Sessions may still hold snapshots from before Bob joined: look him up, do not insist.
-    let moved = |s: &Snapshot| {
-        s.players
-            .iter()
-            .any(|p| p.id == b && p.last_input_seq == 10 && p.x > b_start.x)
+    let moved = |s: &Snapshot, v: &View| {
+        acked(s, b) == Some(10) && v.players.iter().any(|p| p.id == b && p.x > b_start.x)
     };
-    snapshot_where(&mut spec, moved).await;
-    snapshot_where(&mut alice, moved).await;
-    snapshot_where(&mut bob, moved).await;
-    bob.send(&ClientMsg::Input(PlayerInput {
-        seq: 11,
-        buttons: 0,
-        aim: 0,
-    }))
-    .await
-    .unwrap();
+    dm_snapshot_where(&mut spec, moved).await;
+    dm_snapshot_where(&mut alice, moved).await;
+    dm_snapshot_where(&mut bob, moved).await;
+    bob.send_input::<Deathmatch>(11, &Input::default())
+        .await
+        .unwrap();
 
     // Alice hunts Bob with the bot policy until she has a kill.
     let mut seq = 0u16;
@@ -85,25 +84,36 @@ async fn players_move_fight_and_score_seen_by_everyone() {
         else {
             unreachable!()
         };
-        saw_damage |= player(&s, b).health < arena.max_health;
-        if player(&s, a).kills == 1 {
+        let v = dm_view(&s);
+        saw_damage |= player(&v, b).health < facts.max_health;
+        if player(&v, a).kills == 1 {
             break;
         }
         seq += 1;
-        let input = bot_input(&s, &arena, a, seq);
-        alice.send(&ClientMsg::Input(input)).await.unwrap();
+        let input = bot_input(&v, &facts, a, s.tick);
+        alice.send_input::<Deathmatch>(seq, &input).await.unwrap();
     }
     assert!(saw_damage, "alice saw bob hurt before the kill");
     // Bob and the spectator see the same score and Bob's death.
     for s in [&mut bob, &mut spec] {
-        let snap = snapshot_where(s, |s| player(s, a).kills == 1).await;
-        assert_eq!(player(&snap, b).deaths, 1);
+        let (_, v) = dm_snapshot_where(s, |_, v| player(v, a).kills == 1).await;
+        assert_eq!(player(&v, b).deaths, 1);
     }
+    // The lobby's scoreboard catches up within a second.
+    eventually("the lobby to show the kill", || async {
+        let detail = server.lobby().get(&m.id).await.unwrap();
+        detail
+            .scoreboard
+            .first()
+            .is_some_and(|l| l.name == "alice" && l.score == 1)
+    })
+    .await;
     let detail = server.lobby().get(&m.id).await.unwrap();
     assert_eq!(detail.summary.players, 2);
     assert_eq!(detail.summary.spectators, 1);
-    assert_eq!(detail.scoreboard[0].name, "alice");
-    assert_eq!(detail.scoreboard[0].kills, 1);
+    assert_eq!(detail.score_columns, ["kills", "deaths"]);
+    assert_eq!(detail.scoreboard[0].stats, [1, 0]);
+    assert_eq!(detail.scoreboard[1].stats, [0, 1]);
 }
 
 /// A spectator's input is refused with an error message and changes nothing; the connection
@@ -113,11 +123,10 @@ async fn spectator_input_is_refused_with_an_error() {
     let server = TestServer::start();
     let m = create(&server, match_req(2, 20, 0, 0)).await;
     let mut spec = connect(&server, &m.id, "watcher", ApiRole::Spectator).await;
-    spec.send(&ClientMsg::Input(PlayerInput {
+    spec.send(&ClientMsg::Input {
         seq: 1,
-        buttons: buttons::RIGHT,
-        aim: 0,
-    }))
+        input: Payload(vec![buttons::RIGHT, 0]),
+    })
     .await
     .unwrap();
     let err = spec
@@ -221,8 +230,8 @@ async fn host_starts_and_ends_and_full_match_autostarts() {
     snapshot_where(&mut x, |s| s.phase == Phase::Running).await;
 }
 
-/// Snapshots flow while waiting and show who joined; the roster names every player; a player's
-/// flags mark them alive and connected.
+/// Snapshots flow while waiting and show who joined; the roster names every player and marks
+/// them connected; the players are alive.
 #[tokio::test]
 async fn waiting_match_shows_who_joined() {
     let server = TestServer::start();
@@ -244,13 +253,11 @@ async fn waiting_match_shows_who_joined() {
         r.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(),
         ["one", "two"]
     );
-    let s = snapshot_where(&mut spec, |s| s.players.len() == 2).await;
+    assert!(r.iter().all(|e| e.connected));
+    let (s, v) = dm_snapshot_where(&mut spec, |_, v| v.players.len() == 2).await;
     assert_eq!(s.phase, Phase::Waiting);
-    for p in &s.players {
-        assert_eq!(
-            p.flags & (flags::ALIVE | flags::CONNECTED),
-            flags::ALIVE | flags::CONNECTED
-        );
+    for p in &v.players {
+        assert_eq!(p.flags & flags::ALIVE, flags::ALIVE);
     }
 }
 

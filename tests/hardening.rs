@@ -5,7 +5,7 @@ mod common;
 
 use arena::Config;
 use arena_game::api::ApiRole;
-use arena_game::{codec, ClientMsg, PlayerInput};
+use arena_game::{codec, ClientMsg, Payload};
 use common::raw_ws::{handshake, RawWs};
 use common::*;
 use tokio::io::AsyncWriteExt;
@@ -21,7 +21,7 @@ async fn upgrade_with_origin(server: &TestServer, match_id: &str, origin: &str) 
     let req = format!(
         "GET /ws?token={} HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v1\r\n\r\n",
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v2\r\n\r\n",
         joined.token, server.addr
     );
     stream.write_all(req.as_bytes()).await.unwrap();
@@ -72,11 +72,11 @@ async fn connection_cap_answers_503() {
         .await
         .unwrap();
     let path = format!("/ws?token={}", joined.token);
-    let (_, head) = handshake(server.addr, &path, Some("arena.v1")).await;
+    let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
     assert!(head.starts_with("HTTP/1.1 503"), "{head}");
     a.close().await.unwrap();
     eventually("a slot to free", || async {
-        let (_, head) = handshake(server.addr, &path, Some("arena.v1")).await;
+        let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
         head.starts_with("HTTP/1.1 101")
     })
     .await;
@@ -104,11 +104,10 @@ async fn input_flood_is_dropped_then_closed_with_1008() {
         // 200 inputs/s against a limit of 40/s, for at most 6 s.
         while start.elapsed() < std::time::Duration::from_secs(6) {
             seq = seq.wrapping_add(1);
-            let bytes = codec::encode(&ClientMsg::Input(PlayerInput {
+            let bytes = codec::encode(&ClientMsg::Input {
                 seq,
-                buttons: 0,
-                aim: 0,
-            }))
+                input: Payload(vec![0, 0]),
+            })
             .unwrap();
             raw.send_binary(&bytes).await;
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;

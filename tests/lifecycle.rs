@@ -21,7 +21,7 @@ async fn dropped_connection_frees_its_seat() {
     let m = create(&server, match_req(2, 20, 0, 0)).await;
     let mut stay = connect(&server, &m.id, "stay", ApiRole::Player).await;
     let leave = connect(&server, &m.id, "leave", ApiRole::Player).await;
-    snapshot_where(&mut stay, |s| s.players.len() == 2).await;
+    dm_snapshot_where(&mut stay, |_, v| v.players.len() == 2).await;
     drop(leave);
     // The roster goes out when the player leaves, before the next snapshot.
     stay.recv_until(
@@ -30,13 +30,13 @@ async fn dropped_connection_frees_its_seat() {
     )
     .await
     .unwrap();
-    snapshot_where(&mut stay, |s| s.players.len() == 1).await;
+    dm_snapshot_where(&mut stay, |_, v| v.players.len() == 1).await;
     eventually("the seat to be free", || async {
         lobby.get(&m.id).await.unwrap().summary.players == 1
     })
     .await;
     let mut again = connect(&server, &m.id, "again", ApiRole::Player).await;
-    snapshot_where(&mut again, |s| s.players.len() == 2).await;
+    dm_snapshot_where(&mut again, |_, v| v.players.len() == 2).await;
 }
 
 /// An ended match stays listed for the retention time, then disappears and its sessions are

@@ -47,14 +47,12 @@ async fn routes_and_defaults() {
     assert_eq!(created.host_token.len(), 32);
     let s = &created.summary;
     assert_eq!(
-        (
-            s.max_players,
-            s.tick_hz,
-            s.time_limit_s,
-            s.score_limit,
-            s.phase
-        ),
-        (8, 20, 300, 20, ApiPhase::Waiting)
+        (s.game.as_str(), s.max_players, s.tick_hz, s.phase),
+        ("deathmatch", 8, 20, ApiPhase::Waiting)
+    );
+    assert_eq!(
+        serde_json::Value::Object(s.settings.clone()),
+        serde_json::json!({"time_limit_s": 300, "score_limit": 20})
     );
     let list = lobby.list().await.unwrap();
     assert_eq!(list.len(), 1);
@@ -105,7 +103,13 @@ async fn request_errors_are_json() {
         r#"{"name": "x", "max_players": 65}"#,
         r#"{"name": "x", "tick_hz": 0}"#,
         r#"{"name": "x", "tick_hz": 129}"#,
-        r#"{"name": "x", "time_limit_s": 3601}"#,
+        r#"{"name": "x", "settings": {"time_limit_s": 3601}}"#,
+        r#"{"name": "x", "settings": {"time_limit_s": "long"}}"#,
+        r#"{"name": "x", "settings": {"lives": 3}}"#,
+        r#"{"name": "x", "settings": [1]}"#,
+        r#"{"name": "x", "time_limit_s": 30}"#,
+        r#"{"name": "x", "game": "chess"}"#,
+        r#"{"name": "x", "game": 7}"#,
         r#"{"name": "x", "surprise": 1}"#,
     ] {
         let (status, json) = post_json(&server, "/api/matches", body).await;
@@ -254,15 +258,15 @@ async fn websocket_handshake_refusals() {
         .unwrap();
     let json: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(json["error"], "unsupported_protocol");
-    assert_eq!(json["supported"], serde_json::json!(["arena.v1"]));
-    let (_, head) = handshake(server.addr, "/ws", Some("arena.v1")).await;
+    assert_eq!(json["supported"], serde_json::json!(["arena.v2"]));
+    let (_, head) = handshake(server.addr, "/ws", Some("arena.v2")).await;
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
-    let (_, head) = handshake(server.addr, "/ws?token=deadbeef", Some("arena.v1")).await;
+    let (_, head) = handshake(server.addr, "/ws?token=deadbeef", Some("arena.v2")).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
     // The token was not spent by the refused attempts: it works once, then never again.
     let s = arena_bots::Session::connect(&joined.ws_url).await.unwrap();
     assert_eq!(s.welcome.player_id, Some(0));
-    let (_, head) = handshake(server.addr, &path, Some("arena.v1")).await;
+    let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
 }
 

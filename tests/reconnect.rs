@@ -6,17 +6,24 @@ mod common;
 
 use arena::Config;
 use arena_bots::{BotError, Session};
+use arena_deathmatch::wire::buttons;
+use arena_deathmatch::{Deathmatch, Input, PlayerView, View};
 use arena_game::api::{ApiRole, KickRequest};
-use arena_game::{buttons, flags, ClientMsg, PlayerInput, ServerMsg, Snapshot};
+use arena_game::ServerMsg;
 use common::*;
 
-fn state_of(s: &Snapshot, id: u8) -> Option<arena_game::PlayerState> {
-    s.players.iter().find(|p| p.id == id).copied()
+fn state_of(v: &View, id: u8) -> Option<PlayerView> {
+    v.players.iter().find(|p| p.id == id).copied()
+}
+
+fn connected(roster: &[arena_game::RosterEntry], id: u8) -> Option<bool> {
+    roster.iter().find(|e| e.id == id).map(|e| e.connected)
 }
 
 /// A player who drops and reconnects within the grace period is the same player: same seat,
-/// same position, connected again; the first thing after the welcome and roster is a full
-/// snapshot. Meanwhile the others saw the player as disconnected, not gone.
+/// same position, connected again; after the welcome come the roster (already showing it
+/// connected) and a full snapshot with its last input acknowledged. Meanwhile the others saw
+/// the player as disconnected in the roster, not gone.
 #[tokio::test]
 async fn reconnect_within_grace_resumes_the_same_player() {
     let server = TestServer::start();
@@ -33,36 +40,33 @@ async fn reconnect_within_grace_resumes_the_same_player() {
         .clone()
         .expect("players get a reconnect URL");
     let mut p = Session::connect(&joined.ws_url).await.unwrap();
+    let right = Input {
+        buttons: buttons::RIGHT,
+        aim: 0,
+    };
     for seq in 1..=5 {
-        p.send(&ClientMsg::Input(PlayerInput {
-            seq,
-            buttons: buttons::RIGHT,
-            aim: 0,
-        }))
+        p.send_input::<Deathmatch>(seq, &right).await.unwrap();
+    }
+    p.send_input::<Deathmatch>(6, &Input::default())
         .await
         .unwrap();
-    }
-    p.send(&ClientMsg::Input(PlayerInput {
-        seq: 6,
-        buttons: 0,
-        aim: 0,
-    }))
-    .await
-    .unwrap();
-    let before = snapshot_where(&mut watcher, |s| {
-        state_of(s, me).is_some_and(|p| p.last_input_seq == 6)
+    // Wait on the player's own stream for its last input, then for the watcher to see it there.
+    let (_, mine) = dm_snapshot_where(&mut p, |s, _| {
+        s.acks.iter().any(|a| a.player == me && a.seq == 6)
     })
     .await;
-    let before = state_of(&before, me).unwrap();
+    let before = state_of(&mine, me).unwrap();
+    dm_snapshot_where(&mut watcher, |_, v| {
+        state_of(v, me).is_some_and(|s| (s.x, s.y) == (before.x, before.y))
+    })
+    .await;
     drop(p);
 
-    let gone = snapshot_where(&mut watcher, |s| {
-        state_of(s, me).is_some_and(|p| p.flags & flags::CONNECTED == 0)
-    })
-    .await;
+    roster_where(&mut watcher, |r| connected(r, me) == Some(false)).await;
+    let (_, held) = dm_snapshot_where(&mut watcher, |_, _| true).await;
     assert_eq!(
-        state_of(&gone, me).unwrap().x,
-        before.x,
+        state_of(&held, me).map(|s| s.x),
+        Some(before.x),
         "held, not removed"
     );
     assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 1);
@@ -71,19 +75,20 @@ async fn reconnect_within_grace_resumes_the_same_player() {
     assert_eq!(back.welcome.player_id, Some(me));
     let roster = back.recv().await.unwrap();
     assert!(
-        matches!(roster, ServerMsg::Roster(ref r) if r.len() == 1),
-        "{roster:?}"
+        matches!(roster, ServerMsg::Roster(ref r) if connected(r, me) == Some(true)),
+        "the roster right after the welcome shows the player back: {roster:?}"
     );
     let ServerMsg::Snapshot(first) = back.recv().await.unwrap() else {
         panic!("a full snapshot comes right after the welcome and roster");
     };
-    let resumed = state_of(&first, me).unwrap();
+    let resumed = state_of(&dm_view(&first), me).unwrap();
     assert_eq!((resumed.x, resumed.y), (before.x, before.y));
-    assert_eq!(resumed.last_input_seq, 6);
-    snapshot_where(&mut watcher, |s| {
-        state_of(s, me).is_some_and(|p| p.flags & flags::CONNECTED != 0)
-    })
-    .await;
+    assert!(
+        first.acks.iter().any(|a| a.player == me && a.seq == 6),
+        "the resumed player's last input is acknowledged: {:?}",
+        first.acks
+    );
+    roster_where(&mut watcher, |r| connected(r, me) == Some(true)).await;
 }
 
 /// A player who closes normally (1000) has left: the seat is freed at once, no grace period.
@@ -98,9 +103,10 @@ async fn normal_close_leaves_for_good() {
         .await
         .unwrap();
     let p = Session::connect(&joined.ws_url).await.unwrap();
-    snapshot_where(&mut watcher, |s| s.players.len() == 1).await;
+    dm_snapshot_where(&mut watcher, |_, v| v.players.len() == 1).await;
     p.close().await.unwrap();
-    snapshot_where(&mut watcher, |s| s.players.is_empty()).await;
+    roster_where(&mut watcher, |r| r.is_empty()).await;
+    dm_snapshot_where(&mut watcher, |_, v| v.players.is_empty()).await;
     assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 0);
     assert!(Session::connect(&joined.reconnect_url.unwrap())
         .await
@@ -123,9 +129,9 @@ async fn after_grace_the_seat_is_freed_and_the_token_refused() {
         .await
         .unwrap();
     let p = Session::connect(&joined.ws_url).await.unwrap();
-    snapshot_where(&mut watcher, |s| s.players.len() == 1).await;
+    dm_snapshot_where(&mut watcher, |_, v| v.players.len() == 1).await;
     drop(p);
-    snapshot_where(&mut watcher, |s| s.players.is_empty()).await;
+    dm_snapshot_where(&mut watcher, |_, v| v.players.is_empty()).await;
     assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 0);
     let refused = Session::connect(&joined.reconnect_url.unwrap()).await;
     assert!(refused.is_err(), "an expired reconnect token is refused");
@@ -152,10 +158,7 @@ async fn reconnect_replaces_a_live_connection() {
         "{closed}"
     );
     let me = joined.player_id.unwrap();
-    snapshot_where(&mut new, |s| {
-        state_of(s, me).is_some_and(|p| p.flags & flags::CONNECTED != 0)
-    })
-    .await;
+    dm_snapshot_where(&mut new, |_, v| state_of(v, me).is_some()).await;
     // The join token itself stays single-use.
     assert!(Session::connect(&joined.ws_url).await.is_err());
 }

@@ -1,6 +1,8 @@
-//! Test helpers: a real Arena server on 127.0.0.1:0 in its own actix system, a raw WebSocket
-//! client that can send malformed frames, and small waiting helpers (tests wait for events, not
-//! for sleeps).
+//! Test helpers, the one set for every end-to-end suite (the server's and the bot swarm's): a
+//! real Arena server on 127.0.0.1:0 in its own actix system, a raw WebSocket client that can send
+//! malformed frames, a fault proxy, and small waiting helpers (tests wait for events, not for
+//! sleeps). The deathmatch helpers read its views with its own types: tests may name games, the
+//! server may not.
 
 #![allow(dead_code)]
 
@@ -11,9 +13,10 @@ use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;
 
 use arena::Config;
-use arena_bots::{LobbyClient, Session};
+use arena_bots::{session, LobbyClient, Session};
+use arena_deathmatch::{Deathmatch, View};
 use arena_game::api::{ApiRole, CreateMatchRequest, CreatedMatch};
-use arena_game::{ServerMsg, Snapshot};
+use arena_game::{GameRegistry, RosterEntry, ServerMsg, Snapshot};
 
 /// How long any single awaited event may take before a test fails.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,8 +35,13 @@ impl TestServer {
         Self::with_config(Config::default())
     }
 
-    /// Starts the server with `config`.
+    /// Starts the server with `config` and the built-in games.
     pub fn with_config(config: Config) -> Self {
+        Self::with_games(config, arena_catalog::builtin())
+    }
+
+    /// Starts the server with `config`, hosting `games`.
+    pub fn with_games(config: Config, games: GameRegistry) -> Self {
         let _ = env_logger::builder().is_test(true).try_init();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
@@ -41,7 +49,7 @@ impl TestServer {
         let thread = std::thread::spawn(move || {
             let system = actix::System::new();
             system.block_on(async move {
-                let arena = arena::run(listener, config).expect("server starts");
+                let arena = arena::run(listener, config, games).expect("server starts");
                 tx.send(arena.handle()).unwrap();
                 let _ = arena.server.await;
                 actix::System::current().stop();
@@ -104,7 +112,7 @@ impl Drop for TestServer {
     }
 }
 
-/// A match request with a name and everything else given.
+/// A deathmatch request with a name and everything else given.
 pub fn match_req(
     max_players: u8,
     tick_hz: u8,
@@ -113,10 +121,15 @@ pub fn match_req(
 ) -> CreateMatchRequest {
     CreateMatchRequest {
         name: "test match".into(),
+        game: Some("deathmatch".into()),
         max_players: Some(max_players),
         tick_hz: Some(tick_hz),
-        time_limit_s: Some(time_limit_s),
-        score_limit: Some(score_limit),
+        settings: Some(
+            serde_json::json!({"time_limit_s": time_limit_s, "score_limit": score_limit})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -152,6 +165,39 @@ pub async fn snapshot_where(s: &mut Session, mut pred: impl FnMut(&Snapshot) -> 
         ServerMsg::Snapshot(snap) => snap,
         _ => unreachable!(),
     }
+}
+
+/// Reads until a roster satisfying `pred` arrives.
+pub async fn roster_where(
+    s: &mut Session,
+    mut pred: impl FnMut(&[RosterEntry]) -> bool,
+) -> Vec<RosterEntry> {
+    match s
+        .recv_until(
+            EVENT_TIMEOUT,
+            |m| matches!(m, ServerMsg::Roster(r) if pred(r)),
+        )
+        .await
+        .expect("a matching roster")
+    {
+        ServerMsg::Roster(r) => r,
+        _ => unreachable!(),
+    }
+}
+
+/// The deathmatch view inside a snapshot.
+pub fn dm_view(s: &Snapshot) -> View {
+    session::view::<Deathmatch>(s).expect("a deathmatch view")
+}
+
+/// Reads until a deathmatch snapshot whose view satisfies `pred` arrives.
+pub async fn dm_snapshot_where(
+    s: &mut Session,
+    mut pred: impl FnMut(&Snapshot, &View) -> bool,
+) -> (Snapshot, View) {
+    let snap = snapshot_where(s, |snap| pred(snap, &dm_view(snap))).await;
+    let view = dm_view(&snap);
+    (snap, view)
 }
 
 /// Polls `f` every 20 ms until it returns true or [`EVENT_TIMEOUT`] passes.

@@ -2,8 +2,8 @@
 //! bodies in `arena_game::api`.
 
 use arena_game::api::{
-    ApiRole, CreateMatchRequest, CreatedMatch, JoinRequest, JoinResponse, MatchDetail,
-    MatchSummary, PhaseResponse,
+    ApiRole, CreateMatchRequest, CreatedMatch, GamesResponse, JoinRequest, JoinResponse,
+    KickRequest, MatchDetail, MatchSummary, PhaseResponse,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -44,6 +44,11 @@ impl LobbyClient {
 
     fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_url, path)
+    }
+
+    /// `GET /api/games`: every game the server hosts.
+    pub async fn games(&self) -> Result<GamesResponse, BotError> {
+        send(self.http.get(self.url("/api/games")), StatusCode::OK).await
     }
 
     /// `POST /api/matches`: creates a match (201).
@@ -96,6 +101,23 @@ impl LobbyClient {
             .http
             .post(self.url(&format!("/api/matches/{id}/end")))
             .bearer_auth(host_token);
+        send(rb, StatusCode::OK).await
+    }
+}
+
+impl LobbyClient {
+    /// `POST /api/matches/{id}/kick` with the host token: frees a player's seat.
+    pub async fn kick(
+        &self,
+        id: &str,
+        host_token: &str,
+        player_id: u8,
+    ) -> Result<serde_json::Value, BotError> {
+        let rb = self
+            .http
+            .post(self.url(&format!("/api/matches/{id}/kick")))
+            .bearer_auth(host_token)
+            .json(&KickRequest { player_id });
         send(rb, StatusCode::OK).await
     }
 }

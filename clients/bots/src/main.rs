@@ -55,6 +55,26 @@ struct Cli {
     /// Do not reconnect dropped players with their reconnect URL.
     #[arg(long)]
     no_reconnect: bool,
+    /// The game of the created matches, by registry name (`GET /api/games` lists them); the
+    /// bots play it with its own policy. With --match, the match's own game is played.
+    #[arg(long, default_value = "deathmatch")]
+    game: String,
+    /// A game setting for the created matches, NAME=INTEGER (repeatable), e.g.
+    /// `--set time_limit_s=0 --set score_limit=0`.
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    settings: Vec<(String, i64)>,
+}
+
+/// `NAME=INTEGER` → (name, value).
+fn parse_setting(s: &str) -> Result<(String, i64), String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got {s:?}"))?;
+    let value = value
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| format!("{name}: {value:?} is not an integer"))?;
+    Ok((name.trim().to_owned(), value))
 }
 
 fn main() -> ExitCode {
@@ -74,6 +94,12 @@ fn main() -> ExitCode {
         },
         join_match: cli.join_match.clone(),
         reconnect: !cli.no_reconnect,
+        game: cli.game.clone(),
+        settings: cli
+            .settings
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(*v)))
+            .collect(),
         ..SwarmConfig::default()
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -171,8 +197,8 @@ fn print_table(r: &SwarmReport) {
         format!("  ({list})")
     };
     println!(
-        "arena-bots report: {} matches × ({} players + {} spectators) at {} Hz against {}",
-        r.matches, r.players_per_match, r.spectators_per_match, r.tick_hz, r.url
+        "arena-bots report: {} matches of {} × ({} players + {} spectators) at {} Hz against {}",
+        r.matches, r.game, r.players_per_match, r.spectators_per_match, r.tick_hz, r.url
     );
     println!(
         "{:<28} {} established / {} planned, {} failed{failures}",

@@ -1,13 +1,15 @@
-//! [`Session`]: one WebSocket connection to a match, speaking `arena.v1` through the one codec.
+//! [`Session`]: one WebSocket connection to a match, speaking `arena.v2` through the one codec.
 //!
+//! It reads Arena's envelope for any game; the game's own bytes (facts, views, inputs) are read
+//! and written with the typed helpers at the end ([`view`], [`facts`], [`Session::send_input`]).
 //! The server speaks first: a [`Welcome`], then the roster, then one snapshot per tick. Pings from
 //! the server are answered by tungstenite itself on the next read or write, so a session that keeps
 //! calling [`Session::recv`] keeps the connection alive.
 
 use std::time::Duration;
 
-use arena_game::protocol::{ClientMsg, ServerMsg, Welcome, PROTOCOL_V1};
-use arena_game::{codec, DecodeError};
+use arena_game::protocol::{ClientMsg, Payload, ServerMsg, Snapshot, Welcome, PROTOCOL_V2};
+use arena_game::{codec, DecodeError, Game};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -44,12 +46,12 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The upgrade request for `ws_url`, naming the `arena.v1` subprotocol.
+/// The upgrade request for `ws_url`, naming the `arena.v2` subprotocol.
 pub fn ws_request(ws_url: &str) -> Result<Request, BotError> {
     let mut req = ws_url.into_client_request()?;
     req.headers_mut().insert(
         "Sec-WebSocket-Protocol",
-        HeaderValue::from_static(PROTOCOL_V1),
+        HeaderValue::from_static(PROTOCOL_V2),
     );
     Ok(req)
 }
@@ -81,7 +83,7 @@ impl Session {
             }
             other => Err(BotError::Protocol(format!(
                 "first message is not a welcome: {}",
-                msg_kind(&other)
+                other.kind()
             ))),
         }
     }
@@ -157,6 +159,16 @@ impl Session {
         Ok(())
     }
 
+    /// Sends one input of game `G` with sequence number `seq`.
+    pub async fn send_input<G: Game>(
+        &mut self,
+        seq: u16,
+        input: &G::Input,
+    ) -> Result<(), BotError> {
+        let input = Payload(codec::encode(input)?);
+        self.send(&ClientMsg::Input { seq, input }).await
+    }
+
     /// Sends already-encoded bytes as one binary message (tests of malformed frames use this).
     pub async fn send_raw(&mut self, bytes: Vec<u8>) -> Result<(), BotError> {
         self.ws.send(Message::Binary(bytes.into())).await?;
@@ -211,45 +223,28 @@ pub fn decode_server_msg(bytes: &[u8]) -> Result<ServerMsg, DecodeError> {
     codec::decode::<ServerMsg>(bytes)
 }
 
-/// A short name of a message's kind, for errors and logs.
-pub fn msg_kind(msg: &ServerMsg) -> &'static str {
-    match msg {
-        ServerMsg::Welcome(_) => "welcome",
-        ServerMsg::Roster(_) => "roster",
-        ServerMsg::Snapshot(_) => "snapshot",
-        ServerMsg::Error { .. } => "error",
-        ServerMsg::Pong { .. } => "pong",
-        ServerMsg::Chat { .. } => "chat",
-        ServerMsg::MatchEnded { .. } => "match_ended",
-    }
+/// The view of game `G` inside a snapshot.
+pub fn view<G: Game>(snapshot: &Snapshot) -> Result<G::View, DecodeError> {
+    codec::decode::<G::View>(&snapshot.view.0)
+}
+
+/// The facts of game `G` inside a welcome.
+pub fn facts<G: Game>(welcome: &Welcome) -> Result<G::Facts, DecodeError> {
+    codec::decode::<G::Facts>(&welcome.facts.0)
 }
 
 /// Stands in for the welcome until it arrives (never visible outside `connect`).
 fn placeholder_welcome() -> Welcome {
-    use arena_game::protocol::{ArenaInfo, MatchSettings, Role};
     Welcome {
         protocol: 0,
         match_id: String::new(),
-        role: Role::Spectator,
+        game: String::new(),
+        role: arena_game::Role::Spectator,
         player_id: None,
-        settings: MatchSettings {
-            name: String::new(),
-            max_players: 0,
-            tick_hz: 0,
-            time_limit_s: 0,
-            score_limit: 0,
-        },
-        arena: ArenaInfo {
-            width: 0.0,
-            height: 0.0,
-            player_radius: 0.0,
-            max_speed: 0.0,
-            attack_range: 0.0,
-            attack_cooldown_s: 0.0,
-            attack_damage: 0,
-            max_health: 0,
-            respawn_delay_s: 0.0,
-        },
+        match_name: String::new(),
+        max_players: 0,
+        tick_hz: 0,
+        facts: Payload::default(),
     }
 }
 
@@ -257,11 +252,11 @@ fn placeholder_welcome() -> Welcome {
 mod tests {
     use super::*;
 
-    /// The upgrade request names exactly the `arena.v1` subprotocol and keeps the token query.
+    /// The upgrade request names exactly the `arena.v2` subprotocol and keeps the token query.
     #[test]
     fn request_names_the_subprotocol() {
         let req = ws_request("ws://127.0.0.1:9/ws?token=abc").unwrap();
-        assert_eq!(req.headers()["Sec-WebSocket-Protocol"], "arena.v1");
+        assert_eq!(req.headers()["Sec-WebSocket-Protocol"], "arena.v2");
         assert_eq!(req.uri().query(), Some("token=abc"));
     }
 

@@ -1,8 +1,8 @@
 //! The bot swarm: one call drives a whole load against a running server and measures it.
 //!
-//! [`run_swarm`] creates matches through the lobby API, joins players and spectators at a ramp
-//! rate, starts the matches as their host, lets every player play with
-//! [`arena_game::bot::bot_input`] (one input per received snapshot, so one per tick), measures a
+//! [`run_swarm`] creates matches of any registered game through the lobby API, joins players and
+//! spectators at a ramp rate, starts the matches as their host, lets every player play with its
+//! game's bot policy (one input per received snapshot, so one per tick), measures a
 //! window of whole tick periods, then closes every session (1000) and ends the matches. It
 //! returns a [`SwarmReport`]; it never prints (the binary renders progress and the report).
 //!
@@ -26,10 +26,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use arena_game::api::{ApiRole, CreateMatchRequest};
-use arena_game::bot::bot_input;
-use arena_game::protocol::{ClientMsg, Role, ServerMsg, Snapshot};
+use arena_game::protocol::{ClientMsg, Payload, Role, ServerMsg, Snapshot};
+use arena_game::{DynBot, GameRegistry};
 use hdrhistogram::Histogram;
 use serde::Serialize;
+use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use crate::session::decode_server_msg;
@@ -81,6 +82,13 @@ pub struct SwarmConfig {
     /// A player whose connection drops (anything but a normal close, a replace or a kick)
     /// reconnects with its reconnect URL, up to 3 tries with backoff (default true).
     pub reconnect: bool,
+    /// The game of the created matches, by registry name (default `deathmatch`).
+    pub game: String,
+    /// The game's settings for the created matches (default: none given, the game's defaults).
+    pub settings: Map<String, Value>,
+    /// Where the bots find each game's policy, by the name in the welcome (default: the
+    /// built-in games).
+    pub games: GameRegistry,
 }
 
 impl Default for SwarmConfig {
@@ -98,6 +106,9 @@ impl Default for SwarmConfig {
             progress_ms: 1000,
             join_match: None,
             reconnect: true,
+            game: "deathmatch".into(),
+            settings: Map::new(),
+            games: arena_catalog::builtin(),
         }
     }
 }
@@ -188,6 +199,8 @@ pub struct SwarmReport {
     pub url: String,
     /// Matches created.
     pub matches: u32,
+    /// The game played.
+    pub game: String,
     /// Players per match.
     pub players_per_match: u8,
     /// Spectators per match.
@@ -446,10 +459,10 @@ async fn run_local(
         }
         let req = CreateMatchRequest {
             name: format!("swarm-{m}"),
+            game: Some(config.game.clone()),
             max_players: Some(config.players.max(1)),
             tick_hz: Some(config.tick_hz),
-            time_limit_s: Some(0),
-            score_limit: Some(0),
+            settings: Some(config.settings.clone()),
         };
         match lobby.create_match(&req).await {
             Ok(c) => created.push(c),
@@ -531,6 +544,7 @@ async fn run_local(
             drain_progress(&mut progress_rx, &mut progress);
             tokio::time::sleep_until(at).await;
             let bot = Bot {
+                games: config.games.clone(),
                 shared: shared.clone(),
                 lobby: lobby.clone(),
                 match_index: m,
@@ -625,6 +639,7 @@ async fn run_local(
     Ok(SwarmReport {
         url: config.url.clone(),
         matches: config.matches,
+        game: config.game.clone(),
         players_per_match: config.players,
         spectators_per_match: config.spectators,
         tick_hz: config.tick_hz,
@@ -702,6 +717,7 @@ async fn end_matches(lobby: &LobbyClient, created: &[arena_game::api::CreatedMat
 
 /// One bot: joins, connects, then reads until told to stop, playing when it is a player.
 struct Bot {
+    games: GameRegistry,
     shared: Rc<Shared>,
     lobby: LobbyClient,
     match_index: usize,
@@ -761,7 +777,18 @@ impl Bot {
             st.connect.saturating_record(us.max(1));
         }
         let me = session.welcome.player_id;
-        let arena = session.welcome.arena;
+        let mut brain = match (me, Role::from(self.role)) {
+            (Some(me), Role::Player) => match self.brain(&session, me) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    self.shared.stats.borrow_mut().fail(&e);
+                    let _ = session.close().await;
+                    return;
+                }
+            },
+            _ => None,
+        };
+        let mut input_buf = Vec::with_capacity(16);
         let mut seq: u16 = 0;
         let mut pending: VecDeque<(u16, Instant)> = VecDeque::with_capacity(MAX_PENDING_INPUTS);
         let ended = 'session: loop {
@@ -801,14 +828,23 @@ impl Bot {
                 };
                 let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
                 self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
-                if let (Some(me), Role::Player) = (me, self.role.into()) {
+                if let Some(brain) = &mut brain {
+                    input_buf.clear();
+                    match brain.input(snap.tick, &snap.view.0, &mut input_buf) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(_) => {
+                            self.shared.stats.borrow_mut().decode_errors += 1;
+                            continue;
+                        }
+                    }
                     seq = seq.wrapping_add(1);
-                    let input = bot_input(&snap, &arena, me, seq);
                     if pending.len() == MAX_PENDING_INPUTS {
                         pending.pop_front();
                     }
                     pending.push_back((seq, decoded_at));
-                    if let Err(e) = session.send(&ClientMsg::Input(input)).await {
+                    let input = Payload(input_buf.clone());
+                    if let Err(e) = session.send(&ClientMsg::Input { seq, input }).await {
                         break Some(e);
                     }
                 }
@@ -855,6 +891,16 @@ impl Bot {
                 *st.close_reasons.entry(key).or_default() += 1;
             }
         }
+    }
+
+    /// The game's bot for seat `me`, found by the game name in the welcome.
+    fn brain(&self, session: &Session, me: u8) -> Result<Box<dyn DynBot>, BotError> {
+        let welcome = &session.welcome;
+        let game = self.games.get(&welcome.game).ok_or_else(|| {
+            BotError::Protocol(format!("no bot policy for game {:?}", welcome.game))
+        })?;
+        let seed = (self.match_index as u64) << 8 | u64::from(me);
+        Ok(game.bot(&welcome.facts.0, me, seed)?)
     }
 
     fn record_snapshot(
@@ -910,7 +956,7 @@ fn applied_input_rtt(
     pending: &mut VecDeque<(u16, Instant)>,
     received_at: Instant,
 ) -> Option<Duration> {
-    let applied = snap.players.iter().find(|p| p.id == me)?.last_input_seq;
+    let applied = snap.acks.iter().find(|a| a.player == me)?.seq;
     let mut newest = None;
     while let Some(&(seq, sent)) = pending.front() {
         // Wrapping order: seq is at or before `applied` when the distance fits in half the space.
@@ -926,14 +972,13 @@ fn applied_input_rtt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arena_game::protocol::PlayerState;
+    use arena_game::protocol::Ack;
 
     fn snap_with(me: u8, last_input_seq: u16) -> Snapshot {
         Snapshot {
-            players: vec![PlayerState {
-                id: me,
-                last_input_seq,
-                ..Default::default()
+            acks: vec![Ack {
+                player: me,
+                seq: last_input_seq,
             }],
             ..Default::default()
         }
@@ -987,6 +1032,7 @@ mod tests {
         let mut r = SwarmReport {
             url: String::new(),
             matches: 1,
+            game: "deathmatch".into(),
             players_per_match: 1,
             spectators_per_match: 0,
             tick_hz: 20,

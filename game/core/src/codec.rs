@@ -91,25 +91,16 @@ mod tests {
     use super::*;
     use crate::protocol::*;
 
-    fn sample_snapshot(players: u8) -> Snapshot {
+    fn sample_snapshot() -> Snapshot {
         Snapshot {
             tick: 123_456,
             server_time_us: 1_764_000_000_000_000,
             phase: Phase::Running,
-            time_left_ds: 2_950,
-            players: (0..players)
-                .map(|id| PlayerState {
-                    id,
-                    x: 1000 + id as u16,
-                    y: 2000,
-                    aim: 17,
-                    health: 75,
-                    flags: flags::ALIVE | flags::CONNECTED,
-                    kills: 3,
-                    deaths: 1,
-                    last_input_seq: 65_000,
-                })
-                .collect(),
+            acks: vec![Ack {
+                player: 3,
+                seq: 65_000,
+            }],
+            view: Payload(vec![7; 100]),
         }
     }
 
@@ -117,13 +108,14 @@ mod tests {
     #[test]
     fn server_messages_round_trip() {
         let msgs = vec![
-            ServerMsg::Snapshot(sample_snapshot(10)),
+            ServerMsg::Snapshot(sample_snapshot()),
             ServerMsg::Roster(vec![RosterEntry {
                 id: 3,
                 name: "zoë".into(),
+                connected: false,
             }]),
             ServerMsg::Error {
-                code: "spectator_input".into(),
+                code: error_code::SPECTATOR_INPUT.into(),
                 message: "no".into(),
             },
             ServerMsg::Pong {
@@ -132,11 +124,12 @@ mod tests {
             },
             ServerMsg::MatchEnded {
                 reason: EndReason::ScoreLimit,
-                scoreboard: vec![ScoreEntry {
+                scoreboard: vec![ScoreLine {
                     id: 0,
                     name: "a".into(),
-                    kills: 300,
-                    deaths: 0,
+                    team: Some(1),
+                    score: -3,
+                    stats: vec![300, -1],
                 }],
             },
         ];
@@ -146,27 +139,26 @@ mod tests {
         }
     }
 
-    /// Client messages round-trip, and an input is 5 bytes on the wire.
+    /// Client messages round-trip; an input is its sequence number and the game's bytes.
     #[test]
     fn client_messages_round_trip() {
-        let input = ClientMsg::Input(PlayerInput {
+        let input = ClientMsg::Input {
             seq: 300,
-            buttons: buttons::UP | buttons::ATTACK,
-            aim: 200,
-        });
+            input: Payload(vec![17, 200]),
+        };
         let bytes = encode(&input).unwrap();
-        assert_eq!(bytes, vec![0, 0x2c, 0x01, 17, 200]);
+        assert_eq!(bytes, vec![0, 0x2c, 0x01, 2, 17, 200]);
         assert_eq!(decode::<ClientMsg>(&bytes).unwrap(), input);
         let chat = ClientMsg::Chat("gg".into());
         assert_eq!(decode::<ClientMsg>(&encode(&chat).unwrap()).unwrap(), chat);
     }
 
-    /// A 10-player snapshot stays small: the size that drives bytes per client per second.
+    /// The envelope around a view costs a fixed, small header.
     #[test]
-    fn snapshot_size_is_compact() {
-        let bytes = encode(&ServerMsg::Snapshot(sample_snapshot(10))).unwrap();
-        // 1 tag + 5 tick + 9 time + 1 phase + 3 time left + 1 len + 10 × 12 per player
-        assert_eq!(bytes.len(), 20 + 10 * 12);
+    fn snapshot_envelope_is_compact() {
+        let bytes = encode(&ServerMsg::Snapshot(sample_snapshot())).unwrap();
+        // 1 tag + 5 tick + 9 time + 1 phase + (1 + 3) acks + 1 length + 100 view
+        assert_eq!(bytes.len(), 21 + 100);
     }
 
     /// A 12-byte message claiming a 2^40-byte string is refused without allocating it.
@@ -175,11 +167,13 @@ mod tests {
         // tag 2 (Chat), then varint u64 marker 253 + 8 bytes of length 2^40, then 2 bytes.
         let mut bomb = vec![2u8, 253];
         bomb.extend_from_slice(&(1u64 << 40).to_le_bytes());
-        bomb.push(b'x');
-        assert_eq!(bomb.len(), 11);
-        bomb.push(b'y');
+        bomb.extend_from_slice(b"xy");
         assert_eq!(decode::<ClientMsg>(&bomb), Err(DecodeError::LimitExceeded));
-        // The same claim inside a server message (a vector of roster entries).
+        // The same claim for an input payload.
+        let mut bomb = vec![0u8, 0, 0, 253];
+        bomb.extend_from_slice(&(1u64 << 40).to_le_bytes());
+        assert_eq!(decode::<ClientMsg>(&bomb), Err(DecodeError::LimitExceeded));
+        // And inside a server message (a vector of roster entries).
         let mut bomb2 = vec![1u8, 253];
         bomb2.extend_from_slice(&(1u64 << 40).to_le_bytes());
         bomb2.extend_from_slice(&[0, 0]);
@@ -219,5 +213,21 @@ mod tests {
             decode::<ClientMsg>(&[2, 2, 0xff, 0xfe]),
             Err(DecodeError::Malformed(_))
         ));
+    }
+
+    /// Close codes map to their numbers and back, and only the three final ones stop a
+    /// reconnect.
+    #[test]
+    fn close_codes_are_one_table() {
+        for c in CloseCode::ALL {
+            assert_eq!(CloseCode::from_code(c.code()), Some(c));
+        }
+        assert_eq!(CloseCode::from_code(1234), None);
+        let final_codes: Vec<u16> = CloseCode::ALL
+            .into_iter()
+            .filter(|c| !c.should_reconnect())
+            .map(CloseCode::code)
+            .collect();
+        assert_eq!(final_codes, [1000, 4001, 4002]);
     }
 }

@@ -1,4 +1,4 @@
-//! Arena's built-in game: a top-down 2D deathmatch.
+//! The deathmatch rules: a top-down 2D arena.
 //!
 //! Players move in 8 directions at a fixed speed, aim, and attack with a hitscan beam (range,
 //! cooldown, damage). A player at 0 health dies, the attacker scores a kill, and the victim
@@ -7,34 +7,13 @@
 //!
 //! Pure: no clock, no I/O; randomness only from the seeded RNG given at construction.
 
+use arena_game::{EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
-use crate::protocol::{
-    aim_to_radians, buttons, flags, quantize_pos, ArenaInfo, EndReason, MatchSettings, Phase,
-    PlayerId, PlayerInput, PlayerState, ScoreEntry, Snapshot,
+use crate::bot::DeathmatchBot;
+use crate::wire::{
+    aim_to_radians, buttons, flags, quantize_pos, Facts, Input, PlayerView, Settings, View,
 };
-use crate::rules::GameRules;
-
-/// Tunable constants of the deathmatch: the same fields the clients get in the welcome.
-pub type ArenaConfig = ArenaInfo;
-
-impl Default for ArenaInfo {
-    /// 1600×1000 units, radius 20, speed 260/s, range 420, cooldown 0.4 s, damage 25, health 100,
-    /// respawn after 2 s.
-    fn default() -> Self {
-        Self {
-            width: 1600.0,
-            height: 1000.0,
-            player_radius: 20.0,
-            max_speed: 260.0,
-            attack_range: 420.0,
-            attack_cooldown_s: 0.4,
-            attack_damage: 25,
-            max_health: 100,
-            respawn_delay_s: 2.0,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 struct Player {
@@ -46,35 +25,31 @@ struct Player {
     aim: u8,
     health: u8,
     alive: bool,
-    connected: bool,
     respawn_in_s: f32,
     cooldown_s: f32,
     attacked: bool,
     hit: bool,
     kills: u16,
     deaths: u16,
-    last_input_seq: u16,
 }
 
 /// The deathmatch state of one match.
-pub struct ArenaGame {
-    config: ArenaConfig,
-    settings: MatchSettings,
+pub struct Deathmatch {
+    config: Facts,
     rng: StdRng,
     players: Vec<Player>,
     phase: Phase,
     end_reason: Option<EndReason>,
     elapsed_running_s: f64,
     /// Players who left after the match started: they stay on the scoreboard.
-    departed: Vec<ScoreEntry>,
+    departed: Vec<ScoreLine>,
 }
 
-impl ArenaGame {
-    /// A new match in the waiting phase.
-    pub fn new(config: ArenaConfig, settings: MatchSettings, seed: u64) -> Self {
+impl Deathmatch {
+    /// A new match in the waiting phase on the arena `config` describes.
+    pub fn with_facts(config: Facts, seed: u64) -> Self {
         Self {
             config,
-            settings,
             rng: StdRng::seed_from_u64(seed),
             players: Vec::new(),
             phase: Phase::Waiting,
@@ -82,17 +57,6 @@ impl ArenaGame {
             elapsed_running_s: 0.0,
             departed: Vec::new(),
         }
-    }
-
-    /// A factory for the server: the default arena with the match's settings.
-    pub fn factory() -> Box<crate::rules::GameFactory> {
-        Box::new(|settings: &MatchSettings, seed: u64| {
-            Box::new(ArenaGame::new(
-                ArenaConfig::default(),
-                settings.clone(),
-                seed,
-            )) as Box<dyn GameRules>
-        })
     }
 
     /// Spawn points: a ring of 12 around the centre, inset from the walls.
@@ -141,13 +105,12 @@ impl ArenaGame {
         p.cooldown_s = 0.0;
     }
 
-    fn apply_input(&mut self, id: PlayerId, input: &PlayerInput) {
+    fn apply_input(&mut self, id: PlayerId, input: &Input) {
         let Some(p) = self.players.iter_mut().find(|p| p.id == id) else {
             return;
         };
         p.buttons = input.buttons & buttons::ALL;
         p.aim = input.aim;
-        p.last_input_seq = input.seq;
     }
 
     fn move_players(&mut self, dt_s: f32) {
@@ -218,7 +181,7 @@ impl ArenaGame {
                     victim.buttons = 0;
                     let killer = &mut self.players[i];
                     killer.kills = killer.kills.saturating_add(1);
-                    let limit = self.settings.score_limit;
+                    let limit = self.config.score_limit;
                     if limit > 0 && killer.kills >= limit {
                         self.end(EndReason::ScoreLimit);
                         return;
@@ -242,8 +205,48 @@ impl ArenaGame {
     }
 }
 
-impl GameRules for ArenaGame {
-    fn arena(&self) -> ArenaInfo {
+impl Game for Deathmatch {
+    type Input = Input;
+    type View = View;
+    type Facts = Facts;
+    type Settings = Settings;
+    type Bot = DeathmatchBot;
+
+    fn info() -> GameInfo {
+        let d = Settings::default();
+        GameInfo {
+            name: "deathmatch".into(),
+            title: "Deathmatch".into(),
+            about: "Everyone for themselves: move, aim, fire a beam; most kills wins.".into(),
+            min_players: 1,
+            max_players: 64,
+            default_players: 8,
+            teams: 0,
+            settings: vec![
+                SettingSpec::new(
+                    "time_limit_s",
+                    "seconds of play, 0 = no limit",
+                    0,
+                    3600,
+                    d.time_limit_s.into(),
+                ),
+                SettingSpec::new(
+                    "score_limit",
+                    "kills that win, 0 = no limit",
+                    0,
+                    1000,
+                    d.score_limit.into(),
+                ),
+            ],
+            score_columns: vec!["kills".into(), "deaths".into()],
+        }
+    }
+
+    fn new(settings: Settings, _max_players: u8, seed: u64) -> Self {
+        Self::with_facts(Facts::standard(settings), seed)
+    }
+
+    fn facts(&self) -> Facts {
         self.config
     }
 
@@ -263,14 +266,12 @@ impl GameRules for ArenaGame {
                 aim: 0,
                 health: 0,
                 alive: false,
-                connected: true,
                 respawn_in_s: 0.0,
                 cooldown_s: 0.0,
                 attacked: false,
                 hit: false,
                 kills: 0,
                 deaths: 0,
-                last_input_seq: 0,
             },
         );
         self.respawn(pos);
@@ -282,18 +283,13 @@ impl GameRules for ArenaGame {
         };
         let p = self.players.remove(pos);
         if self.phase != Phase::Waiting {
-            self.departed.push(ScoreEntry {
-                id: p.id,
-                name: p.name,
-                kills: p.kills,
-                deaths: p.deaths,
-            });
+            self.departed.push(score_line(&p));
         }
     }
 
     fn set_connected(&mut self, id: PlayerId, connected: bool) {
+        // A dropped player stops where it is instead of running on with its last buttons.
         if let Some(p) = self.players.iter_mut().find(|p| p.id == id) {
-            p.connected = connected;
             if !connected {
                 p.buttons = 0;
             }
@@ -329,7 +325,7 @@ impl GameRules for ArenaGame {
         }
     }
 
-    fn step(&mut self, inputs: &[(PlayerId, PlayerInput)], dt_s: f32) {
+    fn step(&mut self, inputs: &[(PlayerId, Input)], dt_s: f32) {
         for p in &mut self.players {
             p.attacked = false;
             p.hit = false;
@@ -348,7 +344,7 @@ impl GameRules for ArenaGame {
         self.respawn_dead(dt_s);
         if self.phase == Phase::Running {
             self.elapsed_running_s += dt_s as f64;
-            let limit = self.settings.time_limit_s;
+            let limit = self.config.time_limit_s;
             // A tolerance of a microsecond keeps 20 steps of 0.05 s from missing 1.0 s.
             if limit > 0 && self.elapsed_running_s + 1e-6 >= limit as f64 {
                 self.end(EndReason::TimeLimit);
@@ -364,9 +360,8 @@ impl GameRules for ArenaGame {
         self.end_reason
     }
 
-    fn snapshot_into(&self, out: &mut Snapshot) {
-        out.phase = self.phase;
-        let limit = self.settings.time_limit_s as f64;
+    fn view_into(&self, _key: ViewKey, out: &mut View) {
+        let limit = self.config.time_limit_s as f64;
         out.time_left_ds = if self.phase == Phase::Running && limit > 0.0 {
             ((limit - self.elapsed_running_s).max(0.0) * 10.0).ceil() as u32
         } else {
@@ -384,10 +379,7 @@ impl GameRules for ArenaGame {
             if p.hit {
                 f |= flags::HIT;
             }
-            if p.connected {
-                f |= flags::CONNECTED;
-            }
-            PlayerState {
+            PlayerView {
                 id: p.id,
                 x: quantize_pos(p.x),
                 y: quantize_pos(p.y),
@@ -396,74 +388,80 @@ impl GameRules for ArenaGame {
                 flags: f,
                 kills: p.kills,
                 deaths: p.deaths,
-                last_input_seq: p.last_input_seq,
             }
         }));
     }
 
-    fn scoreboard(&self) -> Vec<ScoreEntry> {
-        let mut board: Vec<ScoreEntry> = self
+    fn scoreboard(&self) -> Vec<ScoreLine> {
+        let mut board: Vec<ScoreLine> = self
             .players
             .iter()
-            .map(|p| ScoreEntry {
-                id: p.id,
-                name: p.name.clone(),
-                kills: p.kills,
-                deaths: p.deaths,
-            })
+            .map(score_line)
             .chain(self.departed.iter().cloned())
             .collect();
+        // Most kills first, then fewest deaths, then seat.
         board.sort_by(|a, b| {
-            b.kills
-                .cmp(&a.kills)
-                .then(a.deaths.cmp(&b.deaths))
+            b.score
+                .cmp(&a.score)
+                .then(a.stats[1].cmp(&b.stats[1]))
                 .then(a.id.cmp(&b.id))
         });
         board
     }
 }
 
+fn score_line(p: &Player) -> ScoreLine {
+    ScoreLine {
+        id: p.id,
+        name: p.name.clone(),
+        team: None,
+        score: p.kills.into(),
+        stats: vec![p.kills.into(), p.deaths.into()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec;
-    use crate::protocol::{radians_to_aim, ServerMsg};
+    use crate::wire::radians_to_aim;
+    use arena_game::{codec, BotPolicy};
 
-    fn settings(time_limit_s: u16, score_limit: u16) -> MatchSettings {
-        MatchSettings {
-            name: "t".into(),
-            max_players: 8,
-            tick_hz: 20,
-            time_limit_s,
-            score_limit,
-        }
+    fn game(time_limit_s: u16, score_limit: u16, seed: u64) -> Deathmatch {
+        Deathmatch::new(
+            Settings {
+                time_limit_s,
+                score_limit,
+            },
+            8,
+            seed,
+        )
     }
 
-    fn state(g: &ArenaGame) -> Snapshot {
-        let mut s = Snapshot::default();
-        g.snapshot_into(&mut s);
+    fn state(g: &Deathmatch) -> View {
+        let mut s = View::default();
+        g.view_into(ViewKey::EVERYTHING, &mut s);
         s
     }
 
-    fn pos(g: &ArenaGame, id: PlayerId) -> (f32, f32) {
+    fn pos(g: &Deathmatch, id: PlayerId) -> (f32, f32) {
         let p = g.players.iter().find(|p| p.id == id).unwrap();
         (p.x, p.y)
     }
 
-    fn place(g: &mut ArenaGame, id: PlayerId, x: f32, y: f32) {
+    fn place(g: &mut Deathmatch, id: PlayerId, x: f32, y: f32) {
         let p = g.players.iter_mut().find(|p| p.id == id).unwrap();
         p.x = x;
         p.y = y;
     }
 
-    fn input(seq: u16, buttons: u8, aim: u8) -> PlayerInput {
-        PlayerInput { seq, buttons, aim }
+    fn input(_seq: u16, buttons: u8, aim: u8) -> Input {
+        Input { buttons, aim }
     }
 
     /// Holding RIGHT moves a player at max speed; diagonals are normalized; walls clamp.
     #[test]
     fn movement_speed_diagonals_and_walls() {
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), 1);
+        let mut g = game(0, 0, 1);
         g.add_player(0, "a");
         place(&mut g, 0, 800.0, 500.0);
         g.step(&[(0, input(1, buttons::RIGHT, 0))], 0.5);
@@ -474,13 +472,12 @@ mod tests {
         assert!((d - 260.0).abs() < 0.01, "diagonal distance {d}");
         g.step(&[(0, input(3, buttons::UP, 0))], 100.0);
         assert_eq!(pos(&g, 0).1, 20.0);
-        assert_eq!(state(&g).players[0].last_input_seq, 3);
     }
 
     /// Attacks hurt only while running, respect range and cooldown, and a kill scores.
     #[test]
     fn attack_damage_cooldown_kill_and_respawn() {
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), 7);
+        let mut g = game(0, 0, 7);
         g.add_player(0, "a");
         g.add_player(1, "b");
         place(&mut g, 0, 400.0, 500.0);
@@ -516,7 +513,7 @@ mod tests {
     }
 
     /// Seats "a" (0) and "b" (1) 200 units apart, starts, and has "a" fire at "b" for 4 s.
-    fn duel(g: &mut ArenaGame) {
+    fn duel(g: &mut Deathmatch) {
         g.add_player(0, "a");
         g.add_player(1, "b");
         g.start();
@@ -531,7 +528,7 @@ mod tests {
     /// waiting does not.
     #[test]
     fn departed_players_keep_their_score() {
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), 3);
+        let mut g = game(0, 0, 3);
         g.add_player(0, "early");
         g.remove_player(0);
         duel(&mut g);
@@ -539,20 +536,21 @@ mod tests {
         let board = g.scoreboard();
         let names: Vec<&str> = board.iter().map(|e| e.name.as_str()).collect();
         assert_eq!(names, ["a", "b"]);
-        assert!(board[0].kills > 0);
+        assert!(board[0].score > 0);
+        assert_eq!(board[0].stats[0], board[0].score, "kills column");
         assert_eq!(state(&g).players.len(), 1, "gone from the snapshots");
     }
 
     /// The match ends at the score limit and at the time limit, with a sorted scoreboard.
     #[test]
     fn limits_end_the_match() {
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 1), 3);
+        let mut g = game(0, 1, 3);
         duel(&mut g);
         assert_eq!(g.phase(), Phase::Ended);
         assert_eq!(g.end_reason(), Some(EndReason::ScoreLimit));
         assert_eq!(g.scoreboard()[0].name, "a");
 
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(1, 0), 3);
+        let mut g = game(1, 0, 3);
         g.add_player(0, "a");
         g.start();
         for _ in 0..19 {
@@ -564,55 +562,61 @@ mod tests {
         assert_eq!(g.end_reason(), Some(EndReason::TimeLimit));
     }
 
-    /// Plays a 6-bot match for `ticks` ticks, recording every tick's inputs and snapshot bytes.
+    /// Plays a 6-bot match for `ticks` ticks, recording every tick's inputs and view bytes.
     /// With `log` given, replays those inputs instead of asking the bots.
-    type InputLog = Vec<Vec<(PlayerId, PlayerInput)>>;
+    type InputLog = Vec<Vec<(PlayerId, Input)>>;
 
     fn play(seed: u64, ticks: usize, log: Option<&InputLog>) -> (InputLog, Vec<Vec<u8>>) {
-        let mut g = ArenaGame::new(ArenaConfig::default(), settings(0, 0), seed);
+        let mut g = game(0, 0, seed);
         for id in 0..6 {
             g.add_player(id, &format!("p{id}"));
         }
         g.start();
-        let arena = g.arena();
+        let facts = g.facts();
+        let mut bots: Vec<DeathmatchBot> = (0..6)
+            .map(|id| DeathmatchBot::new(&facts, id, seed))
+            .collect();
         let mut inputs_log = Vec::new();
-        let mut snaps = Vec::new();
-        let mut snap = state(&g);
+        let mut views = Vec::new();
+        let mut view = state(&g);
         for tick in 0..ticks {
-            let inputs: Vec<(PlayerId, PlayerInput)> = match log {
+            let inputs: Vec<(PlayerId, Input)> = match log {
                 Some(log) => log[tick].clone(),
                 None => (0..6u8)
                     .filter(|id| !(tick + *id as usize).is_multiple_of(3))
-                    .map(|id| (id, crate::bot::bot_input(&snap, &arena, id, tick as u16)))
+                    .filter_map(|id| Some((id, bots[id as usize].input(tick as u32, &view)?)))
                     .collect(),
             };
             g.step(&inputs, 0.05);
-            snap = Snapshot {
-                tick: tick as u32,
-                ..Default::default()
-            };
-            g.snapshot_into(&mut snap);
-            snaps.push(codec::encode(&ServerMsg::Snapshot(snap.clone())).unwrap());
+            view = state(&g);
+            views.push(codec::encode(&view).unwrap());
             inputs_log.push(inputs);
         }
-        (inputs_log, snaps)
+        (inputs_log, views)
     }
 
-    /// Replaying a recorded input log with the same seed reproduces every snapshot byte for byte.
+    /// Replaying a recorded input log with the same seed reproduces every view byte for byte.
     #[test]
     fn replay_is_deterministic() {
         let (log, recorded) = play(5, 2000, None);
         let (_, replayed) = play(5, 2000, Some(&log));
         assert_eq!(recorded.len(), replayed.len());
         for (tick, (a, b)) in recorded.iter().zip(&replayed).enumerate() {
-            assert_eq!(a, b, "snapshot of tick {tick} differs");
+            assert_eq!(a, b, "view of tick {tick} differs");
         }
-        let last: ServerMsg = codec::decode(recorded.last().unwrap()).unwrap();
-        let ServerMsg::Snapshot(last) = last else {
-            unreachable!()
-        };
+        let last: View = codec::decode(recorded.last().unwrap()).unwrap();
         let kills: u32 = last.players.iter().map(|p| p.kills as u32).sum();
         assert!(kills > 5, "bots should fight: {kills} kills");
         assert_ne!(recorded, play(6, 2000, Some(&log)).1, "the seed matters");
+    }
+
+    /// The settings' declared defaults are the type's defaults.
+    #[test]
+    fn declared_defaults_match_the_type() {
+        let resolved =
+            arena_game::settings::resolve("deathmatch", &Deathmatch::info().settings, None)
+                .unwrap();
+        let typed: Settings = arena_game::settings::into_settings(&resolved).unwrap();
+        assert_eq!(typed, Settings::default());
     }
 }

@@ -3,16 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{EndReason, Phase, PlayerId, Role, ScoreEntry};
+use serde_json::{Map, Value};
 
-/// Default player seats of a new match.
-pub const DEFAULT_MAX_PLAYERS: u8 = 8;
+use crate::protocol::{EndReason, Phase, PlayerId, Role, ScoreLine};
+
 /// Default snapshot rate of a new match, Hz.
 pub const DEFAULT_TICK_HZ: u8 = 20;
-/// Default time limit of a new match, seconds.
-pub const DEFAULT_TIME_LIMIT_S: u16 = 300;
-/// Default score limit of a new match, kills.
-pub const DEFAULT_SCORE_LIMIT: u16 = 20;
 
 /// `POST /api/matches` body. Everything but `name` is optional.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -20,18 +16,18 @@ pub const DEFAULT_SCORE_LIMIT: u16 = 20;
 pub struct CreateMatchRequest {
     /// Display name, 1..=32 bytes.
     pub name: String,
-    /// Player seats, 1..=64 (default 8).
+    /// The game's registry name (default: the server's first game, `deathmatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub game: Option<String>,
+    /// Player seats, within the game's bounds (default: the game's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_players: Option<u8>,
     /// Ticks per second, 1..=128 (default: the server's, 20).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tick_hz: Option<u8>,
-    /// Seconds of play, 0 = unlimited, at most 3600 (default 300).
+    /// The game's settings (see `GET /api/games`); missing ones take their defaults.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time_limit_s: Option<u16>,
-    /// Kills to win, 0 = unlimited (default 20).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub score_limit: Option<u16>,
+    pub settings: Option<Map<String, Value>>,
 }
 
 /// `POST /api/matches` answer (201).
@@ -39,7 +35,7 @@ pub struct CreateMatchRequest {
 pub struct CreatedMatch {
     /// The match id used in every other route.
     pub id: String,
-    /// Bearer token for start/end; shown once.
+    /// Bearer token for start/end/kick; shown once.
     pub host_token: String,
     /// The match as listed.
     #[serde(rename = "match")]
@@ -53,9 +49,11 @@ pub struct MatchSummary {
     pub id: String,
     /// Display name.
     pub name: String,
+    /// The game's registry name.
+    pub game: String,
     /// Phase.
     pub phase: ApiPhase,
-    /// Seated players (connected or holding a join token).
+    /// Seated players (connected, holding a join token, or held for a reconnect).
     pub players: u32,
     /// Connected spectators.
     pub spectators: u32,
@@ -63,10 +61,8 @@ pub struct MatchSummary {
     pub max_players: u8,
     /// Ticks per second.
     pub tick_hz: u8,
-    /// Seconds of play, 0 = unlimited.
-    pub time_limit_s: u16,
-    /// Kills to win, 0 = unlimited.
-    pub score_limit: u16,
+    /// The game's settings, every default filled in.
+    pub settings: Map<String, Value>,
 }
 
 /// `GET /api/matches/{id}`: the summary plus scoreboard.
@@ -77,30 +73,35 @@ pub struct MatchDetail {
     pub summary: MatchSummary,
     /// Why it ended, once ended.
     pub end_reason: Option<ApiEndReason>,
+    /// Names of the game's own columns in each line's `stats`.
+    pub score_columns: Vec<String>,
     /// Best first.
     pub scoreboard: Vec<ApiScore>,
 }
 
-/// A scoreboard line in JSON.
+/// A scoreboard line in JSON: the generic [`ScoreLine`].
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ApiScore {
     /// Seat.
     pub id: PlayerId,
     /// Name.
     pub name: String,
-    /// Kills.
-    pub kills: u16,
-    /// Deaths.
-    pub deaths: u16,
+    /// Team, in games with teams.
+    pub team: Option<u8>,
+    /// What the board is sorted by.
+    pub score: i32,
+    /// The game's columns, in the order of `score_columns`.
+    pub stats: Vec<i32>,
 }
 
-impl From<&ScoreEntry> for ApiScore {
-    fn from(e: &ScoreEntry) -> Self {
+impl From<&ScoreLine> for ApiScore {
+    fn from(e: &ScoreLine) -> Self {
         Self {
             id: e.id,
             name: e.name.clone(),
-            kills: e.kills,
-            deaths: e.deaths,
+            team: e.team,
+            score: e.score,
+            stats: e.stats.clone(),
         }
     }
 }
@@ -115,12 +116,15 @@ pub struct JoinRequest {
     pub role: ApiRole,
 }
 
+/// `GET /api/games`: every game the server hosts.
+pub type GamesResponse = Vec<crate::game::GameInfo>;
+
 /// `POST /api/matches/{id}/join` answer (200).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JoinResponse {
     /// One-use join token (also inside `ws_url`).
     pub token: String,
-    /// The full `ws://` URL to open with subprotocol `arena.v1`.
+    /// The full `ws://` URL to open with subprotocol `arena.v2`.
     pub ws_url: String,
     /// Match id.
     pub match_id: String,
@@ -132,7 +136,8 @@ pub struct JoinResponse {
     /// (and replaces a connection that is still open). Keep it secret.
     #[serde(default)]
     pub reconnect_token: Option<String>,
-    /// Players only: the `ws://` URL to open to reconnect (carries `reconnect_token`).
+    /// Players only: the `ws://` URL to open to reconnect (carries `reconnect_token`); `null`
+    /// for a spectator, who simply joins again.
     #[serde(default)]
     pub reconnect_url: Option<String>,
 }

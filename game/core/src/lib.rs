@@ -1,0 +1,28 @@
+//! Arena's game seam and its wire: what every game and every client shares.
+//!
+//! Nothing here reads the clock, touches sockets, or uses actix/tokio.
+//!
+//! # Layout
+//! - [`game`]: the [`Game`] trait a game implements (input, view, facts, settings, bot), views
+//!   ([`Viewer`], [`ViewKey`]) and what a game tells the lobby ([`GameInfo`]).
+//! - [`protocol`]: the envelope every game shares: welcome, roster, snapshot, chat, errors,
+//!   pings, the final scoreboard, close codes; game data rides inside as [`Payload`]s.
+//! - [`codec`]: the one encode/decode pair (serde + bincode 2, one configuration, bounded decode).
+//! - [`erased`]: [`DynGame`] and [`DynBot`], any game behind bytes, as the server and bots hold it.
+//! - [`registry`]: [`GameRegistry`], the games a server hosts by name.
+//! - [`settings`]: a match's settings from JSON, checked against the game's specs.
+//! - [`api`]: JSON bodies of the HTTP lobby API.
+
+pub mod api;
+pub mod codec;
+pub mod erased;
+pub mod game;
+pub mod protocol;
+pub mod registry;
+pub mod settings;
+
+pub use codec::{decode, decode_limited, encode, encode_into, DecodeError, EncodeError};
+pub use erased::{DynBot, DynGame, ErasedBot, ErasedGame};
+pub use game::{BotPolicy, Game, GameInfo, SettingSpec, ViewKey, Viewer};
+pub use protocol::*;
+pub use registry::{GameRegistry, GameType, Prepared};

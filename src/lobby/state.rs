@@ -1,0 +1,1038 @@
+//! The lobby's logic as plain data: matches, seats, join and reconnect tokens, spectators,
+//! expiry and capacity, driven by an explicit `now` (quinn-proto's `Connection` style).
+//!
+//! No actors, sockets or clocks here: the [`super::Lobby`] actor calls these methods one message
+//! at a time and turns what they return into messages (start this match, close that session).
+//! So seats and tokens are unit-tested in microseconds, and a cluster backend can later sit
+//! behind the same calls.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use arena_game::api::{ApiRole, CreateMatchRequest, MatchDetail, MatchSummary};
+use arena_game::{
+    CloseCode, EndReason, GameRegistry, GameType, Phase, PlayerId, Role, ScoreLine, MAX_NAME_BYTES,
+};
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::link::SessionId;
+use crate::tokens;
+
+/// Highest tick rate a match may ask for, Hz.
+pub const MAX_TICK_HZ: u8 = 128;
+
+/// The lobby's time limits and caps, from [`Config`].
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// An unredeemed join token (and a seat being set up) expires after this.
+    pub join_token_ttl: Duration,
+    /// A dropped player's seat is held this long.
+    pub reconnect_grace: Duration,
+    /// An ended match stays listed this long.
+    pub ended_retention: Duration,
+    /// A match nobody is in is removed after this.
+    pub empty_match_ttl: Duration,
+    /// Most matches at once.
+    pub max_matches: usize,
+    /// Most spectators (connected or holding a token) per match.
+    pub max_spectators_per_match: usize,
+}
+
+impl Limits {
+    /// The limits `config` sets.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            join_token_ttl: Duration::from_secs(config.join_token_ttl_s),
+            reconnect_grace: Duration::from_secs(config.reconnect_grace_s),
+            ended_retention: Duration::from_secs(config.ended_retention_s),
+            empty_match_ttl: Duration::from_secs(config.empty_match_ttl_s),
+            max_matches: config.max_matches,
+            max_spectators_per_match: config.max_spectators_per_match,
+        }
+    }
+}
+
+/// A checked match request: what the lobby stores and the match is built from.
+#[derive(Clone)]
+pub struct NewMatch {
+    /// Display name.
+    pub name: String,
+    /// The game.
+    pub game: Arc<dyn GameType>,
+    /// Seats.
+    pub max_players: u8,
+    /// Ticks per second.
+    pub tick_hz: u8,
+    /// The game's settings, defaults filled in.
+    pub settings: Map<String, Value>,
+}
+
+impl NewMatch {
+    /// Checks `req` against the registry and the server's bounds.
+    pub fn check(
+        req: &CreateMatchRequest,
+        registry: &GameRegistry,
+        default_tick_hz: u8,
+    ) -> Result<Self, ApiError> {
+        let name = valid_name(&req.name)?;
+        let tick_hz = req.tick_hz.unwrap_or(default_tick_hz);
+        if !(1..=MAX_TICK_HZ).contains(&tick_hz) {
+            return Err(ApiError::BadRequest(format!(
+                "tick_hz must be 1..={MAX_TICK_HZ}"
+            )));
+        }
+        let prepared = registry
+            .prepare(req.game.as_deref(), req.max_players, req.settings.as_ref())
+            .map_err(ApiError::BadRequest)?;
+        Ok(Self {
+            name,
+            game: prepared.game,
+            max_players: prepared.max_players,
+            tick_hz,
+            settings: prepared.settings,
+        })
+    }
+}
+
+/// What a redeemed token grants a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeatGrant {
+    /// The match.
+    pub match_id: String,
+    /// Player or spectator.
+    pub role: Role,
+    /// The seat for a player.
+    pub player_id: Option<PlayerId>,
+    /// Display name.
+    pub name: String,
+    /// The match's tick rate, Hz (the input rate limit scales with it).
+    pub tick_hz: u8,
+}
+
+/// A created match.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// Match id.
+    pub id: String,
+    /// The host's bearer token.
+    pub host_token: String,
+    /// How many matches were created before this one (spreads tick phases).
+    pub order: u64,
+    /// The match as listed.
+    pub summary: MatchSummary,
+}
+
+/// A granted join: the token to open the WebSocket with.
+#[derive(Debug, Clone)]
+pub struct JoinGrant {
+    /// One-use join token.
+    pub token: String,
+    /// The seat, for players.
+    pub player_id: Option<PlayerId>,
+    /// Reopens the seat after a drop, for players.
+    pub reconnect_token: Option<String>,
+}
+
+/// A redeemed token.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    /// What the session gets.
+    pub grant: SeatGrant,
+    /// The session that held the seat until now (a reconnect replaces it: close it with 4001).
+    pub replaced: Option<SessionId>,
+}
+
+/// Why a session that passed the upgrade cannot be seated after all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Close code for the session.
+    pub code: CloseCode,
+    /// Close reason.
+    pub reason: &'static str,
+}
+
+/// What a sweep found.
+#[derive(Debug, Default)]
+pub struct Swept {
+    /// Seats freed (token, setup or grace period expired): remove these players.
+    pub released: Vec<(String, PlayerId)>,
+    /// Matches to remove, with the close reason for their sessions.
+    pub removed: Vec<(String, &'static str)>,
+}
+
+/// One player seat: who holds it and how to get back into it.
+#[derive(Debug)]
+struct Seat {
+    name: String,
+    /// Opens this seat again (`/ws?reconnect=`) while it is held or taken.
+    reconnect_token: String,
+    state: SeatState,
+}
+
+/// Lifecycle of one seat.
+#[derive(Debug)]
+enum SeatState {
+    /// A join token was issued and not yet redeemed.
+    Reserved { token: String, expires: Instant },
+    /// A token was redeemed; the WebSocket is being set up.
+    Connecting { expires: Instant },
+    /// A session holds the seat.
+    Taken { session_id: SessionId },
+    /// The player dropped; the seat (and the player's state) waits for a reconnect.
+    Held { until: Instant },
+}
+
+/// A spectator token not yet redeemed.
+struct PendingSpectator {
+    token: String,
+    name: String,
+    expires: Instant,
+}
+
+struct MatchEntry {
+    spec: NewMatch,
+    host_token: String,
+    seats: Vec<Option<Seat>>,
+    spectator_tokens: Vec<PendingSpectator>,
+    spectators: Vec<SessionId>,
+    phase: Phase,
+    end_reason: Option<EndReason>,
+    scoreboard: Vec<ScoreLine>,
+    ended_at: Option<Instant>,
+    empty_since: Option<Instant>,
+    created_order: u64,
+}
+
+impl MatchEntry {
+    fn players(&self) -> u32 {
+        self.seats.iter().filter(|s| s.is_some()).count() as u32
+    }
+
+    fn connected_players(&self) -> usize {
+        self.seats
+            .iter()
+            .flatten()
+            .filter(|s| matches!(s.state, SeatState::Taken { .. }))
+            .count()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.players() == 0 && self.spectators.is_empty() && self.spectator_tokens.is_empty()
+    }
+
+    fn summary(&self, id: &str) -> MatchSummary {
+        MatchSummary {
+            id: id.to_owned(),
+            name: self.spec.name.clone(),
+            game: self.spec.game.info().name.clone(),
+            phase: self.phase.into(),
+            players: self.players(),
+            spectators: self.spectators.len() as u32,
+            max_players: self.spec.max_players,
+            tick_hz: self.spec.tick_hz,
+            settings: self.spec.settings.clone(),
+        }
+    }
+
+    fn check_host(&self, given: Option<&str>) -> Result<(), ApiError> {
+        let Some(given) = given else {
+            return Err(ApiError::Unauthorized(
+                "send the host token as 'Authorization: Bearer <host_token>'".into(),
+            ));
+        };
+        if !tokens::secrets_equal(given, &self.host_token) {
+            return Err(ApiError::Forbidden(
+                "not the host token of this match".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    fn mark_ended(&mut self, now: Instant) {
+        self.phase = Phase::Ended;
+        self.ended_at.get_or_insert(now);
+    }
+}
+
+/// Validates a display name: 1..=32 bytes after trimming, no control characters.
+pub fn valid_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > MAX_NAME_BYTES {
+        return Err(ApiError::BadRequest(format!(
+            "name must be 1..={MAX_NAME_BYTES} bytes"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(
+            "name must not contain control characters".into(),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no match with id {id:?}"))
+}
+
+/// Every match and every pending join.
+pub struct LobbyState {
+    limits: Limits,
+    matches: HashMap<String, MatchEntry>,
+    /// Join token → match id, for every unredeemed token.
+    tokens: HashMap<String, String>,
+    /// Reconnect token → (match id, seat), for every occupied seat.
+    reconnects: HashMap<String, (String, PlayerId)>,
+    created: u64,
+    shutting_down: bool,
+}
+
+impl LobbyState {
+    /// An empty lobby.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            matches: HashMap::new(),
+            tokens: HashMap::new(),
+            reconnects: HashMap::new(),
+            created: 0,
+            shutting_down: false,
+        }
+    }
+
+    fn refuse_if_shutting_down(&self) -> Result<(), ApiError> {
+        if self.shutting_down {
+            return Err(ApiError::Unavailable("the server is shutting down".into()));
+        }
+        Ok(())
+    }
+
+    fn entry(&self, id: &str) -> Result<&MatchEntry, ApiError> {
+        self.matches.get(id).ok_or_else(|| not_found(id))
+    }
+
+    /// Matches now waiting, running and ended.
+    pub fn phase_counts(&self) -> [u64; 3] {
+        let mut counts = [0u64; 3];
+        for m in self.matches.values() {
+            counts[m.phase as usize] += 1;
+        }
+        counts
+    }
+
+    /// The ids of every match.
+    pub fn match_ids(&self) -> Vec<String> {
+        self.matches.keys().cloned().collect()
+    }
+
+    /// Whether a player can still be seated in match `id` right now (it is waiting and full:
+    /// the caller starts it).
+    fn full_and_waiting(&self, id: &str) -> bool {
+        self.matches.get(id).is_some_and(|m| {
+            m.phase == Phase::Waiting && m.connected_players() == m.spec.max_players as usize
+        })
+    }
+
+    /// Creates a match with id `id`.
+    pub fn create(
+        &mut self,
+        now: Instant,
+        id: String,
+        spec: NewMatch,
+    ) -> Result<Created, ApiError> {
+        self.refuse_if_shutting_down()?;
+        if self.matches.len() >= self.limits.max_matches {
+            return Err(ApiError::Unavailable(format!(
+                "the server hosts its maximum of {} matches",
+                self.limits.max_matches
+            )));
+        }
+        if self.matches.contains_key(&id) {
+            return Err(ApiError::Internal("match id collision; retry".into()));
+        }
+        let host_token = tokens::new_token();
+        let order = self.created;
+        self.created += 1;
+        let entry = MatchEntry {
+            seats: (0..spec.max_players).map(|_| None).collect(),
+            spec,
+            host_token: host_token.clone(),
+            spectator_tokens: Vec::new(),
+            spectators: Vec::new(),
+            phase: Phase::Waiting,
+            end_reason: None,
+            scoreboard: Vec::new(),
+            ended_at: None,
+            empty_since: Some(now),
+            created_order: order,
+        };
+        let summary = entry.summary(&id);
+        self.matches.insert(id.clone(), entry);
+        Ok(Created {
+            id,
+            host_token,
+            order,
+            summary,
+        })
+    }
+
+    /// Every match, oldest first.
+    pub fn list(&self) -> Vec<MatchSummary> {
+        let mut entries: Vec<(&String, &MatchEntry)> = self.matches.iter().collect();
+        entries.sort_by_key(|(_, m)| m.created_order);
+        entries.into_iter().map(|(id, m)| m.summary(id)).collect()
+    }
+
+    /// One match with its scoreboard.
+    pub fn detail(&self, id: &str) -> Result<MatchDetail, ApiError> {
+        let m = self.entry(id)?;
+        Ok(MatchDetail {
+            summary: m.summary(id),
+            end_reason: m.end_reason.map(Into::into),
+            score_columns: m.spec.game.info().score_columns.clone(),
+            scoreboard: m.scoreboard.iter().map(Into::into).collect(),
+        })
+    }
+
+    /// Reserves a seat (or a spectator place) and issues a join token.
+    pub fn join(
+        &mut self,
+        now: Instant,
+        id: &str,
+        name: &str,
+        role: ApiRole,
+    ) -> Result<JoinGrant, ApiError> {
+        self.refuse_if_shutting_down()?;
+        let name = valid_name(name)?;
+        let expires = now + self.limits.join_token_ttl;
+        let max_spectators = self.limits.max_spectators_per_match;
+        let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
+        if m.phase == Phase::Ended {
+            return Err(ApiError::Gone("the match has ended".into()));
+        }
+        let token = tokens::new_token();
+        let mut reconnect_token = None;
+        let player_id = match role {
+            ApiRole::Player => {
+                let Some(free) = m.seats.iter().position(Option::is_none) else {
+                    return Err(ApiError::Full(format!(
+                        "all {} player seats are taken",
+                        m.spec.max_players
+                    )));
+                };
+                let reconnect = tokens::new_token();
+                m.seats[free] = Some(Seat {
+                    name,
+                    reconnect_token: reconnect.clone(),
+                    state: SeatState::Reserved {
+                        token: token.clone(),
+                        expires,
+                    },
+                });
+                self.reconnects
+                    .insert(reconnect.clone(), (id.to_owned(), free as PlayerId));
+                reconnect_token = Some(reconnect);
+                Some(free as PlayerId)
+            }
+            ApiRole::Spectator => {
+                if m.spectators.len() + m.spectator_tokens.len() >= max_spectators {
+                    return Err(ApiError::Full(format!(
+                        "the match has its maximum of {max_spectators} spectators"
+                    )));
+                }
+                m.spectator_tokens.push(PendingSpectator {
+                    token: token.clone(),
+                    name,
+                    expires,
+                });
+                None
+            }
+        };
+        m.empty_since = None;
+        self.tokens.insert(token.clone(), id.to_owned());
+        Ok(JoinGrant {
+            token,
+            player_id,
+            reconnect_token,
+        })
+    }
+
+    /// The host starts or ends a match: checks the token and the phase; returns the phase the
+    /// match will be in (the caller tells the match actor).
+    pub fn host_control(
+        &mut self,
+        now: Instant,
+        id: &str,
+        host_token: Option<&str>,
+        end: bool,
+    ) -> Result<Phase, ApiError> {
+        let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
+        m.check_host(host_token)?;
+        if m.phase == Phase::Ended {
+            return Err(ApiError::Gone("the match has ended".into()));
+        }
+        if end {
+            m.mark_ended(now);
+        } else {
+            m.phase = Phase::Running;
+        }
+        Ok(m.phase)
+    }
+
+    /// Spends a join token (once) or uses a reconnect token, before the upgrade. A refused
+    /// redeem spends nothing.
+    pub fn redeem(
+        &mut self,
+        now: Instant,
+        token: &str,
+        reconnect: bool,
+    ) -> Result<Redeemed, ApiError> {
+        self.refuse_if_shutting_down()?;
+        let invalid = || ApiError::Forbidden("unknown, used or expired token".into());
+        let connecting = SeatState::Connecting {
+            expires: now + self.limits.join_token_ttl,
+        };
+        if reconnect {
+            let (match_id, idx) = self.reconnects.get(token).cloned().ok_or_else(invalid)?;
+            let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
+            let seat = m.seats[idx as usize].as_mut().ok_or_else(invalid)?;
+            let replaced = match std::mem::replace(&mut seat.state, connecting) {
+                SeatState::Held { .. } => None,
+                // The player is back on a new connection (the old one may be half-open).
+                SeatState::Taken { session_id } => Some(session_id),
+                other => {
+                    seat.state = other;
+                    return Err(ApiError::Full(
+                        "the seat is still being set up; retry shortly".into(),
+                    ));
+                }
+            };
+            return Ok(Redeemed {
+                grant: SeatGrant {
+                    match_id,
+                    role: Role::Player,
+                    player_id: Some(idx),
+                    name: seat.name.clone(),
+                    tick_hz: m.spec.tick_hz,
+                },
+                replaced,
+            });
+        }
+        let match_id = self.tokens.get(token).cloned().ok_or_else(invalid)?;
+        let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
+        if m.phase == Phase::Ended {
+            return Err(ApiError::Gone("the match has ended".into()));
+        }
+        let seat = m.seats.iter_mut().enumerate().find(|(_, s)| {
+            matches!(s, Some(Seat { state: SeatState::Reserved { token: t, .. }, .. })
+                if tokens::secrets_equal(t, token))
+        });
+        let (role, player_id, name) = if let Some((idx, Some(seat))) = seat {
+            seat.state = connecting;
+            (Role::Player, Some(idx as PlayerId), seat.name.clone())
+        } else {
+            let pos = m
+                .spectator_tokens
+                .iter()
+                .position(|p| tokens::secrets_equal(&p.token, token))
+                .ok_or_else(invalid)?;
+            let p = m.spectator_tokens.swap_remove(pos);
+            (Role::Spectator, None, p.name)
+        };
+        self.tokens.remove(token);
+        Ok(Redeemed {
+            grant: SeatGrant {
+                match_id,
+                role,
+                player_id,
+                name,
+                tick_hz: m.spec.tick_hz,
+            },
+            replaced: None,
+        })
+    }
+
+    /// A session that passed the upgrade is connected: seat it. `Ok(true)` when the match is
+    /// now full and waiting, so the caller starts it.
+    pub fn register(&mut self, session_id: SessionId, grant: &SeatGrant) -> Result<bool, Refusal> {
+        let Some(m) = self.matches.get_mut(&grant.match_id) else {
+            return Err(Refusal {
+                code: CloseCode::Normal,
+                reason: "match closed",
+            });
+        };
+        match grant.player_id {
+            Some(id) => {
+                let seat = m.seats[id as usize]
+                    .as_mut()
+                    .filter(|s| matches!(s.state, SeatState::Connecting { .. }));
+                let Some(seat) = seat else {
+                    // The seat expired between the upgrade and now: refuse rather than double-seat.
+                    return Err(Refusal {
+                        code: CloseCode::Policy,
+                        reason: "seat expired before the connection was set up",
+                    });
+                };
+                seat.state = SeatState::Taken { session_id };
+            }
+            None => m.spectators.push(session_id),
+        }
+        Ok(self.full_and_waiting(&grant.match_id))
+    }
+
+    /// A session is gone. Returns the seat to free at once (it left with 1000, no grace period,
+    /// or the match is over); otherwise its seat is held for a reconnect.
+    pub fn deregister(
+        &mut self,
+        now: Instant,
+        session_id: SessionId,
+        match_id: &str,
+        left: bool,
+    ) -> Option<PlayerId> {
+        let grace = self.limits.reconnect_grace;
+        let m = self.matches.get_mut(match_id)?;
+        m.spectators.retain(|s| *s != session_id);
+        let (idx, slot) = m.seats.iter_mut().enumerate().find(|(_, slot)| {
+            matches!(slot, Some(Seat { state: SeatState::Taken { session_id: s }, .. }) if *s == session_id)
+        })?;
+        let seat = slot.as_mut()?;
+        if left || grace.is_zero() || m.phase == Phase::Ended {
+            self.reconnects.remove(&seat.reconnect_token);
+            *slot = None;
+            Some(idx as PlayerId)
+        } else {
+            seat.state = SeatState::Held { until: now + grace };
+            None
+        }
+    }
+
+    /// The host frees a seat. Returns the session to close with 4002, if one held it.
+    pub fn kick(
+        &mut self,
+        id: &str,
+        host_token: Option<&str>,
+        player_id: PlayerId,
+    ) -> Result<Option<SessionId>, ApiError> {
+        let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
+        m.check_host(host_token)?;
+        let seat = m
+            .seats
+            .get_mut(player_id as usize)
+            .and_then(Option::take)
+            .ok_or_else(|| ApiError::NotFound(format!("no player {player_id} in this match")))?;
+        self.reconnects.remove(&seat.reconnect_token);
+        Ok(match seat.state {
+            SeatState::Reserved { token, .. } => {
+                self.tokens.remove(&token);
+                None
+            }
+            SeatState::Taken { session_id } => Some(session_id),
+            SeatState::Connecting { .. } | SeatState::Held { .. } => None,
+        })
+    }
+
+    /// The match reported its phase and scoreboard.
+    pub fn update(
+        &mut self,
+        now: Instant,
+        id: &str,
+        phase: Phase,
+        end_reason: Option<EndReason>,
+        scoreboard: Vec<ScoreLine>,
+    ) {
+        let Some(m) = self.matches.get_mut(id) else {
+            return;
+        };
+        m.phase = phase;
+        m.end_reason = end_reason;
+        m.scoreboard = scoreboard;
+        if phase == Phase::Ended {
+            m.mark_ended(now);
+        }
+    }
+
+    /// Removes a match and every token that leads to it.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let removed = self.matches.remove(id).is_some();
+        if removed {
+            self.tokens.retain(|_, mid| mid != id);
+            self.reconnects.retain(|_, (mid, _)| mid != id);
+        }
+        removed
+    }
+
+    /// Expires tokens, seats being set up, held seats, empty matches and ended matches.
+    pub fn sweep(&mut self, now: Instant) -> Swept {
+        let mut swept = Swept::default();
+        let mut expired_tokens = Vec::new();
+        for (id, m) in &mut self.matches {
+            for (idx, slot) in m.seats.iter_mut().enumerate() {
+                let Some(seat) = slot else { continue };
+                let expired = match &seat.state {
+                    SeatState::Reserved { token, expires } if *expires <= now => {
+                        expired_tokens.push(token.clone());
+                        true
+                    }
+                    SeatState::Connecting { expires } => *expires <= now,
+                    SeatState::Held { until } => *until <= now,
+                    _ => false,
+                };
+                if expired {
+                    expired_tokens.push(seat.reconnect_token.clone());
+                    *slot = None;
+                    swept.released.push((id.clone(), idx as PlayerId));
+                }
+            }
+            m.spectator_tokens.retain(|p| {
+                let keep = p.expires > now;
+                if !keep {
+                    expired_tokens.push(p.token.clone());
+                }
+                keep
+            });
+            if m.is_empty() {
+                let since = *m.empty_since.get_or_insert(now);
+                if now.duration_since(since) >= self.limits.empty_match_ttl {
+                    swept
+                        .removed
+                        .push((id.clone(), "match expired: nobody joined"));
+                }
+            } else {
+                m.empty_since = None;
+            }
+            if let Some(ended) = m.ended_at {
+                if now.duration_since(ended) >= self.limits.ended_retention
+                    && !swept.removed.iter().any(|(r, _)| r == id)
+                {
+                    swept.removed.push((id.clone(), "match closed"));
+                }
+            }
+        }
+        for t in expired_tokens {
+            self.tokens.remove(&t);
+            self.reconnects.remove(&t);
+        }
+        for (id, _) in &swept.removed {
+            self.remove(id);
+        }
+        swept
+    }
+
+    /// The server is going down: refuse creations, joins and redeems from now on, forget every
+    /// unredeemed join token. Returns false when it already was.
+    pub fn begin_shutdown(&mut self) -> bool {
+        if self.shutting_down {
+            return false;
+        }
+        self.shutting_down = true;
+        self.tokens.clear();
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arena_game::{BotPolicy, Game, GameInfo, ViewKey};
+    use serde::{Deserialize, Serialize};
+
+    /// The smallest game: nothing happens, so the lobby is tested on its own.
+    struct Idle;
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    struct NoSettings {}
+    struct IdleBot;
+    impl BotPolicy<Idle> for IdleBot {
+        fn new(_: &(), _: PlayerId, _: u64) -> Self {
+            IdleBot
+        }
+        fn input(&mut self, _: u32, _: &()) -> Option<()> {
+            None
+        }
+    }
+    impl Game for Idle {
+        type Input = ();
+        type View = ();
+        type Facts = ();
+        type Settings = NoSettings;
+        type Bot = IdleBot;
+        fn info() -> GameInfo {
+            GameInfo {
+                name: "idle".into(),
+                title: "Idle".into(),
+                about: "nothing happens".into(),
+                min_players: 1,
+                max_players: 8,
+                default_players: 2,
+                teams: 0,
+                settings: vec![],
+                score_columns: vec![],
+            }
+        }
+        fn new(_: NoSettings, _: u8, _: u64) -> Self {
+            Idle
+        }
+        fn facts(&self) {}
+        fn add_player(&mut self, _: PlayerId, _: &str) {}
+        fn remove_player(&mut self, _: PlayerId) {}
+        fn start(&mut self) {}
+        fn end(&mut self, _: EndReason) {}
+        fn step(&mut self, _: &[(PlayerId, ())], _: f32) {}
+        fn phase(&self) -> Phase {
+            Phase::Waiting
+        }
+        fn end_reason(&self) -> Option<EndReason> {
+            None
+        }
+        fn view_into(&self, _: ViewKey, _: &mut ()) {}
+        fn scoreboard(&self) -> Vec<ScoreLine> {
+            Vec::new()
+        }
+    }
+
+    const S: Duration = Duration::from_secs(1);
+
+    fn limits() -> Limits {
+        Limits {
+            join_token_ttl: 30 * S,
+            reconnect_grace: 15 * S,
+            ended_retention: 60 * S,
+            empty_match_ttl: 300 * S,
+            max_matches: 3,
+            max_spectators_per_match: 2,
+        }
+    }
+
+    fn registry() -> GameRegistry {
+        GameRegistry::new().with::<Idle>()
+    }
+
+    fn new_match(seats: u8) -> NewMatch {
+        let req = CreateMatchRequest {
+            name: "m".into(),
+            max_players: Some(seats),
+            ..Default::default()
+        };
+        NewMatch::check(&req, &registry(), 20).unwrap()
+    }
+
+    fn lobby_with_match(now: Instant, seats: u8) -> (LobbyState, String) {
+        let mut lobby = LobbyState::new(limits());
+        let c = lobby.create(now, "m1".into(), new_match(seats)).unwrap();
+        (lobby, c.id)
+    }
+
+    /// Seats a player through join, redeem and register; returns its grant.
+    fn seat(lobby: &mut LobbyState, now: Instant, id: &str, session: SessionId) -> JoinGrant {
+        let g = lobby.join(now, id, "p", ApiRole::Player).unwrap();
+        let r = lobby.redeem(now, &g.token, false).unwrap();
+        lobby.register(session, &r.grant).unwrap();
+        g
+    }
+
+    /// Capacity is exact: the n+1-th join of an n-seat match is refused, and the match reports
+    /// it should start once every seat is connected.
+    #[test]
+    fn seats_are_counted_exactly_and_a_full_match_starts() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 2);
+        let a = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
+        let b = lobby.join(now, &id, "b", ApiRole::Player).unwrap();
+        assert_eq!((a.player_id, b.player_id), (Some(0), Some(1)));
+        let e = lobby.join(now, &id, "c", ApiRole::Player).unwrap_err();
+        assert_eq!(e.code(), "match_full");
+        let ra = lobby.redeem(now, &a.token, false).unwrap();
+        assert!(!lobby.register(1, &ra.grant).unwrap(), "one of two seats");
+        let rb = lobby.redeem(now, &b.token, false).unwrap();
+        assert!(lobby.register(2, &rb.grant).unwrap(), "full: start it");
+    }
+
+    /// A join token works once; a refused redeem spends nothing.
+    #[test]
+    fn tokens_are_single_use() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 2);
+        let g = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
+        assert!(lobby.redeem(now, "nonsense", false).is_err());
+        assert!(lobby.redeem(now, &g.token, false).is_ok());
+        let e = lobby.redeem(now, &g.token, false).unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+    }
+
+    /// An unredeemed token expires with its seat; a seat stuck connecting expires too.
+    #[test]
+    fn reservations_expire() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 1);
+        let g = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
+        assert!(lobby.sweep(now + 29 * S).released.is_empty());
+        let swept = lobby.sweep(now + 30 * S);
+        assert_eq!(swept.released, vec![(id.clone(), 0)]);
+        assert!(lobby.redeem(now + 30 * S, &g.token, false).is_err());
+        // The seat is free again.
+        let g = lobby.join(now + 31 * S, &id, "b", ApiRole::Player).unwrap();
+        lobby.redeem(now + 31 * S, &g.token, false).unwrap();
+        assert_eq!(
+            lobby.sweep(now + 61 * S).released,
+            vec![(id, 0)],
+            "connecting expired"
+        );
+    }
+
+    /// A dropped player's seat is held for the grace period and reopened by its reconnect
+    /// token; a reconnect while connected replaces the old session; after the grace period the
+    /// token is refused.
+    #[test]
+    fn reconnect_within_grace_and_not_after() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 2);
+        let g = seat(&mut lobby, now, &id, 7);
+        let reconnect = g.reconnect_token.unwrap();
+        // Reconnect while the first session is still there: it is replaced.
+        let r = lobby.redeem(now, &reconnect, true).unwrap();
+        assert_eq!(r.replaced, Some(7));
+        lobby.register(8, &r.grant).unwrap();
+        // Session 8 drops: the seat is held, not freed.
+        assert_eq!(lobby.deregister(now, 8, &id, false), None);
+        assert_eq!(lobby.list()[0].players, 1);
+        let r = lobby.redeem(now + 14 * S, &reconnect, true).unwrap();
+        assert_eq!(r.replaced, None);
+        lobby.register(9, &r.grant).unwrap();
+        assert_eq!(lobby.deregister(now + 14 * S, 9, &id, false), None);
+        assert_eq!(lobby.sweep(now + 29 * S).released, vec![(id.clone(), 0)]);
+        assert!(lobby.redeem(now + 29 * S, &reconnect, true).is_err());
+    }
+
+    /// A session that leaves with 1000 frees its seat at once and its reconnect token dies.
+    #[test]
+    fn leaving_frees_the_seat_at_once() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 1);
+        let g = seat(&mut lobby, now, &id, 1);
+        assert_eq!(lobby.deregister(now, 1, &id, true), Some(0));
+        assert!(lobby
+            .redeem(now, &g.reconnect_token.unwrap(), true)
+            .is_err());
+        assert!(lobby.join(now, &id, "b", ApiRole::Player).is_ok());
+    }
+
+    /// Host controls need the host token: missing 401, wrong 403; an ended match is 410.
+    #[test]
+    fn host_token_guards_controls_and_kick() {
+        let now = Instant::now();
+        let mut lobby = LobbyState::new(limits());
+        let c = lobby.create(now, "m1".into(), new_match(2)).unwrap();
+        let e = lobby.host_control(now, &c.id, None, false).unwrap_err();
+        assert_eq!(e.code(), "unauthorized");
+        let e = lobby
+            .host_control(now, &c.id, Some("nope"), false)
+            .unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+        seat(&mut lobby, now, &c.id, 5);
+        assert_eq!(lobby.kick(&c.id, Some(&c.host_token), 0).unwrap(), Some(5));
+        assert_eq!(
+            lobby
+                .kick(&c.id, Some(&c.host_token), 0)
+                .unwrap_err()
+                .code(),
+            "not_found"
+        );
+        let phase = lobby
+            .host_control(now, &c.id, Some(&c.host_token), true)
+            .unwrap();
+        assert_eq!(phase, Phase::Ended);
+        let e = lobby
+            .host_control(now, &c.id, Some(&c.host_token), false)
+            .unwrap_err();
+        assert_eq!(e.code(), "match_ended");
+        assert_eq!(
+            lobby
+                .join(now, &c.id, "x", ApiRole::Spectator)
+                .unwrap_err()
+                .code(),
+            "match_ended"
+        );
+    }
+
+    /// Spectator places are capped, counting unredeemed tokens.
+    #[test]
+    fn spectators_are_capped() {
+        let now = Instant::now();
+        let (mut lobby, id) = lobby_with_match(now, 1);
+        lobby.join(now, &id, "s1", ApiRole::Spectator).unwrap();
+        lobby.join(now, &id, "s2", ApiRole::Spectator).unwrap();
+        let e = lobby.join(now, &id, "s3", ApiRole::Spectator).unwrap_err();
+        assert_eq!(e.code(), "match_full");
+    }
+
+    /// Empty matches expire after the empty TTL; ended matches after the retention.
+    #[test]
+    fn matches_expire() {
+        let now = Instant::now();
+        let mut lobby = LobbyState::new(limits());
+        let c = lobby.create(now, "m1".into(), new_match(2)).unwrap();
+        assert!(lobby.sweep(now + 299 * S).removed.is_empty());
+        assert_eq!(lobby.sweep(now + 300 * S).removed.len(), 1);
+        assert!(lobby.list().is_empty());
+        let c2 = lobby.create(now, "m2".into(), new_match(2)).unwrap();
+        seat(&mut lobby, now, &c2.id, 1);
+        lobby.update(now, &c2.id, Phase::Ended, Some(EndReason::Host), vec![]);
+        assert!(lobby.sweep(now + 59 * S).removed.is_empty());
+        assert_eq!(
+            lobby.sweep(now + 60 * S).removed,
+            vec![(c2.id, "match closed")]
+        );
+        let _ = c;
+    }
+
+    /// The match cap and shutdown refuse creations with 503.
+    #[test]
+    fn caps_and_shutdown_refuse() {
+        let now = Instant::now();
+        let mut lobby = LobbyState::new(limits());
+        for i in 0..3 {
+            lobby.create(now, format!("m{i}"), new_match(1)).unwrap();
+        }
+        let e = lobby.create(now, "m9".into(), new_match(1)).unwrap_err();
+        assert_eq!(e.code(), "unavailable");
+        assert!(lobby.begin_shutdown());
+        assert!(!lobby.begin_shutdown());
+        assert_eq!(
+            lobby
+                .join(now, "m0", "a", ApiRole::Player)
+                .unwrap_err()
+                .code(),
+            "unavailable"
+        );
+    }
+
+    /// Names and tick rates are checked; unknown games and bad seat counts are 400.
+    #[test]
+    fn requests_are_checked() {
+        let reg = registry();
+        let req = |name: &str, game: Option<&str>, seats: Option<u8>, hz: Option<u8>| {
+            CreateMatchRequest {
+                name: name.into(),
+                game: game.map(Into::into),
+                max_players: seats,
+                tick_hz: hz,
+                settings: None,
+            }
+        };
+        assert!(NewMatch::check(&req("ok", None, None, None), &reg, 20).is_ok());
+        for bad in [
+            req("", None, None, None),
+            req(&"x".repeat(33), None, None, None),
+            req("a\u{7}b", None, None, None),
+            req("ok", Some("chess"), None, None),
+            req("ok", None, Some(9), None),
+            req("ok", None, Some(0), None),
+            req("ok", None, None, Some(0)),
+            req("ok", None, None, Some(129)),
+        ] {
+            let e = NewMatch::check(&bad, &reg, 20).err().expect("refused");
+            assert_eq!(e.code(), "bad_request");
+        }
+    }
+}
