@@ -1,5 +1,6 @@
 //! The capture-the-flag bot. It sees only its team's view (fog included) and decides, in order:
-//! carry the enemy flag home; chase the enemy carrying our flag; return our dropped flag; then
+//! carry the enemy flag home (and, home with our flag away, go and get it back); chase the enemy
+//! carrying our flag; return our dropped flag; then
 //! its role: even slots of a team attack (go for the enemy flag, or escort our carrier), odd
 //! slots defend (chase enemies near our base, else guard it). It tags any enemy within reach and
 //! sprints when it matters and stamina allows. Pure and deterministic.
@@ -62,8 +63,12 @@ impl CtfBot {
     fn goal(&self, view: &View, me: &PlayerView) -> ((f32, f32), bool) {
         let here = pos(me);
         let (own, enemy) = (self.team, 1 - self.team);
-        if me.status & status::CARRYING != 0 {
-            return (self.base(own), true);
+        let home = self.base(own);
+        let carrying = me.status & status::CARRYING != 0;
+        // A carrier runs home; once home with its own flag away, it cannot score, so it goes to
+        // get its flag back (carrying along) instead of waiting for teammates who may not come.
+        if carrying && dist(here, home) > self.facts.base_radius * 0.5 {
+            return (home, true);
         }
         match view.flags[own as usize] {
             FlagState::Carried(carrier) => {
@@ -76,10 +81,13 @@ impl CtfBot {
                 return ((dequantize_pos(p.x), dequantize_pos(p.y)), true);
             }
             // The carrier is heading for its base: cut it off there.
-            FlagState::CarriedUnseen if !self.attacker => {
+            FlagState::CarriedUnseen if !self.attacker || carrying => {
                 return (self.base(enemy), true);
             }
             _ => {}
+        }
+        if carrying {
+            return (home, false);
         }
         if self.attacker {
             return match view.flags[enemy as usize] {

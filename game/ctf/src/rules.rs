@@ -819,6 +819,14 @@ mod tests {
         (recorded, g)
     }
 
+    /// One bot a side does not deadlock with both flags carried home: it goes to get its own
+    /// flag back, and someone scores.
+    #[test]
+    fn one_on_one_bots_score() {
+        let (_, g) = bot_match(2, 20 * 240);
+        assert!(g.captures.iter().sum::<u16>() >= 1, "{:?}", g.scoreboard());
+    }
+
     /// Bots that see only their team's view still play: they carry flags home and score, tag
     /// carriers and return their own flag; and the same match replays to the same bytes.
     #[test]
