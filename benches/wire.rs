@@ -1,107 +1,144 @@
-//! Criterion benches of the per-tick work that does not touch a socket: encoding a snapshot (done
-//! once per match per tick and shared by every session), decoding one (every client, every tick),
-//! and one simulation step of the built-in deathmatch.
+//! Criterion benches of the per-tick work that does not touch a socket, for both built-in games
+//! through the same object-safe wrapper the match actor uses: one step, one view encoded and
+//! wrapped in the envelope (done once per view per tick and shared by every session with that
+//! view), and a client decoding the envelope and the view (every client, every tick).
 //!
-//! `cargo bench --bench wire` (about half a minute). The socket side is measured by the load
+//! `cargo bench --bench wire` (about a minute). The socket side is measured by the load
 //! benchmark, `benches/load.py`.
 
 use std::hint::black_box;
 use std::time::Duration;
 
-use arena_game::bot::bot_input;
-use arena_game::protocol::{MatchSettings, ServerMsg, Snapshot};
-use arena_game::{codec, ArenaConfig, ArenaGame, GameRules, PlayerInput};
+use arena_game::{
+    codec, BotPolicy, DynGame, ErasedGame, Game, Payload, Phase, ServerMsg, Snapshot, ViewKey,
+    Viewer,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-/// A running match of `players` bots after `warm_ticks` steps of play at 20 Hz.
-fn running_game(players: u8, warm_ticks: u32) -> ArenaGame {
-    let settings = MatchSettings {
-        name: "bench".into(),
-        max_players: players,
-        tick_hz: 20,
-        time_limit_s: 0,
-        score_limit: 0,
-    };
-    let mut game = ArenaGame::new(ArenaConfig::default(), settings, 7);
+/// A running match of `G` with `players` bots after `warm_ticks` steps at 20 Hz, and the bots'
+/// inputs for its current state.
+fn running<G: Game>(
+    settings: G::Settings,
+    players: u8,
+    warm_ticks: u32,
+) -> (ErasedGame<G>, Vec<(u8, G::Input)>) {
+    let mut game = G::new(settings, players, 7);
     for id in 0..players {
         game.add_player(id, &format!("bot-{id}"));
     }
     game.start();
-    let mut snap = Snapshot::default();
-    for seq in 1..=warm_ticks {
-        let inputs = bot_inputs(&game, &mut snap, seq as u16);
-        game.step(&inputs, 0.05);
+    let facts = game.facts();
+    let mut bots: Vec<G::Bot> = (0..players).map(|id| G::Bot::new(&facts, id, 7)).collect();
+    let mut inputs = Vec::new();
+    for tick in 0..=warm_ticks {
+        inputs.clear();
+        for id in 0..players {
+            let mut view = G::View::default();
+            game.view_into(game.view_key(Viewer::Player(id)), &mut view);
+            if let Some(input) = bots[id as usize].input(tick, &view) {
+                inputs.push((id, input));
+            }
+        }
+        if tick < warm_ticks {
+            game.step(&inputs, 0.05);
+        }
     }
-    game
+    (ErasedGame::new(game), inputs)
 }
 
-/// Every player's bot input for the current state.
-fn bot_inputs(game: &ArenaGame, snap: &mut Snapshot, seq: u16) -> Vec<(u8, PlayerInput)> {
-    game.snapshot_into(snap);
-    let arena = game.arena();
-    snap.players
-        .iter()
-        .map(|p| (p.id, bot_input(snap, &arena, p.id, seq)))
-        .collect()
+/// The view keys a match of this game encodes per tick: each player's and the spectators'.
+fn keys(game: &dyn DynGame, players: u8) -> Vec<ViewKey> {
+    let mut keys = vec![game.view_key(Viewer::Spectator)];
+    for id in 0..players {
+        let k = game.view_key(Viewer::Player(id));
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys
 }
 
-fn snapshot_msg(players: u8) -> ServerMsg {
-    let game = running_game(players, 100);
-    let mut snap = Snapshot {
+/// Encodes `key`'s snapshot the way the match does: the view, then the envelope around it.
+fn encode_snapshot(game: &mut dyn DynGame, key: ViewKey, view: &mut Vec<u8>, out: &mut Vec<u8>) {
+    view.clear();
+    game.encode_view(key, view).expect("encodes");
+    let msg = ServerMsg::Snapshot(Snapshot {
         tick: 123_456,
         server_time_us: 1_764_000_000_000_000,
-        ..Default::default()
-    };
-    game.snapshot_into(&mut snap);
-    ServerMsg::Snapshot(snap)
-}
-
-fn codec_benches(c: &mut Criterion) {
-    let mut group = c.benchmark_group("snapshot");
-    for players in [10u8, 64] {
-        let msg = snapshot_msg(players);
-        let bytes = codec::encode(&msg).expect("encodes");
-        let mut buf = Vec::with_capacity(1024);
-        group.bench_with_input(BenchmarkId::new("encode", players), &msg, |b, msg| {
-            b.iter(|| {
-                buf.clear();
-                codec::encode_into(black_box(msg), &mut buf).expect("encodes");
-                black_box(buf.len())
-            })
-        });
-        group.bench_with_input(BenchmarkId::new("decode", players), &bytes, |b, bytes| {
-            b.iter(|| codec::decode::<ServerMsg>(black_box(bytes)).expect("decodes"))
-        });
+        phase: Phase::Running,
+        acks: Vec::new(),
+        view: Payload(std::mem::take(view)),
+    });
+    out.clear();
+    codec::encode_into(&msg, out).expect("encodes");
+    if let ServerMsg::Snapshot(s) = msg {
+        *view = s.view.0;
     }
-    group.finish();
 }
 
-fn step_benches(c: &mut Criterion) {
-    let mut group = c.benchmark_group("game");
-    for players in [10u8, 64] {
-        let mut game = running_game(players, 100);
-        let mut snap = Snapshot::default();
-        let inputs = bot_inputs(&game, &mut snap, 1);
-        group.bench_function(BenchmarkId::new("step", players), |b| {
-            b.iter(|| game.step(black_box(&inputs), 0.05))
-        });
-        // What a match does per tick besides the fan-out: step, snapshot, encode once.
-        let mut game = running_game(players, 100);
-        let mut buf = Vec::with_capacity(1024);
-        let mut msg = ServerMsg::Snapshot(Snapshot::default());
-        group.bench_function(BenchmarkId::new("step_snapshot_encode", players), |b| {
+fn bench_game<G: Game>(c: &mut Criterion, settings: G::Settings, sizes: &[u8]) {
+    let name = G::info().name;
+    let mut group = c.benchmark_group(name.as_str());
+    for &players in sizes {
+        let (mut game, inputs) = running::<G>(settings.clone(), players, 100);
+        let keys = keys(&game, players);
+        let (mut view, mut out) = (Vec::with_capacity(1024), Vec::with_capacity(1024));
+        // What a match does per tick besides the fan-out: queue the inputs, step, encode every
+        // view once.
+        let encoded: Vec<Vec<u8>> = inputs
+            .iter()
+            .map(|(_, i)| codec::encode(i).expect("encodes"))
+            .collect();
+        group.bench_function(BenchmarkId::new("tick_all_views", players), |b| {
             b.iter(|| {
-                game.step(black_box(&inputs), 0.05);
-                if let ServerMsg::Snapshot(s) = &mut msg {
-                    game.snapshot_into(s);
+                for ((id, _), bytes) in inputs.iter().zip(&encoded) {
+                    game.queue_input(*id, bytes).expect("decodes");
                 }
-                buf.clear();
-                codec::encode_into(&msg, &mut buf).expect("encodes");
-                black_box(buf.len())
+                game.step(0.05);
+                for &key in &keys {
+                    encode_snapshot(&mut game, key, &mut view, &mut out);
+                    black_box(out.len());
+                }
             })
         });
+        encode_snapshot(&mut game, keys[0], &mut view, &mut out);
+        let frame = out.clone();
+        group.bench_function(BenchmarkId::new("client_decode", players), |b| {
+            b.iter(|| {
+                let Ok(ServerMsg::Snapshot(s)) = codec::decode::<ServerMsg>(black_box(&frame))
+                else {
+                    unreachable!()
+                };
+                codec::decode::<G::View>(&s.view.0).expect("decodes")
+            })
+        });
+        println!(
+            "{name}, {players} players: {} views per tick, {} bytes per spectator snapshot",
+            keys.len(),
+            frame.len()
+        );
     }
     group.finish();
+}
+
+fn games(c: &mut Criterion) {
+    bench_game::<arena_deathmatch::Deathmatch>(
+        c,
+        arena_deathmatch::Settings {
+            time_limit_s: 0,
+            score_limit: 0,
+        },
+        &[10, 64],
+    );
+    bench_game::<arena_ctf::Ctf>(
+        c,
+        arena_ctf::Settings {
+            time_limit_s: 0,
+            captures_to_win: 20,
+            ..Default::default()
+        },
+        &[2, 16],
+    );
 }
 
 criterion_group! {
@@ -109,6 +146,6 @@ criterion_group! {
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = codec_benches, step_benches
+    targets = games
 }
 criterion_main!(benches);

@@ -37,8 +37,8 @@ pub enum ControlAction {
     End(EndReason),
 }
 
-/// Lobby → match: a session joined; send it the welcome, the roster, a snapshot of its view,
-/// and from then on every snapshot.
+/// Lobby → match: a session joined; send it the welcome, the roster, the last tick's snapshot of
+/// its view (if another session shares it), and from then on every snapshot.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct AddSession {
@@ -173,9 +173,8 @@ pub struct MatchActor {
     /// Per seat: the newest input seq queued since the last tick, and the newest applied.
     queued_seq: Vec<Option<u16>>,
     applied_seq: Vec<Option<u16>>,
-    /// The number the next tick gets; `last_tick` is the one before, once a tick has run.
+    /// The number the next tick gets.
     tick: u32,
-    last_tick: Option<u32>,
     period: Duration,
     first_deadline: Option<tokio::time::Instant>,
     last_due: u64,
@@ -183,7 +182,8 @@ pub struct MatchActor {
     ended_frame: Option<Bytes>,
     last_phase: Phase,
     last_board: Vec<ScoreLine>,
-    /// Reused buffers: the envelope, the view inside it, its acks, this tick's frames by view.
+    /// Reused buffers: the envelope, the view inside it, its acks; the last tick's frames by view
+    /// (also what a joining session gets first).
     buf: Vec<u8>,
     view_buf: Vec<u8>,
     ack_buf: Vec<Ack>,
@@ -216,7 +216,6 @@ impl MatchActor {
             queued_seq: vec![None; seats],
             applied_seq: vec![None; seats],
             tick: 0,
-            last_tick: None,
             period,
             first_deadline: None,
             last_due: 0,
@@ -444,10 +443,12 @@ impl MatchActor {
         }
         let tick = self.tick;
         self.tick = self.tick.wrapping_add(1);
-        self.last_tick = Some(tick);
         let once_a_second = tick.is_multiple_of(u32::from(self.spec.tick_hz.max(1)));
         self.after_change(once_a_second);
-        if !self.sessions.is_empty() {
+        if self.sessions.is_empty() {
+            // Nobody to send to: forget the last frames, so a later joiner is not sent old ones.
+            self.frames.clear();
+        } else {
             self.fan_out(tick);
         }
         self.metrics.record_tick(started.elapsed());
@@ -539,16 +540,16 @@ impl Handler<AddSession> for MatchActor {
         if roster_changed {
             self.rebuild_roster();
         }
-        // Welcome, roster, a snapshot of its view, the final scoreboard if over: in this order.
+        // Welcome, roster, the last snapshot of its view, the final scoreboard if over: in order.
         if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
             self.send_one(&msg.link.outbound, welcome);
         }
         self.send_one(&msg.link.outbound, self.roster_frame.clone());
+        // The last tick's snapshot of its view, when another session shares that view: the very
+        // bytes everyone got for that tick (a fresh encode would give one tick two contents).
         let view = self.view_of(msg.player_id);
-        if let Some(tick) = self.last_tick {
-            if let Some(snapshot) = self.encode_snapshot(view, tick) {
-                self.send_one(&msg.link.outbound, snapshot);
-            }
+        if let Some((_, frame)) = self.frames.iter().find(|(k, _)| *k == view) {
+            self.send_one(&msg.link.outbound, frame.clone());
         }
         if let Some(ended) = &self.ended_frame {
             self.send_one(&msg.link.outbound, ended.clone());

@@ -2,7 +2,8 @@
 //! bytes that one `decode` call reaches, on random bytes, mutated messages and length bombs.
 //!
 //! The contract (codec.rs): a message may claim at most `DECODE_LIMIT_BYTES` of allocations, for
-//! `ClientMsg` (everything the server decodes from a socket) and `ServerMsg` (what the bots
+//! `ClientMsg` (everything the server decodes from a socket), each game's input (what a match
+//! decodes from a client's payload), and `ServerMsg` and each game's view (what the bots
 //! decode). `ServerMsg` once broke it: bincode 2 does not charge serde sequence lengths against
 //! the limit and serde's `Vec` preallocated up to 1 MiB from a claimed length; the vectors now
 //! decode through `bounded_vec` (protocol.rs). See docs/fuzzing.md, finding 1.
@@ -13,9 +14,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use arena_game::codec::{decode, encode, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES};
-use arena_game::protocol::{
-    ClientMsg, PlayerInput, PlayerState, RosterEntry, ScoreEntry, ServerMsg, Snapshot,
-};
+use arena_game::protocol::{ClientMsg, Payload, RosterEntry, ScoreLine, ServerMsg, Snapshot};
 use serde::de::DeserializeOwned;
 
 /// Allocator overhead a decode may add on top of the claimed bytes: the error string of a
@@ -135,12 +134,19 @@ const CLAIMS: &[u64] = &[
     u64::MAX,
 ];
 
-/// Every string length site of ClientMsg (only Chat has one) and some noise inputs.
+/// Every length site of ClientMsg (the chat string, the input payload) and some noise inputs.
 fn client_inputs() -> Vec<Vec<u8>> {
-    let mut inputs: Vec<Vec<u8>> = CLAIMS.iter().map(|&c| bomb(&[2], c, b"xy")).collect();
+    let mut inputs: Vec<Vec<u8>> = CLAIMS
+        .iter()
+        .flat_map(|&c| [bomb(&[2], c, b"xy"), bomb(&[0, 1, 0], c, b"xy")])
+        .collect();
     let valid = [
         encode(&ClientMsg::Chat("x".repeat(200))).unwrap(),
-        encode(&ClientMsg::Input(PlayerInput::default())).unwrap(),
+        encode(&ClientMsg::Input {
+            seq: 1,
+            input: Payload(vec![0; 5]),
+        })
+        .unwrap(),
         encode(&ClientMsg::Ping { client_time_us: 7 }).unwrap(),
     ];
     let mut rng = Rng(0x5eed_c11e);
@@ -158,10 +164,13 @@ fn client_inputs() -> Vec<Vec<u8>> {
 /// Every length site of ServerMsg (strings and vectors) and some noise inputs.
 fn server_inputs() -> Vec<Vec<u8>> {
     let sites: &[&[u8]] = &[
-        &[0, 1],
-        &[0, 1, 0, 0, 0],
+        &[0, 2],
+        &[0, 2, 0],
+        &[0, 2, 0, 0, 0, 0],
+        &[0, 2, 0, 0, 0, 0, 0, 8, 20],
         &[1],
         &[1, 1, 0],
+        &[2, 0, 0, 0],
         &[2, 0, 0, 0, 0],
         &[3],
         &[3, 0],
@@ -169,6 +178,7 @@ fn server_inputs() -> Vec<Vec<u8>> {
         &[5, 0, 0],
         &[6, 0],
         &[6, 0, 1, 0],
+        &[6, 0, 1, 0, 0, 0, 0],
     ];
     let mut inputs: Vec<Vec<u8>> = sites
         .iter()
@@ -176,14 +186,16 @@ fn server_inputs() -> Vec<Vec<u8>> {
         .collect();
     let valid = [
         encode(&ServerMsg::Snapshot(Snapshot {
-            players: vec![PlayerState::default(); 64],
+            acks: vec![Default::default(); 64],
+            view: Payload(vec![7; 700]),
             ..Snapshot::default()
         }))
         .unwrap(),
         encode(&ServerMsg::Roster(vec![
             RosterEntry {
                 id: 1,
-                name: "zoë".into()
+                name: "zoë".into(),
+                connected: true,
             };
             8
         ]))
@@ -191,11 +203,12 @@ fn server_inputs() -> Vec<Vec<u8>> {
         encode(&ServerMsg::MatchEnded {
             reason: arena_game::protocol::EndReason::Host,
             scoreboard: vec![
-                ScoreEntry {
+                ScoreLine {
                     id: 0,
                     name: "a".into(),
-                    kills: 3,
-                    deaths: 1
+                    team: Some(1),
+                    score: 3,
+                    stats: vec![3, 1],
                 };
                 8
             ],
@@ -283,4 +296,61 @@ fn server_decode_peak_is_within_the_decode_limit() {
         hex(&input),
         input.len()
     );
+}
+
+/// The games' payloads: a view claiming 2^40 players, and noise and mutations of real views and
+/// inputs, stay within the decode limit for both built-in games.
+#[test]
+fn game_payload_decode_peak_is_within_the_decode_limit() {
+    use arena_ctf::Ctf;
+    use arena_deathmatch::Deathmatch;
+    use arena_game::{Game, ViewKey};
+
+    let mut dm = Deathmatch::new(Default::default(), 64, 1);
+    let mut ctf = Ctf::new(Default::default(), 16, 1);
+    for id in 0..64 {
+        dm.add_player(id, "p");
+    }
+    for id in 0..16 {
+        ctf.add_player(id, "p");
+    }
+    let mut dm_view = Default::default();
+    dm.view_into(ViewKey::EVERYTHING, &mut dm_view);
+    let mut ctf_view = Default::default();
+    ctf.view_into(ViewKey::EVERYTHING, &mut ctf_view);
+    let valid = [
+        encode(&dm_view).unwrap(),
+        encode(&ctf_view).unwrap(),
+        encode(&arena_deathmatch::Input::default()).unwrap(),
+        encode(&arena_ctf::Input::default()).unwrap(),
+    ];
+    let mut inputs: Vec<Vec<u8>> = CLAIMS
+        .iter()
+        .flat_map(|&c| {
+            [
+                bomb(&[0], c, &[0, 0]),
+                bomb(&[0, 0, 0, 0, 0, 0], c, &[0, 0]),
+            ]
+        })
+        .collect();
+    let mut rng = Rng(0x5eed_6a3e);
+    for _ in 0..random_cases() {
+        inputs.push(noise_or_mutation(&mut rng, &valid));
+    }
+    let peaks = [
+        worst::<arena_deathmatch::View>(&inputs),
+        worst::<arena_ctf::View>(&inputs),
+        worst::<arena_deathmatch::Input>(&inputs),
+        worst::<arena_ctf::Input>(&inputs),
+        worst::<arena_deathmatch::Facts>(&inputs),
+        worst::<arena_ctf::Facts>(&inputs),
+    ];
+    for (peak, input) in peaks {
+        assert!(
+            peak <= DECODE_LIMIT_BYTES + SLACK_BYTES,
+            "a game payload decode peaked at {peak} bytes on {} ({} bytes)",
+            hex(&input),
+            input.len()
+        );
+    }
 }

@@ -1,8 +1,9 @@
-//! Property-based fuzzing of every decoder a client (or a server, for the bots) can reach, on
-//! stable Rust: `codec::decode::<ClientMsg>` (the server reads it from every WebSocket binary
-//! frame), `codec::decode::<ServerMsg>` (the bots read it from the server), `decode_limited` (the
-//! server's client-frame limit) and the JSON bodies of the lobby API (`serde_json`, as actix's
-//! `web::Json` does).
+//! Property-based fuzzing of every decoder a peer can reach, on stable Rust: the envelope
+//! (`ClientMsg`, which the server reads from every WebSocket binary frame; `ServerMsg`, which the
+//! bots and the browser read), each built-in game's input (which its match decodes from a
+//! client's payload), view and facts (which the bots decode from the server's payloads),
+//! `decode_limited` (the server's client-frame limit), and the JSON bodies of the lobby API
+//! (`serde_json`, as actix's `web::Json` does).
 //!
 //! What it proves, for arbitrary bytes, mutated valid encodings and crafted length bombs:
 //! decoding never panics, refuses oversized input and trailing bytes with the documented error, and
@@ -13,13 +14,15 @@
 //! The default case count (proptest's 256 per property) keeps `cargo test` fast; `.ci/fuzz.sh`
 //! runs the same properties with `PROPTEST_CASES` raised. See docs/fuzzing.md.
 
+use arena_ctf::wire::Point;
+use arena_ctf::FlagState;
 use arena_game::api::{CreateMatchRequest, JoinRequest};
 use arena_game::codec::{
     decode, decode_limited, encode, DecodeError, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES,
 };
 use arena_game::protocol::{
-    ArenaInfo, ClientMsg, EndReason, MatchSettings, Phase, PlayerInput, PlayerState, Role,
-    RosterEntry, ScoreEntry, ServerMsg, Snapshot, Welcome,
+    Ack, ClientMsg, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine, ServerMsg, Snapshot,
+    Welcome,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -28,7 +31,7 @@ use serde::Serialize;
 use std::fmt::Debug;
 
 // ---------------------------------------------------------------------------------------------
-// Strategies: every ClientMsg and ServerMsg variant, biased towards varint marker boundaries.
+// Strategies: every envelope variant and every game payload, biased towards varint boundaries.
 // ---------------------------------------------------------------------------------------------
 
 /// Integers that sit on bincode varint boundaries (250/251 single byte vs u16 marker, then u16,
@@ -64,6 +67,15 @@ fn edge_u16() -> impl Strategy<Value = u16> {
     edge_u64().prop_map(|v| v as u16)
 }
 
+/// i32s around the zigzag varint boundaries (±125/126, ±32767/32768) and the extremes.
+fn edge_i32() -> impl Strategy<Value = i32> {
+    prop_oneof![
+        any::<i32>(),
+        -130i32..130,
+        prop::sample::select(vec![i32::MIN, i32::MAX, -32_768, 32_767, -32_769, 32_768]),
+    ]
+}
+
 /// Strings of any Unicode, from empty to just over the 250-byte single-byte length boundary.
 fn wire_string() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -74,18 +86,19 @@ fn wire_string() -> impl Strategy<Value = String> {
     ]
 }
 
-fn player_input() -> impl Strategy<Value = PlayerInput> {
-    (any::<u16>(), any::<u8>(), any::<u8>()).prop_map(|(seq, buttons, aim)| PlayerInput {
-        seq,
-        buttons,
-        aim,
-    })
+/// A game's bytes inside the envelope, across the one-byte length boundary.
+fn payload() -> impl Strategy<Value = Payload> {
+    prop_oneof![
+        3 => prop::collection::vec(any::<u8>(), 0..40),
+        1 => prop::collection::vec(any::<u8>(), 245..=260),
+    ]
+    .prop_map(Payload)
 }
 
 /// Every [`ClientMsg`] variant.
 fn client_msg() -> impl Strategy<Value = ClientMsg> {
     prop_oneof![
-        player_input().prop_map(ClientMsg::Input),
+        (any::<u16>(), payload()).prop_map(|(seq, input)| ClientMsg::Input { seq, input }),
         edge_u64().prop_map(|client_time_us| ClientMsg::Ping { client_time_us }),
         wire_string().prop_map(ClientMsg::Chat),
     ]
@@ -117,88 +130,33 @@ fn any_f32_bits() -> impl Strategy<Value = f32> {
     prop_oneof![any::<f32>(), any::<u32>().prop_map(f32::from_bits)]
 }
 
-fn match_settings() -> impl Strategy<Value = MatchSettings> {
-    (
-        wire_string(),
-        any::<u8>(),
-        any::<u8>(),
-        edge_u16(),
-        edge_u16(),
-    )
-        .prop_map(
-            |(name, max_players, tick_hz, time_limit_s, score_limit)| MatchSettings {
-                name,
-                max_players,
-                tick_hz,
-                time_limit_s,
-                score_limit,
-            },
-        )
-}
-
-fn arena_info() -> impl Strategy<Value = ArenaInfo> {
-    (
-        prop::array::uniform7(any_f32_bits()),
-        any::<u8>(),
-        any::<u8>(),
-    )
-        .prop_map(|(f, attack_damage, max_health)| ArenaInfo {
-            width: f[0],
-            height: f[1],
-            player_radius: f[2],
-            max_speed: f[3],
-            attack_range: f[4],
-            attack_cooldown_s: f[5],
-            attack_damage,
-            max_health,
-            respawn_delay_s: f[6],
-        })
-}
-
 fn welcome() -> impl Strategy<Value = Welcome> {
     (
-        edge_u16(),
-        wire_string(),
-        role(),
-        any::<Option<u8>>(),
-        match_settings(),
-        arena_info(),
+        (edge_u16(), wire_string(), wire_string(), role()),
+        (
+            any::<Option<u8>>(),
+            wire_string(),
+            any::<u8>(),
+            any::<u8>(),
+            payload(),
+        ),
     )
         .prop_map(
-            |(protocol, match_id, role, player_id, settings, arena)| Welcome {
-                protocol,
-                match_id,
-                role,
-                player_id,
-                settings,
-                arena,
-            },
-        )
-}
-
-fn player_state() -> impl Strategy<Value = PlayerState> {
-    (
-        any::<u8>(),
-        any::<u16>(),
-        any::<u16>(),
-        any::<u8>(),
-        any::<u8>(),
-        any::<u8>(),
-        edge_u16(),
-        edge_u16(),
-        any::<u16>(),
-    )
-        .prop_map(
-            |(id, x, y, aim, health, flags, kills, deaths, last_input_seq)| PlayerState {
-                id,
-                x,
-                y,
-                aim,
-                health,
-                flags,
-                kills,
-                deaths,
-                last_input_seq,
+            |(
+                (protocol, match_id, game, role),
+                (player_id, match_name, max_players, tick_hz, facts),
+            )| {
+                Welcome {
+                    protocol,
+                    match_id,
+                    game,
+                    role,
+                    player_id,
+                    match_name,
+                    max_players,
+                    tick_hz,
+                    facts,
+                }
             },
         )
 }
@@ -208,33 +166,44 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         edge_u32(),
         edge_u64(),
         phase(),
-        edge_u32(),
-        prop::collection::vec(player_state(), 0..=64),
+        prop::collection::vec(
+            (any::<u8>(), any::<u16>()).prop_map(|(player, seq)| Ack { player, seq }),
+            0..=64,
+        ),
+        payload(),
     )
-        .prop_map(
-            |(tick, server_time_us, phase, time_left_ds, players)| Snapshot {
-                tick,
-                server_time_us,
-                phase,
-                time_left_ds,
-                players,
-            },
-        )
+        .prop_map(|(tick, server_time_us, phase, acks, view)| Snapshot {
+            tick,
+            server_time_us,
+            phase,
+            acks,
+            view,
+        })
 }
 
 fn roster_entry() -> impl Strategy<Value = RosterEntry> {
-    (any::<u8>(), wire_string()).prop_map(|(id, name)| RosterEntry { id, name })
+    (any::<u8>(), wire_string(), any::<bool>()).prop_map(|(id, name, connected)| RosterEntry {
+        id,
+        name,
+        connected,
+    })
 }
 
-fn score_entry() -> impl Strategy<Value = ScoreEntry> {
-    (any::<u8>(), wire_string(), edge_u16(), edge_u16()).prop_map(|(id, name, kills, deaths)| {
-        ScoreEntry {
+fn score_line() -> impl Strategy<Value = ScoreLine> {
+    (
+        any::<u8>(),
+        wire_string(),
+        any::<Option<u8>>(),
+        edge_i32(),
+        prop::collection::vec(edge_i32(), 0..8),
+    )
+        .prop_map(|(id, name, team, score, stats)| ScoreLine {
             id,
             name,
-            kills,
-            deaths,
-        }
-    })
+            team,
+            score,
+            stats,
+        })
 }
 
 /// Every [`ServerMsg`] variant.
@@ -251,9 +220,148 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
         }),
         (any::<Option<u8>>(), wire_string(), wire_string())
             .prop_map(|(from, name, text)| ServerMsg::Chat { from, name, text }),
-        (end_reason(), prop::collection::vec(score_entry(), 0..=64))
+        (end_reason(), prop::collection::vec(score_line(), 0..=64))
             .prop_map(|(reason, scoreboard)| ServerMsg::MatchEnded { reason, scoreboard }),
     ]
+}
+
+/// The deathmatch's payloads.
+mod dm {
+    use super::*;
+    use arena_deathmatch::{Facts, Input, PlayerView, View};
+
+    pub fn input() -> impl Strategy<Value = Input> {
+        (any::<u8>(), any::<u8>()).prop_map(|(buttons, aim)| Input { buttons, aim })
+    }
+
+    pub fn view() -> impl Strategy<Value = View> {
+        let player = (
+            (any::<u8>(), any::<u16>(), any::<u16>(), any::<u8>()),
+            (any::<u8>(), any::<u8>(), edge_u16(), edge_u16()),
+        )
+            .prop_map(
+                |((id, x, y, aim), (health, flags, kills, deaths))| PlayerView {
+                    id,
+                    x,
+                    y,
+                    aim,
+                    health,
+                    flags,
+                    kills,
+                    deaths,
+                },
+            );
+        (edge_u32(), prop::collection::vec(player, 0..=64)).prop_map(|(time_left_ds, players)| {
+            View {
+                time_left_ds,
+                players,
+            }
+        })
+    }
+
+    pub fn facts() -> impl Strategy<Value = Facts> {
+        (
+            prop::array::uniform7(any_f32_bits()),
+            (any::<u8>(), any::<u8>(), edge_u16(), edge_u16()),
+        )
+            .prop_map(
+                |(f, (attack_damage, max_health, time_limit_s, score_limit))| Facts {
+                    width: f[0],
+                    height: f[1],
+                    player_radius: f[2],
+                    max_speed: f[3],
+                    attack_range: f[4],
+                    attack_cooldown_s: f[5],
+                    attack_damage,
+                    max_health,
+                    respawn_delay_s: f[6],
+                    time_limit_s,
+                    score_limit,
+                },
+            )
+    }
+}
+
+/// Capture the flag's payloads.
+mod ctf {
+    use super::*;
+    use arena_ctf::{Facts, Input, PlayerView, View};
+
+    pub fn input() -> impl Strategy<Value = Input> {
+        (any::<u16>(), any::<u16>(), any::<u8>()).prop_map(|(target_x, target_y, actions)| Input {
+            target_x,
+            target_y,
+            actions,
+        })
+    }
+
+    fn point() -> impl Strategy<Value = Point> {
+        (any::<u16>(), any::<u16>()).prop_map(|(x, y)| Point { x, y })
+    }
+
+    fn flag() -> impl Strategy<Value = FlagState> {
+        prop_oneof![
+            Just(FlagState::AtBase),
+            any::<u8>().prop_map(FlagState::Carried),
+            point().prop_map(FlagState::Dropped),
+            Just(FlagState::CarriedUnseen),
+        ]
+    }
+
+    pub fn view() -> impl Strategy<Value = View> {
+        let player = (
+            (any::<u8>(), any::<u8>(), any::<u16>()),
+            (any::<u16>(), any::<u8>(), any::<u8>()),
+        )
+            .prop_map(|((id, team, x), (y, status, stamina))| PlayerView {
+                id,
+                team,
+                x,
+                y,
+                status,
+                stamina,
+            });
+        (
+            any::<u8>(),
+            edge_u32(),
+            (edge_u16(), edge_u16()),
+            (flag(), flag()),
+            prop::collection::vec(player, 0..=16),
+        )
+            .prop_map(|(sees, time_left_ds, captures, flags, players)| View {
+                sees,
+                time_left_ds,
+                captures: [captures.0, captures.1],
+                flags: [flags.0, flags.1],
+                players,
+            })
+    }
+
+    pub fn facts() -> impl Strategy<Value = Facts> {
+        (
+            prop::collection::vec(any_f32_bits(), 14),
+            (point(), point(), edge_u16(), edge_u16()),
+        )
+            .prop_map(|(f, (red, blue, captures_to_win, time_limit_s))| Facts {
+                width: f[0],
+                height: f[1],
+                player_radius: f[2],
+                speed: f[3],
+                sprint_speed: f[4],
+                stamina_drain_per_s: f[5],
+                stamina_regen_per_s: f[6],
+                tag_range: f[7],
+                tag_cooldown_s: f[8],
+                respawn_delay_s: f[9],
+                flag_touch_radius: f[10],
+                base_radius: f[11],
+                flag_return_s: f[12],
+                bases: [red, blue],
+                sight_radius: f[13],
+                captures_to_win,
+                time_limit_s,
+            })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,57 +557,77 @@ where
     Ok(())
 }
 
+/// For one decoder: any bytes keep the contract, every valid value round-trips.
+macro_rules! decoder_properties {
+    ($name:ident, $ty:ty, $strategy:expr) => {
+        mod $name {
+            use super::*;
+
+            proptest! {
+                /// Any bytes at all: the decoder never panics and keeps its contract.
+                #[test]
+                fn any_bytes_keep_the_contract(
+                    bytes in decoder_input($strategy),
+                    limit in prop_oneof![0usize..300, Just(MAX_MESSAGE_BYTES), any::<usize>()],
+                ) {
+                    check_any_bytes::<$ty>(&bytes, limit)?;
+                }
+
+                /// Every valid value round-trips exactly; prefixes and suffixes are refused.
+                #[test]
+                fn every_value_round_trips(
+                    msg in $strategy,
+                    extra in prop::collection::vec(any::<u8>(), 0..4),
+                ) {
+                    check_valid(&msg, &extra)?;
+                }
+            }
+        }
+    };
+}
+
+decoder_properties!(client_msg_decoder, ClientMsg, client_msg());
+decoder_properties!(server_msg_decoder, ServerMsg, server_msg());
+decoder_properties!(
+    deathmatch_input_decoder,
+    arena_deathmatch::Input,
+    dm::input()
+);
+decoder_properties!(deathmatch_view_decoder, arena_deathmatch::View, dm::view());
+decoder_properties!(
+    deathmatch_facts_decoder,
+    arena_deathmatch::Facts,
+    dm::facts()
+);
+decoder_properties!(ctf_input_decoder, arena_ctf::Input, ctf::input());
+decoder_properties!(ctf_view_decoder, arena_ctf::View, ctf::view());
+decoder_properties!(ctf_facts_decoder, arena_ctf::Facts, ctf::facts());
+
 proptest! {
-    /// Any bytes a client can send: `decode::<ClientMsg>` never panics and keeps its contract.
-    #[test]
-    fn client_decode_of_any_bytes_keeps_the_contract(
-        bytes in decoder_input(client_msg()),
-        limit in prop_oneof![0usize..64, 0usize..300, Just(MAX_MESSAGE_BYTES), any::<usize>()],
-    ) {
-        check_any_bytes::<ClientMsg>(&bytes, limit)?;
-    }
-
-    /// Any bytes a server can send: `decode::<ServerMsg>` never panics and keeps its contract.
-    #[test]
-    fn server_decode_of_any_bytes_keeps_the_contract(
-        bytes in decoder_input(server_msg()),
-        limit in prop_oneof![0usize..300, Just(MAX_MESSAGE_BYTES), any::<usize>()],
-    ) {
-        check_any_bytes::<ServerMsg>(&bytes, limit)?;
-    }
-
     /// Client bytes fed to the server decoder and server bytes to the client decoder (a confused
-    /// or hostile peer): no panic, contract kept.
+    /// or hostile peer), and one game's payload fed to the other game's decoder: no panic,
+    /// contract kept.
     #[test]
     fn crossed_decoders_keep_the_contract(
         client in decoder_input(client_msg()),
         server in decoder_input(server_msg()),
+        dm_view in decoder_input(dm::view()),
+        ctf_view in decoder_input(ctf::view()),
+        dm_input in decoder_input(dm::input()),
+        ctf_input in decoder_input(ctf::input()),
     ) {
         check_any_bytes::<ServerMsg>(&client, MAX_MESSAGE_BYTES)?;
         check_any_bytes::<ClientMsg>(&server, MAX_MESSAGE_BYTES)?;
+        check_any_bytes::<arena_ctf::View>(&dm_view, MAX_MESSAGE_BYTES)?;
+        check_any_bytes::<arena_deathmatch::View>(&ctf_view, MAX_MESSAGE_BYTES)?;
+        check_any_bytes::<arena_ctf::Input>(&dm_input, MAX_MESSAGE_BYTES)?;
+        check_any_bytes::<arena_deathmatch::Input>(&ctf_input, MAX_MESSAGE_BYTES)?;
     }
 
-    /// Every valid client message round-trips exactly; prefixes and suffixes are refused.
-    #[test]
-    fn every_client_msg_round_trips(
-        msg in client_msg(),
-        extra in prop::collection::vec(any::<u8>(), 0..4),
-    ) {
-        check_valid(&msg, &extra)?;
-    }
-
-    /// Every valid server message round-trips exactly; prefixes and suffixes are refused.
-    #[test]
-    fn every_server_msg_round_trips(
-        msg in server_msg(),
-        extra in prop::collection::vec(any::<u8>(), 0..4),
-    ) {
-        check_valid(&msg, &extra)?;
-    }
-
-    /// A string or vector length claiming more than the decode limit is refused: strings with
-    /// `LimitExceeded` before any allocation, vectors (whose serde path does not claim the limit
-    /// up front) with an error once the input runs out. See decode_alloc_bound.rs for memory.
+    /// A string, payload or vector length claiming more than the decode limit is refused:
+    /// strings and payloads with `LimitExceeded` before any allocation, vectors (whose serde path
+    /// does not claim the limit up front) with an error once the input runs out. See
+    /// decode_alloc_bound.rs for memory.
     #[test]
     fn length_bombs_are_refused(
         site in 0usize..LENGTH_SITES.len(),
@@ -512,9 +640,8 @@ proptest! {
     ) {
         let (kind, name, prefix) = LENGTH_SITES[site];
         let bytes = with_length_claim(prefix, claim, &tail);
-        let (client, server) = (decode::<ClientMsg>(&bytes), decode::<ServerMsg>(&bytes));
-        let result = if kind.client { client.map(|_| ()) } else { server.map(|_| ()) };
-        if kind.string {
+        let result = kind.decode(&bytes);
+        if kind.claimed {
             prop_assert_eq!(result, Err(DecodeError::LimitExceeded), "{} claiming {}", name, claim);
         } else {
             prop_assert!(result.is_err(), "{} claiming {} decoded", name, claim);
@@ -530,12 +657,7 @@ proptest! {
     ) {
         let (kind, name, prefix) = LENGTH_SITES[site];
         let bytes = with_length_claim(prefix, claim, &tail);
-        let result = if kind.client {
-            decode::<ClientMsg>(&bytes).map(|_| ())
-        } else {
-            decode::<ServerMsg>(&bytes).map(|_| ())
-        };
-        prop_assert!(result.is_err(), "{} claiming {} decoded", name, claim);
+        prop_assert!(kind.decode(&bytes).is_err(), "{} claiming {} decoded", name, claim);
     }
 
     /// The lobby API's JSON bodies (actix `web::Json` uses serde_json) never panic on any bytes,
@@ -567,12 +689,14 @@ fn json_like() -> impl Strategy<Value = String> {
         "role",
         "max_players",
         "tick_hz",
-        "time_limit_s",
-        "score_limit",
+        "game",
+        "settings",
         "extra",
         "",
     ]);
     let value = prop_oneof![
+        Just("{\"time_limit_s\": 30, \"x\": [1]}".to_owned()),
+        Just("\"ctf\"".to_owned()),
         Just("\"player\"".to_owned()),
         Just("\"spectator\"".to_owned()),
         Just("null".to_owned()),
@@ -588,42 +712,84 @@ fn json_like() -> impl Strategy<Value = String> {
     })
 }
 
-/// Which decoder a length site belongs to and whether the claimed length is of a string.
+/// Which decoder a length site belongs to and whether its length is claimed against the decode
+/// limit up front (strings and payloads are; serde sequences are not).
 #[derive(Clone, Copy)]
 struct SiteKind {
-    client: bool,
-    string: bool,
+    decoder: Decoder,
+    claimed: bool,
 }
 
-const CLIENT_STRING: SiteKind = SiteKind {
-    client: true,
-    string: true,
+#[derive(Clone, Copy)]
+enum Decoder {
+    Client,
+    Server,
+    DeathmatchView,
+    CtfView,
+}
+
+impl SiteKind {
+    fn decode(self, bytes: &[u8]) -> Result<(), DecodeError> {
+        match self.decoder {
+            Decoder::Client => decode::<ClientMsg>(bytes).map(|_| ()),
+            Decoder::Server => decode::<ServerMsg>(bytes).map(|_| ()),
+            Decoder::DeathmatchView => decode::<arena_deathmatch::View>(bytes).map(|_| ()),
+            Decoder::CtfView => decode::<arena_ctf::View>(bytes).map(|_| ()),
+        }
+    }
+}
+
+const CLIENT_CLAIMED: SiteKind = SiteKind {
+    decoder: Decoder::Client,
+    claimed: true,
 };
-const SERVER_STRING: SiteKind = SiteKind {
-    client: false,
-    string: true,
+const SERVER_CLAIMED: SiteKind = SiteKind {
+    decoder: Decoder::Server,
+    claimed: true,
 };
 const SERVER_VEC: SiteKind = SiteKind {
-    client: false,
-    string: false,
+    decoder: Decoder::Server,
+    claimed: false,
+};
+const DM_VIEW_VEC: SiteKind = SiteKind {
+    decoder: Decoder::DeathmatchView,
+    claimed: false,
+};
+const CTF_VIEW_VEC: SiteKind = SiteKind {
+    decoder: Decoder::CtfView,
+    claimed: false,
 };
 
 /// Every length prefix a message has, as the bytes that lead up to it (all other fields zero).
 const LENGTH_SITES: &[(SiteKind, &str, &[u8])] = &[
-    (CLIENT_STRING, "ClientMsg::Chat", &[2]),
-    // Welcome: tag 0, protocol 1, then match_id; role 0, player_id None, then settings.name.
-    (SERVER_STRING, "Welcome.match_id", &[0, 1]),
-    (SERVER_STRING, "Welcome.settings.name", &[0, 1, 0, 0, 0]),
+    (CLIENT_CLAIMED, "ClientMsg::Chat", &[2]),
+    // Input: tag 0, seq (2 bytes), then the payload.
+    (CLIENT_CLAIMED, "ClientMsg::Input.input", &[0, 0, 0]),
+    // Welcome: tag 0, protocol 2, match_id, game, role 0, player_id None, match_name,
+    // max_players, tick_hz, facts.
+    (SERVER_CLAIMED, "Welcome.match_id", &[0, 2]),
+    (SERVER_CLAIMED, "Welcome.game", &[0, 2, 0]),
+    (SERVER_CLAIMED, "Welcome.match_name", &[0, 2, 0, 0, 0, 0]),
+    (
+        SERVER_CLAIMED,
+        "Welcome.facts",
+        &[0, 2, 0, 0, 0, 0, 0, 8, 20],
+    ),
     (SERVER_VEC, "Roster", &[1]),
-    (SERVER_STRING, "RosterEntry.name", &[1, 1, 0]),
-    // Snapshot: tag 2, tick, server_time_us, phase, time_left_ds, then players.
-    (SERVER_VEC, "Snapshot.players", &[2, 0, 0, 0, 0]),
-    (SERVER_STRING, "Error.code", &[3]),
-    (SERVER_STRING, "Error.message", &[3, 0]),
-    (SERVER_STRING, "Chat.name", &[5, 0]),
-    (SERVER_STRING, "Chat.text", &[5, 0, 0]),
+    (SERVER_CLAIMED, "RosterEntry.name", &[1, 1, 0]),
+    // Snapshot: tag 2, tick, server_time_us, phase, acks, view.
+    (SERVER_VEC, "Snapshot.acks", &[2, 0, 0, 0]),
+    (SERVER_CLAIMED, "Snapshot.view", &[2, 0, 0, 0, 0]),
+    (SERVER_CLAIMED, "Error.code", &[3]),
+    (SERVER_CLAIMED, "Error.message", &[3, 0]),
+    (SERVER_CLAIMED, "Chat.name", &[5, 0]),
+    (SERVER_CLAIMED, "Chat.text", &[5, 0, 0]),
     (SERVER_VEC, "MatchEnded.scoreboard", &[6, 0]),
-    (SERVER_STRING, "ScoreEntry.name", &[6, 0, 1, 0]),
+    (SERVER_CLAIMED, "ScoreLine.name", &[6, 0, 1, 0]),
+    (SERVER_VEC, "ScoreLine.stats", &[6, 0, 1, 0, 0, 0, 0]),
+    // The games' views: time_left_ds, then players (ctf: sees, time, captures, flags first).
+    (DM_VIEW_VEC, "deathmatch View.players", &[0]),
+    (CTF_VIEW_VEC, "ctf View.players", &[0, 0, 0, 0, 0, 0]),
 ];
 
 /// `prefix`, then `claim` as a bincode varint length, then `tail`.
@@ -655,33 +821,32 @@ fn length_sites_point_at_length_prefixes() {
     // What follows a zero-length field so that the whole message is complete.
     let completions: &[&[u8]] = &[
         &[],
-        &[
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0,
-        ],
-        &[
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0,
-        ],
+        &[],
+        &[0, 0, 0, 0, 0, 0, 0],
+        &[0, 0, 0, 0, 0, 0],
+        &[0, 0, 0],
         &[],
         &[],
-        &[],
+        &[0],
         &[0],
         &[],
         &[0],
         &[],
+        &[0],
         &[],
-        &[0, 0],
+        &[],
+        &[0, 0, 0],
+        &[],
+        &[],
+        &[],
     ];
     assert_eq!(completions.len(), LENGTH_SITES.len());
     for ((kind, name, prefix), rest) in LENGTH_SITES.iter().zip(completions) {
         let bytes = with_length_claim(prefix, 0, rest);
-        let ok = if kind.client {
-            decode::<ClientMsg>(&bytes).is_ok()
-        } else {
-            decode::<ServerMsg>(&bytes).is_ok()
-        };
-        assert!(ok, "{name}: {bytes:?} should decode with an empty field");
+        assert!(
+            kind.decode(&bytes).is_ok(),
+            "{name}: {bytes:?} should decode with an empty field"
+        );
     }
 }
 

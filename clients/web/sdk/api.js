@@ -1,5 +1,5 @@
-// The lobby HTTP API (docs/api.md): JSON in and out, errors as {error, message}. URLs are relative
-// so the client works wherever the server mounts it.
+// The lobby HTTP API (game/core/src/api.rs; docs/api.md): JSON in and out, errors as
+// {error, message}. URLs are relative so the client works wherever the server mounts it.
 
 /** A refused request: HTTP status, the server's error code, and a sentence for people. */
 export class ApiError extends Error {
@@ -58,9 +58,13 @@ async function request(method, path, { body, token, fetchImpl = globalThis.fetch
 export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
   const opts = (extra) => ({ fetchImpl, ...extra });
   return {
+    /** Every game the server hosts: [{name, title, about, min_players, max_players,
+     * default_players, teams, settings: [{name, about, min, max, default}], score_columns}]. */
+    listGames: () => request('GET', `${base}/games`, opts()),
     listMatches: () => request('GET', `${base}/matches`, opts()),
     getMatch: (id) => request('GET', `${base}/matches/${encodeURIComponent(id)}`, opts()),
-    createMatch: (settings) => request('POST', `${base}/matches`, opts({ body: settings })),
+    /** `{name, game?, max_players?, tick_hz?, settings?: {…}}` → `{id, host_token, match}`. */
+    createMatch: (body) => request('POST', `${base}/matches`, opts({ body })),
     join: (id, name, role) => request('POST', `${base}/matches/${encodeURIComponent(id)}/join`, opts({ body: { name, role } })),
     start: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/start`, opts({ token: hostToken })),
     end: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/end`, opts({ token: hostToken })),

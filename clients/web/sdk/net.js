@@ -1,0 +1,179 @@
+// One WebSocket to the server speaking arena.v2: binary frames, one decoded envelope message per
+// frame, latency probes, and the counters the network panel shows. A frame that does not decode
+// closes this connection (client side) with a clear reason; the page and the match carry on.
+
+import {
+  SUBPROTOCOL, CloseCode, ClientCloseCode, decodeServerMsg, encodeClientMsg,
+} from './protocol.js';
+
+/** Interval between latency probes, ms. */
+const PING_INTERVAL_MS = 1000;
+/** Window of the per-second rates, ms. */
+const RATE_WINDOW_MS = 1000;
+/** Longest close reason a WebSocket allows, bytes. */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+/** Sliding one-second counters of received bytes and snapshots, and the ping round trip. */
+export class NetStats {
+  constructor() {
+    this.events = []; // { at, bytes, snapshot }
+    this.bytesOut = [];
+    this.pingMs = null;
+    this.lastTick = null;
+    this.messagesIn = 0;
+    this.messagesOut = 0;
+  }
+
+  received(at, bytes, isSnapshot) {
+    this.messagesIn += 1;
+    this.events.push({ at, bytes, snapshot: isSnapshot });
+    this.trim(at);
+  }
+
+  sent(at, bytes) {
+    this.messagesOut += 1;
+    this.bytesOut.push({ at, bytes });
+    this.trim(at);
+  }
+
+  trim(now) {
+    const from = now - RATE_WINDOW_MS;
+    while (this.events.length && this.events[0].at < from) this.events.shift();
+    while (this.bytesOut.length && this.bytesOut[0].at < from) this.bytesOut.shift();
+  }
+
+  pong(rttMs) {
+    this.pingMs = this.pingMs === null ? rttMs : this.pingMs * 0.7 + rttMs * 0.3;
+  }
+
+  /** Rates over the last second as of `now`. */
+  summary(now) {
+    this.trim(now);
+    return {
+      pingMs: this.pingMs,
+      snapshotsPerS: this.events.filter((e) => e.snapshot).length * (1000 / RATE_WINDOW_MS),
+      bytesInPerS: this.events.reduce((n, e) => n + e.bytes, 0) * (1000 / RATE_WINDOW_MS),
+      bytesOutPerS: this.bytesOut.reduce((n, e) => n + e.bytes, 0) * (1000 / RATE_WINDOW_MS),
+      lastTick: this.lastTick,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+    };
+  }
+}
+
+function clipReason(text) {
+  const enc = new TextEncoder();
+  let t = String(text);
+  while (enc.encode(t).length > MAX_CLOSE_REASON_BYTES) t = t.slice(0, -1);
+  return t;
+}
+
+/**
+ * Opens `url` with the arena.v2 subprotocol and calls `onMessage(msg, at)` for every decoded
+ * server message, then `onClose({code, reason, wasClean, byUs, error})` once at the end. A frame
+ * that does not decode (or a text frame) closes the connection with ClientCloseCode.Undecodable
+ * and `error` set. `WebSocketImpl` lets Node tests pass the `ws` package or a fake.
+ */
+export class Connection {
+  constructor(url, { onOpen, onMessage, onClose, WebSocketImpl = globalThis.WebSocket, now = () => performance.now() }) {
+    this.stats = new NetStats();
+    this.now = now;
+    this.closedByUs = false;
+    this.local = null; // { code, reason, error } when this side closed for a reason of its own
+    this.onMessage = onMessage;
+    this.onClose = onClose;
+    this.ws = new WebSocketImpl(url, [SUBPROTOCOL]);
+    this.ws.binaryType = 'arraybuffer';
+    this.ws.onopen = () => {
+      onOpen?.();
+      this.ping();
+      this.pingTimer = setInterval(() => this.ping(), PING_INTERVAL_MS);
+    };
+    this.ws.onmessage = (ev) => this.receive(ev.data);
+    this.ws.onclose = (ev) => {
+      clearInterval(this.pingTimer);
+      const local = this.local;
+      const info = local
+        ? { code: local.code, reason: local.reason, wasClean: false, byUs: false, error: local.error ?? null }
+        : { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, byUs: this.closedByUs, error: null };
+      const cb = this.onClose;
+      this.onClose = null;
+      cb?.(info);
+    };
+  }
+
+  receive(data) {
+    if (this.local || this.closedByUs) return;
+    if (typeof data === 'string') {
+      this.fail(new Error('a text frame from the server (the protocol is binary)'));
+      return;
+    }
+    let msg;
+    try {
+      msg = decodeServerMsg(data);
+    } catch (e) {
+      this.fail(e);
+      return;
+    }
+    const at = this.now();
+    this.stats.received(at, data.byteLength, msg.type === 'Snapshot');
+    if (msg.type === 'Snapshot') this.stats.lastTick = msg.tick;
+    if (msg.type === 'Pong') {
+      const rtt = at - Number(msg.client_time_us) / 1000;
+      if (rtt >= 0 && rtt < 60000) this.stats.pong(rtt);
+    }
+    this.onMessage(msg, at);
+  }
+
+  get open() {
+    return this.ws.readyState === 1;
+  }
+
+  send(msg) {
+    if (!this.open || this.local || this.closedByUs) return false;
+    const bytes = encodeClientMsg(msg);
+    this.ws.send(bytes);
+    this.stats.sent(this.now(), bytes.length);
+    return true;
+  }
+
+  ping() {
+    this.send({ type: 'Ping', client_time_us: BigInt(Math.max(0, Math.round(this.now() * 1000))) });
+  }
+
+  /** Closes because this client cannot go on (an undecodable message): the seat stays held. */
+  fail(error) {
+    if (this.local || this.closedByUs) return;
+    const reason = `undecodable message: ${error?.message ?? error}`;
+    this.local = { code: ClientCloseCode.Undecodable, reason, error };
+    this.shut(ClientCloseCode.Undecodable, clipReason(reason));
+  }
+
+  /** Simulates a dropped connection (tests): reported as Abnormal (1006), the seat stays held. */
+  simulateDrop() {
+    if (this.local || this.closedByUs) return;
+    this.local = { code: CloseCode.Abnormal, reason: 'dropped by test' };
+    this.shut(ClientCloseCode.TestDrop, 'dropped by test');
+  }
+
+  /** Closes normally (1000: "I left", the server frees a player's seat); onClose fires with byUs. */
+  close(reason = 'leaving') {
+    this.closedByUs = true;
+    this.shut(CloseCode.Normal, clipReason(reason));
+  }
+
+  shut(code, reason) {
+    clearInterval(this.pingTimer);
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      // already closing
+    }
+  }
+}
+
+/** Reconnect delays: 0.5 s doubling to 8 s, with a little jitter so tabs do not retry in step. */
+export function backoffMs(attempt, random = Math.random) {
+  const base = Math.min(8000, 500 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(base * (0.85 + random() * 0.3));
+}
