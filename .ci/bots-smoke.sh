@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Bot swarm smoke run: 5 matches × 4 players + 1 spectator for 5 s against the release server on
+# Bot swarm smoke run, one per built-in game: 5 deathmatches (then 3 ctf matches) × 4 players +
+# 1 spectator for 5 s each against the release server on
 # a free loopback port. Fails when a session fails or fewer than 99% of snapshots arrive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,4 +16,6 @@ for _ in $(seq 100); do
 done
 [ -n "$addr" ] || { cat "$log"; echo "server did not start"; exit 1; }
 ./target/release/arena-bots --url "$addr" --matches 5 --players 4 --spectators 1 \
+  --duration-s 5 --min-delivered 99 --quiet
+./target/release/arena-bots --url "$addr" --game ctf --matches 3 --players 4 --spectators 1 \
   --duration-s 5 --min-delivered 99 --quiet

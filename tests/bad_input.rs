@@ -1,21 +1,22 @@
-//! Bad input over real sockets: every malformed frame closes only its own session with a fitting
-//! close code and a reason, while another session in the same match keeps getting every tick.
+//! Bad input over real sockets, for both built-in games: every malformed frame closes only its
+//! own session with a fitting close code and a reason, while another session in the same match
+//! keeps getting every tick.
 
 mod common;
 
 use std::time::Duration;
 
 use arena_deathmatch::wire::buttons;
-use arena_deathmatch::Input;
 use arena_game::api::ApiRole;
 use arena_game::{codec, ClientMsg, Payload, ServerMsg};
 use common::raw_ws::{op, RawWs};
 use common::*;
 
-/// A match with one healthy session watching; returns (server, match id, healthy session).
-async fn setup() -> (TestServer, String, arena_bots::Session) {
+/// A match of `game` with one healthy session watching; returns (server, match id, healthy
+/// session).
+async fn setup(game: &str) -> (TestServer, String, arena_bots::Session) {
     let server = TestServer::start();
-    let m = create(&server, match_req(8, 50, 0, 0)).await;
+    let m = create(&server, game_req(game, 8, 50)).await;
     let healthy = connect(&server, &m.id, "healthy", ApiRole::Spectator).await;
     (server, m.id, healthy)
 }
@@ -48,22 +49,27 @@ async fn assert_unaffected(healthy: &mut arena_bots::Session) {
     }
 }
 
-/// Runs one bad-frame case: `send` misbehaves, the server must close with `code`.
+/// Runs one bad-frame case in both games: `send` misbehaves, the server must close with `code`.
 macro_rules! bad_frame_case {
     ($name:ident, $code:expr, |$raw:ident| $send:expr) => {
-        #[tokio::test]
-        async fn $name() {
-            let (server, match_id, mut healthy) = setup().await;
-            let mut $raw = raw_player(&server, &match_id).await;
-            $send;
-            let (code, reason) = $raw.expect_close().await;
-            assert_eq!(code, $code, "reason: {reason}");
-            assert!(!reason.is_empty(), "a close reason is given");
-            assert_unaffected(&mut healthy).await;
-            let health = reqwest::get(format!("{}/healthz", server.url()))
-                .await
-                .unwrap();
-            assert_eq!(health.status(), 200);
+        mod $name {
+            use super::*;
+
+            async fn case(game: &'static str) {
+                let (server, match_id, mut healthy) = setup(game).await;
+                let mut $raw = raw_player(&server, &match_id).await;
+                $send;
+                let (code, reason) = $raw.expect_close().await;
+                assert_eq!(code, $code, "reason: {reason}");
+                assert!(!reason.is_empty(), "a close reason is given");
+                assert_unaffected(&mut healthy).await;
+                let health = reqwest::get(format!("{}/healthz", server.url()))
+                    .await
+                    .unwrap();
+                assert_eq!(health.status(), 200);
+            }
+
+            both_games!(in_game, case);
         }
     };
 }
@@ -86,8 +92,8 @@ bad_frame_case!(trailing_bytes_close_with_1007, 1007, |raw| {
     raw.send_binary(&bytes).await
 });
 
-// A valid envelope whose game input does not decode (the deathmatch's is 2 bytes): refused by
-// the match, which alone reads the game's bytes.
+// A valid envelope whose game input does not decode (the deathmatch's is 2 bytes, ctf's 5):
+// refused by the match, which alone reads the game's bytes.
 bad_frame_case!(undecodable_game_input_closes_with_1007, 1007, |raw| {
     let msg = ClientMsg::Input {
         seq: 1,
@@ -134,9 +140,8 @@ bad_frame_case!(reserved_opcode_closes_with_1002, 1002, |raw| raw
 
 /// A 12-byte message that claims a 2^40-byte string is refused with 1009 by the bounded decoder;
 /// the process stays up and other sessions never notice.
-#[tokio::test]
-async fn length_bomb_closes_one_session_and_server_keeps_serving() {
-    let (server, match_id, mut healthy) = setup().await;
+async fn length_bomb_closes_one_session_and_server_keeps_serving(game: &'static str) {
+    let (server, match_id, mut healthy) = setup(game).await;
     let mut raw = raw_player(&server, &match_id).await;
     let mut bomb = vec![2u8, 253];
     bomb.extend_from_slice(&(1u64 << 40).to_le_bytes());
@@ -150,19 +155,22 @@ async fn length_bomb_closes_one_session_and_server_keeps_serving() {
     let mut again = connect(&server, &match_id, "after", ApiRole::Player).await;
     snapshot_where(&mut again, |_| true).await;
 }
+both_games!(
+    length_bomb,
+    length_bomb_closes_one_session_and_server_keeps_serving
+);
 
 /// A binary message split over fragments is reassembled and applied like a whole one.
-#[tokio::test]
-async fn fragmented_input_is_reassembled() {
-    let (server, match_id, mut healthy) = setup().await;
+async fn fragmented_input_is_reassembled(game: &'static str) {
+    let (server, match_id, _) = setup(game).await;
+    // The acks are in the views of the players who share the sender's view: in ctf its team
+    // (seats 0 and 2 are red), in the deathmatch everyone.
+    let mut teammate = connect(&server, &match_id, "mate", ApiRole::Player).await;
+    let _blue = connect(&server, &match_id, "blue", ApiRole::Player).await;
     let mut raw = raw_player(&server, &match_id).await;
-    let input = Input {
-        buttons: buttons::DOWN,
-        aim: 0,
-    };
     let input = codec::encode(&ClientMsg::Input {
         seq: 777,
-        input: Payload(codec::encode(&input).unwrap()),
+        input: move_right(game),
     })
     .unwrap();
     raw.send_frame(false, op::BINARY, &input[..2], true).await;
@@ -172,13 +180,14 @@ async fn fragmented_input_is_reassembled() {
     raw.send_frame(true, op::PING, b"p", true).await;
     raw.send_frame(true, op::CONTINUATION, &input[3..], true)
         .await;
-    snapshot_where(&mut healthy, |s| s.acks.iter().any(|a| a.seq == 777)).await;
+    assert_eq!(teammate.welcome.player_id, Some(0));
+    snapshot_where(&mut teammate, |s| s.acks.iter().any(|a| a.seq == 777)).await;
 }
+both_games!(fragments, fragmented_input_is_reassembled);
 
 /// A fragmented message that grows past the limit is refused with 1009 before it is complete.
-#[tokio::test]
-async fn fragments_past_the_limit_close_with_1009() {
-    let (server, match_id, mut healthy) = setup().await;
+async fn fragments_past_the_limit_close_with_1009(game: &'static str) {
+    let (server, match_id, mut healthy) = setup(game).await;
     let mut raw = raw_player(&server, &match_id).await;
     raw.send_frame(false, op::BINARY, &[0u8; 3000], true).await;
     raw.send_frame(false, op::CONTINUATION, &[0u8; 3000], true)
@@ -187,17 +196,20 @@ async fn fragments_past_the_limit_close_with_1009() {
     assert_eq!(code, 1009);
     assert_unaffected(&mut healthy).await;
 }
+both_games!(
+    fragments_past_the_limit,
+    fragments_past_the_limit_close_with_1009
+);
 
 /// A client that answers no pings is closed after the heartbeat timeout.
-#[tokio::test]
-async fn silent_client_is_closed_after_the_timeout() {
+async fn silent_client_is_closed_after_the_timeout(game: &'static str) {
     let server = TestServer::with_config(arena::Config {
         heartbeat_interval_ms: 100,
         client_timeout_ms: 400,
         reconnect_grace_s: 0,
         ..Default::default()
     });
-    let m = create(&server, match_req(2, 10, 0, 0)).await;
+    let m = create(&server, game_req(game, 2, 10)).await;
     let mut raw = raw_player(&server, &m.id).await;
     let started = tokio::time::Instant::now();
     let (code, reason) = raw.expect_close().await;
@@ -208,3 +220,4 @@ async fn silent_client_is_closed_after_the_timeout() {
     })
     .await;
 }
+both_games!(silent_client, silent_client_is_closed_after_the_timeout);

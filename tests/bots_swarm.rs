@@ -180,3 +180,29 @@ async fn refusals_are_http_errors_with_the_body() {
         other => panic!("expected 401/403, got {other:?}"),
     }
 }
+
+/// `--game ctf`: the swarm creates capture-the-flag matches and its bots play them with the ctf
+/// policy (each seeing only its team's view): everyone connects, snapshots arrive, inputs are
+/// acknowledged, nothing fails to decode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn smoke_run_plays_capture_the_flag() {
+    let server = TestServer::start();
+    let config = SwarmConfig {
+        url: server.url(),
+        game: "ctf".into(),
+        matches: 2,
+        players: 4,
+        spectators: 1,
+        duration_s: 2.0,
+        settle_s: 0.3,
+        ..SwarmConfig::default()
+    };
+    let report = spawn_swarm(config).await.unwrap().expect("swarm runs");
+    assert_eq!(report.game, "ctf");
+    assert_eq!(report.sessions_established, 10, "{report:#?}");
+    assert_eq!(report.decode_errors, 0, "{report:#?}");
+    assert!(report.input_rtt_ms.count > 0, "{report:#?}");
+    assert!(report.passes(98.0), "{report:#?}");
+    let list = server.lobby().list().await.unwrap();
+    assert!(list.iter().all(|m| m.game == "ctf"));
+}

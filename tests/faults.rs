@@ -37,8 +37,7 @@ async fn player_sessions(server: &TestServer) -> f64 {
 
 /// A half-open connection (the network drops everything, no FIN, no RST) is closed by the
 /// server's heartbeat within the documented interval + timeout.
-#[tokio::test]
-async fn half_open_connection_is_closed_by_the_heartbeat() {
+async fn half_open_connection_is_closed_by_the_heartbeat(game: &'static str) {
     let (interval_ms, timeout_ms) = (200, 800);
     let server = TestServer::with_config(Config {
         heartbeat_interval_ms: interval_ms,
@@ -46,7 +45,7 @@ async fn half_open_connection_is_closed_by_the_heartbeat() {
         ..Default::default()
     });
     let proxy = FaultProxy::start(server.addr).await;
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut s = join_via(&server, &proxy, &m.id, ApiRole::Player).await;
     snapshot_where(&mut s, |_| true).await;
     assert_eq!(player_sessions(&server).await, 1.0);
@@ -65,13 +64,16 @@ async fn half_open_connection_is_closed_by_the_heartbeat() {
     // The seat is held for a reconnect, not lost.
     assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 1);
 }
+both_games!(
+    half_open_connection_is_closed_by_the_heartbeat_in,
+    half_open_connection_is_closed_by_the_heartbeat
+);
 
 /// A connection reset ends the session at once (no waiting for the heartbeat).
-#[tokio::test]
-async fn reset_connection_ends_the_session() {
+async fn reset_connection_ends_the_session(game: &'static str) {
     let server = TestServer::start();
     let proxy = FaultProxy::start(server.addr).await;
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut s = join_via(&server, &proxy, &m.id, ApiRole::Player).await;
     snapshot_where(&mut s, |_| true).await;
     proxy.set(Fault::Reset);
@@ -80,13 +82,16 @@ async fn reset_connection_ends_the_session() {
     })
     .await;
 }
+both_games!(
+    reset_connection_ends_the_session_in,
+    reset_connection_ends_the_session
+);
 
 /// 150 ms of added latency delays snapshots but loses none and closes nothing.
-#[tokio::test]
-async fn latency_delays_but_loses_nothing() {
+async fn latency_delays_but_loses_nothing(game: &'static str) {
     let server = TestServer::start();
     let proxy = FaultProxy::start(server.addr).await;
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut s = join_via(&server, &proxy, &m.id, ApiRole::Spectator).await;
     proxy.set(Fault::Latency(Duration::from_millis(150)));
     let mut prev = snapshot_where(&mut s, |_| true).await.tick;
@@ -100,18 +105,21 @@ async fn latency_delays_but_loses_nothing() {
     }
     assert!(late > 0, "the proxy really added latency");
 }
+both_games!(
+    latency_delays_but_loses_nothing_in,
+    latency_delays_but_loses_nothing
+);
 
 /// A client on a starved link (200 B/s against ~1.5 KB/s of snapshots) falls behind: its stale
 /// snapshots are dropped and it is closed as slow, while a healthy player keeps every tick.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn starved_link_falls_behind_alone() {
+async fn starved_link_falls_behind_alone(game: &'static str) {
     let server = TestServer::with_config(Config {
         slow_client_timeout_ms: 500,
         socket_send_buffer_bytes: Some(4096),
         ..Default::default()
     });
     let proxy = FaultProxy::start(server.addr).await;
-    let m = create(&server, match_req(4, 50, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 50)).await;
     let mut healthy = connect(&server, &m.id, "healthy", ApiRole::Player).await;
     let starved = join_via(&server, &proxy, &m.id, ApiRole::Player).await;
     proxy.set(Fault::Bandwidth(200));
@@ -139,3 +147,7 @@ async fn starved_link_falls_behind_alone() {
     }
     drop(starved);
 }
+both_games!(
+    starved_link_falls_behind_alone_in,
+    starved_link_falls_behind_alone
+);

@@ -5,7 +5,7 @@ mod common;
 
 use arena::Config;
 use arena_game::api::ApiRole;
-use arena_game::{codec, ClientMsg, Payload};
+use arena_game::{codec, ClientMsg};
 use common::raw_ws::{handshake, RawWs};
 use common::*;
 use tokio::io::AsyncWriteExt;
@@ -84,13 +84,12 @@ async fn connection_cap_answers_503() {
 
 /// A session sending far more than 2× tick_hz messages per second has the excess dropped and,
 /// when it keeps flooding, is closed with 1008; a player in the same match keeps every tick.
-#[tokio::test]
-async fn input_flood_is_dropped_then_closed_with_1008() {
+async fn input_flood_is_dropped_then_closed_with_1008(game: &'static str) {
     let server = TestServer::with_config(Config {
         flood_close_after_s: 1,
         ..Default::default()
     });
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut healthy = connect(&server, &m.id, "healthy", ApiRole::Player).await;
     let joined = server
         .lobby()
@@ -98,6 +97,7 @@ async fn input_flood_is_dropped_then_closed_with_1008() {
         .await
         .unwrap();
     let mut raw = RawWs::connect(server.addr, &joined.ws_url).await;
+    let still = stand_still(game);
     let flooder = tokio::spawn(async move {
         let start = tokio::time::Instant::now();
         let mut seq = 0u16;
@@ -106,7 +106,7 @@ async fn input_flood_is_dropped_then_closed_with_1008() {
             seq = seq.wrapping_add(1);
             let bytes = codec::encode(&ClientMsg::Input {
                 seq,
-                input: Payload(vec![0, 0]),
+                input: still.clone(),
             })
             .unwrap();
             raw.send_binary(&bytes).await;
@@ -132,3 +132,7 @@ async fn input_flood_is_dropped_then_closed_with_1008() {
     assert_eq!(code, Some(1008));
     assert!(server.metric("arena_inputs_dropped_total").await > 0.0);
 }
+both_games!(
+    input_flood_is_dropped_then_closed_with_1008_in,
+    input_flood_is_dropped_then_closed_with_1008
+);

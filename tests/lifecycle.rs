@@ -41,14 +41,13 @@ async fn dropped_connection_frees_its_seat() {
 
 /// An ended match stays listed for the retention time, then disappears and its sessions are
 /// closed normally (1000).
-#[tokio::test]
-async fn ended_match_is_removed_after_retention() {
+async fn ended_match_is_removed_after_retention(game: &'static str) {
     let server = TestServer::with_config(Config {
         ended_retention_s: 1,
         ..Default::default()
     });
     let lobby = server.lobby();
-    let m = create(&server, match_req(2, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 2, 20)).await;
     let mut p = connect(&server, &m.id, "p", ApiRole::Player).await;
     lobby.end(&m.id, &m.host_token).await.unwrap();
     snapshot_where(&mut p, |s| s.phase == Phase::Ended).await;
@@ -61,6 +60,10 @@ async fn ended_match_is_removed_after_retention() {
     assert!(lobby.list().await.unwrap().is_empty());
     assert!(lobby.get(&m.id).await.is_err());
 }
+both_games!(
+    ended_match_is_removed_after_retention_in,
+    ended_match_is_removed_after_retention
+);
 
 /// A match nobody joins expires; one with a pending join token does not until it expires too.
 #[tokio::test]

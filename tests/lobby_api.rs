@@ -285,3 +285,64 @@ async fn serves_the_browser_client() {
         .starts_with("text/html"));
     assert!(resp.text().await.unwrap().contains("<html"));
 }
+
+/// `GET /api/games` lists both built-in games with their seats, settings and columns; a ctf
+/// match is created by name with its settings checked by the game (even seats, bounds), and the
+/// listing shows each match's game and settings.
+#[tokio::test]
+async fn games_are_listed_and_chosen_by_name() {
+    let server = TestServer::start();
+    let games = server.lobby().games().await.unwrap();
+    let names: Vec<&str> = games.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["deathmatch", "ctf"]);
+    let ctf = &games[1];
+    assert_eq!((ctf.min_players, ctf.max_players, ctf.teams), (2, 16, 2));
+    let sight = ctf
+        .settings
+        .iter()
+        .find(|s| s.name == "sight_radius")
+        .unwrap();
+    assert_eq!((sight.min, sight.max, sight.default), (100, 2000, 320));
+    assert_eq!(ctf.score_columns, ["captures", "returns", "tags", "tagged"]);
+
+    for (body, needle) in [
+        (r#"{"name": "x", "game": "ctf", "max_players": 7}"#, "even"),
+        (
+            r#"{"name": "x", "game": "ctf", "max_players": 18}"#,
+            "2..=16",
+        ),
+        (
+            r#"{"name": "x", "game": "ctf", "settings": {"sight_radius": 50}}"#,
+            "100..=2000",
+        ),
+        (
+            r#"{"name": "x", "game": "ctf", "settings": {"score_limit": 3}}"#,
+            "captures_to_win",
+        ),
+        (r#"{"name": "x", "game": "chess"}"#, "deathmatch, ctf"),
+    ] {
+        let (status, json) = post_json(&server, "/api/matches", body).await;
+        assert_eq!(status, 400, "{body}: {json}");
+        let message = json["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{body}: {message}");
+    }
+    let (status, json) = post_json(
+        &server,
+        "/api/matches",
+        r#"{"name": "flags", "game": "ctf", "max_players": 4, "settings": {"captures_to_win": 5}}"#,
+    )
+    .await;
+    assert_eq!(status, 201, "{json}");
+    assert_eq!(json["match"]["game"], "ctf");
+    assert_eq!(
+        json["match"]["settings"],
+        serde_json::json!({"captures_to_win": 5, "time_limit_s": 600, "sight_radius": 320})
+    );
+    let listed = server.lobby().list().await.unwrap();
+    assert_eq!(listed[0].game, "ctf");
+    let detail = server.lobby().get(&listed[0].id).await.unwrap();
+    assert_eq!(
+        detail.score_columns,
+        ["captures", "returns", "tags", "tagged"]
+    );
+}

@@ -1,15 +1,14 @@
-//! Reconnect and kick over real sockets: a dropped player keeps the seat (position, health,
-//! score) for the grace period and resumes with the reconnect token; after it, the seat is
+//! Reconnect and kick over real sockets: a dropped player keeps the seat (its state in the game,
+//! in both built-in games) for the grace period and resumes with the reconnect token; after it, the seat is
 //! freed and the token refused; the host can kick a player.
 
 mod common;
 
 use arena::Config;
 use arena_bots::{BotError, Session};
-use arena_deathmatch::wire::buttons;
-use arena_deathmatch::{Deathmatch, Input, PlayerView, View};
+use arena_deathmatch::{PlayerView, View};
 use arena_game::api::{ApiRole, KickRequest};
-use arena_game::ServerMsg;
+use arena_game::{ClientMsg, ServerMsg};
 use common::*;
 
 fn state_of(v: &View, id: u8) -> Option<PlayerView> {
@@ -22,54 +21,59 @@ fn connected(roster: &[arena_game::RosterEntry], id: u8) -> Option<bool> {
 
 /// A player who drops and reconnects within the grace period is the same player: same seat,
 /// same position, connected again; after the welcome come the roster (already showing it
-/// connected) and a full snapshot with its last input acknowledged. Meanwhile the others saw
-/// the player as disconnected in the roster, not gone.
-#[tokio::test]
-async fn reconnect_within_grace_resumes_the_same_player() {
+/// connected) and, when a session shares its view, the last tick's snapshot with its last input
+/// acknowledged. Meanwhile the others saw the player as disconnected in the roster, not gone.
+async fn reconnect_within_grace_resumes_the_same_player(game: &'static str) {
     let server = TestServer::start();
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut watcher = connect(&server, &m.id, "watcher", ApiRole::Spectator).await;
+    // A teammate keeps the mover's view alive while it is away (ctf: seats 0 and 2 are red).
     let joined = server
         .lobby()
         .join(&m.id, "mover", ApiRole::Player)
         .await
         .unwrap();
+    let _blue = connect(&server, &m.id, "blue", ApiRole::Player).await;
+    let _mate = connect(&server, &m.id, "mate", ApiRole::Player).await;
     let me = joined.player_id.unwrap();
     let reconnect_url = joined
         .reconnect_url
         .clone()
         .expect("players get a reconnect URL");
     let mut p = Session::connect(&joined.ws_url).await.unwrap();
-    let right = Input {
-        buttons: buttons::RIGHT,
-        aim: 0,
-    };
     for seq in 1..=5 {
-        p.send_input::<Deathmatch>(seq, &right).await.unwrap();
-    }
-    p.send_input::<Deathmatch>(6, &Input::default())
+        p.send(&ClientMsg::Input {
+            seq,
+            input: move_right(game),
+        })
         .await
         .unwrap();
+    }
+    p.send(&ClientMsg::Input {
+        seq: 6,
+        input: stand_still(game),
+    })
+    .await
+    .unwrap();
+    let position = |s: &arena_game::Snapshot| {
+        seen_players(game, s)
+            .into_iter()
+            .find(|(id, _, _)| *id == me)
+            .map(|(_, x, y)| (x, y))
+    };
     // Wait on the player's own stream for its last input, then for the watcher to see it there.
-    let (_, mine) = dm_snapshot_where(&mut p, |s, _| {
+    let mine = snapshot_where(&mut p, |s| {
         s.acks.iter().any(|a| a.player == me && a.seq == 6)
     })
     .await;
-    let before = state_of(&mine, me).unwrap();
-    dm_snapshot_where(&mut watcher, |_, v| {
-        state_of(v, me).is_some_and(|s| (s.x, s.y) == (before.x, before.y))
-    })
-    .await;
+    let before = position(&mine).unwrap();
+    snapshot_where(&mut watcher, |s| position(s) == Some(before)).await;
     drop(p);
 
     roster_where(&mut watcher, |r| connected(r, me) == Some(false)).await;
-    let (_, held) = dm_snapshot_where(&mut watcher, |_, _| true).await;
-    assert_eq!(
-        state_of(&held, me).map(|s| s.x),
-        Some(before.x),
-        "held, not removed"
-    );
-    assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 1);
+    let held = snapshot_where(&mut watcher, |_| true).await;
+    assert_eq!(position(&held), Some(before), "held, not removed");
+    assert_eq!(server.lobby().get(&m.id).await.unwrap().summary.players, 3);
 
     let mut back = Session::connect(&reconnect_url).await.unwrap();
     assert_eq!(back.welcome.player_id, Some(me));
@@ -79,10 +83,9 @@ async fn reconnect_within_grace_resumes_the_same_player() {
         "the roster right after the welcome shows the player back: {roster:?}"
     );
     let ServerMsg::Snapshot(first) = back.recv().await.unwrap() else {
-        panic!("a full snapshot comes right after the welcome and roster");
+        panic!("the last snapshot of its view comes right after the welcome and roster");
     };
-    let resumed = state_of(&dm_view(&first), me).unwrap();
-    assert_eq!((resumed.x, resumed.y), (before.x, before.y));
+    assert_eq!(position(&first), Some(before));
     assert!(
         first.acks.iter().any(|a| a.player == me && a.seq == 6),
         "the resumed player's last input is acknowledged: {:?}",
@@ -90,6 +93,10 @@ async fn reconnect_within_grace_resumes_the_same_player() {
     );
     roster_where(&mut watcher, |r| connected(r, me) == Some(true)).await;
 }
+both_games!(
+    reconnect_within_grace,
+    reconnect_within_grace_resumes_the_same_player
+);
 
 /// A player who closes normally (1000) has left: the seat is freed at once, no grace period.
 #[tokio::test]

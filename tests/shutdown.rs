@@ -36,11 +36,10 @@ async fn expect_final_scoreboard_then_1001(s: &mut Session) {
 }
 
 /// Once shutdown begins, sessions get the final scoreboard and 1001, and the lobby answers 503.
-#[tokio::test]
-async fn shutdown_ends_matches_closes_sessions_and_refuses_joins() {
+async fn shutdown_ends_matches_closes_sessions_and_refuses_joins(game: &'static str) {
     let server = TestServer::start();
     let lobby = server.lobby();
-    let m = create(&server, match_req(4, 20, 0, 0)).await;
+    let m = create(&server, game_req(game, 4, 20)).await;
     let mut p = connect(&server, &m.id, "p", ApiRole::Player).await;
     let mut s = connect(&server, &m.id, "s", ApiRole::Spectator).await;
     lobby.start(&m.id, &m.host_token).await.unwrap();
@@ -53,7 +52,7 @@ async fn shutdown_ends_matches_closes_sessions_and_refuses_joins() {
             .await
             .unwrap_err(),
         lobby
-            .create_match(&match_req(2, 20, 0, 0))
+            .create_match(&game_req(game, 2, 20))
             .await
             .unwrap_err(),
     ] {
@@ -63,6 +62,10 @@ async fn shutdown_ends_matches_closes_sessions_and_refuses_joins() {
         );
     }
 }
+both_games!(
+    shutdown_ends_matches_closes_sessions_and_refuses_joins_in,
+    shutdown_ends_matches_closes_sessions_and_refuses_joins
+);
 
 /// The real binary, sent SIGTERM with clients connected, says goodbye to them and exits
 /// successfully within its deadline.

@@ -15,14 +15,17 @@ use common::*;
 /// getting every tick, the server drops its stale snapshots instead of queueing them, closes it
 /// with 4000 after the slow timeout and, since the close cannot get through, shuts the socket
 /// down so the session is gone (its seat held for a reconnect) while the client still stalls.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn stalled_reader_is_dropped_to_newest_then_closed_slow() {
+async fn stalled_reader_is_dropped_to_newest_then_closed_slow(game: &'static str) {
     let server = TestServer::with_config(Config {
         slow_client_timeout_ms: 300,
         socket_send_buffer_bytes: Some(4096),
+        // The stall must fill the socket buffers before the heartbeat gives up on the client.
+        client_timeout_ms: 60_000,
         ..Default::default()
     });
-    let m = create(&server, match_req(8, 50, 0, 0)).await;
+    // A ctf team's view is a few dozen bytes: tick faster so the buffers fill as quickly.
+    let tick_hz = if game == "ctf" { 128 } else { 50 };
+    let m = create(&server, game_req(game, 8, tick_hz)).await;
     let mut healthy = Vec::new();
     for i in 0..4 {
         healthy.push(connect(&server, &m.id, &format!("h{i}"), ApiRole::Player).await);
@@ -99,3 +102,7 @@ async fn stalled_reader_is_dropped_to_newest_then_closed_slow() {
     );
     assert!(matches!(code, None | Some(4000)), "{code:?}");
 }
+both_games!(
+    stalled_reader_is_dropped_to_newest_then_closed_slow_in,
+    stalled_reader_is_dropped_to_newest_then_closed_slow
+);

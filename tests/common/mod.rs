@@ -16,7 +16,7 @@ use arena::Config;
 use arena_bots::{session, LobbyClient, Session};
 use arena_deathmatch::{Deathmatch, View};
 use arena_game::api::{ApiRole, CreateMatchRequest, CreatedMatch};
-use arena_game::{GameRegistry, RosterEntry, ServerMsg, Snapshot};
+use arena_game::{codec, GameRegistry, Payload, RosterEntry, ServerMsg, Snapshot};
 
 /// How long any single awaited event may take before a test fails.
 pub const EVENT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -165,6 +165,92 @@ pub async fn snapshot_where(s: &mut Session, mut pred: impl FnMut(&Snapshot) -> 
         ServerMsg::Snapshot(snap) => snap,
         _ => unreachable!(),
     }
+}
+
+/// The built-in games, for tests that must hold for every game.
+pub const GAMES: [&str; 2] = ["deathmatch", "ctf"];
+
+/// Runs an async test body `fn(game: &'static str)` once per built-in game:
+/// `both_games!(name, body);` makes the tests `name::deathmatch` and `name::ctf`.
+#[macro_export]
+macro_rules! both_games {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn deathmatch() {
+                super::$body("deathmatch").await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn ctf() {
+                super::$body("ctf").await
+            }
+        }
+    };
+}
+
+/// A match of `game` that never ends by itself (no time or score limit).
+pub fn game_req(game: &str, max_players: u8, tick_hz: u8) -> CreateMatchRequest {
+    let settings = match game {
+        "deathmatch" => serde_json::json!({"time_limit_s": 0, "score_limit": 0}),
+        "ctf" => serde_json::json!({"time_limit_s": 0, "captures_to_win": 20}),
+        other => panic!("no test settings for {other}"),
+    };
+    CreateMatchRequest {
+        name: format!("test {game}"),
+        game: Some(game.into()),
+        max_players: Some(max_players),
+        tick_hz: Some(tick_hz),
+        settings: settings.as_object().cloned(),
+    }
+}
+
+/// (seat, x, y) of every player a snapshot of `game` shows, in wire units.
+pub fn seen_players(game: &str, s: &Snapshot) -> Vec<(u8, u16, u16)> {
+    match game {
+        "deathmatch" => dm_view(s)
+            .players
+            .iter()
+            .map(|p| (p.id, p.x, p.y))
+            .collect(),
+        "ctf" => session::view::<arena_ctf::Ctf>(s)
+            .expect("a ctf view")
+            .players
+            .iter()
+            .map(|p| (p.id, p.x, p.y))
+            .collect(),
+        other => panic!("no view reader for {other}"),
+    }
+}
+
+/// An encoded input of `game` that moves its player to the right.
+pub fn move_right(game: &str) -> Payload {
+    Payload(
+        match game {
+            "deathmatch" => codec::encode(&arena_deathmatch::Input {
+                buttons: arena_deathmatch::wire::buttons::RIGHT,
+                aim: 0,
+            }),
+            "ctf" => codec::encode(&arena_ctf::Input {
+                target_x: arena_ctf::wire::quantize_pos(1990.0),
+                target_y: arena_ctf::wire::quantize_pos(500.0),
+                actions: arena_ctf::wire::actions::MOVE,
+            }),
+            other => panic!("no input for {other}"),
+        }
+        .expect("encodes"),
+    )
+}
+
+/// An encoded input of `game` that stops its player.
+pub fn stand_still(game: &str) -> Payload {
+    Payload(
+        match game {
+            "deathmatch" => codec::encode(&arena_deathmatch::Input::default()),
+            "ctf" => codec::encode(&arena_ctf::Input::default()),
+            other => panic!("no input for {other}"),
+        }
+        .expect("encodes"),
+    )
 }
 
 /// Reads until a roster satisfying `pred` arrives.

@@ -185,7 +185,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await watcher.fill('#player-name', 'Watcher');
   await waitFor(watcher, 'the match in the spectator lobby', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), matchId);
   await watcher.click(`#match-rows tr[data-id="${matchId}"] button[data-action=watch]`);
-  await waitFor(watcher, 'the spectator to see the player', (id) => window.arena.snapshot?.players.some((p) => p.id === id), myId);
+  await waitFor(watcher, 'the spectator to see the player', (id) => window.arena.gameView?.players.some((p) => p.id === id), myId);
   assert.equal(await arena(watcher, () => window.arena.welcome.role), 'Spectator');
   assert.ok(!(await watcher.isVisible('#host-start')), 'no host controls for a spectator');
 
@@ -193,7 +193,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.bringToFront();
   await host.locator('#game-canvas').focus();
   const start = await arena(host, () => window.arena.me.server);
-  const seenBefore = await arena(watcher, (id) => window.arena.snapshot.players.find((p) => p.id === id), myId);
+  const seenBefore = await arena(watcher, (id) => window.arena.gameView.players.find((p) => p.id === id), myId);
   const key = start.x > 800 ? 'ArrowLeft' : 'ArrowRight';
   const sign = key === 'ArrowLeft' ? -1 : 1;
   await arena(host, () => { window.arena.trace = []; });
@@ -212,7 +212,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   const predicted = await arena(host, () => window.arena.me.display);
   assert.ok(Math.abs(predicted.x - end.x) < 2, `prediction settles on the server position: ${predicted.x} vs ${end.x}`);
   await waitFor(watcher, 'the spectator to see the move', ([id, x]) => {
-    const p = window.arena.snapshot.players.find((q) => q.id === id);
+    const p = window.arena.gameView.players.find((q) => q.id === id);
     const drawn = window.arena.rendered.find((q) => q.id === id);
     return p && Math.abs(p.wx - x) < 1 && drawn && Math.abs(drawn.x - x) < 1;
   }, [myId, end.x]);
@@ -247,7 +247,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
     for (const k of keys) if (!held.has(k)) { await host.keyboard.down(k); held.add(k); }
   };
   const positions = () => arena(host, (botId) => {
-    const s = window.arena.snapshot;
+    const s = window.arena.gameView;
     const me = s.players.find((p) => p.id === window.arena.myId);
     const target = s.players.find((p) => p.id === botId);
     return { me: { x: me.wx, y: me.wy }, bot: { x: target.wx, y: target.wy, health: target.health } };
@@ -273,7 +273,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.mouse.move(aimAt.x, aimAt.y);
   await host.waitForTimeout(200);
   await host.mouse.down();
-  await waitFor(host, 'the bot to lose health', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
+  await waitFor(host, 'the bot to lose health', (id) => window.arena.gameView.players.find((p) => p.id === id).health < 100, bot.id, 5000);
   assert.ok(await arena(host, () => window.arena.attacks) >= 1, 'the page saw its own attack');
   // Holding the button fires again after the cooldown: shoot the screenshot on that second beam,
   // when the first hit already shows in the health bars.
@@ -281,7 +281,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await host.screenshot({ path: join(ARTIFACTS, 'game-player.png') });
   await host.mouse.up();
   assert.ok(bot.minHealth < 100, `the bot itself saw its health drop (min ${bot.minHealth})`);
-  await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.snapshot.players.find((p) => p.id === id).health < 100, bot.id, 5000);
+  await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.gameView.players.find((p) => p.id === id).health < 100, bot.id, 5000);
 
   // --- chat from the player reaches the spectator ---
   await host.fill('#chat-input', 'gl hf');
@@ -461,14 +461,14 @@ test('a spectator watches a match of bots started with the arena-bots CLI', { ti
   await waitFor(page, 'the bots\' match in the lobby', () => [...document.querySelectorAll('#match-rows tr')]
     .some((tr) => /swarm-0/.test(tr.innerText) && /running/i.test(tr.innerText)), undefined, 20000);
   await page.locator('#match-rows tr', { hasText: 'swarm-0' }).locator('button[data-action=watch]').click();
-  await waitFor(page, 'four bots in the snapshots', () => window.arena.snapshot?.players.length === 4 && window.arena.phase === 'Running');
-  const first = await arena(page, () => window.arena.snapshot.players.map((p) => ({ id: p.id, x: p.wx, y: p.wy })));
+  await waitFor(page, 'four bots in the snapshots', () => window.arena.gameView?.players.length === 4 && window.arena.phase === 'Running');
+  const first = await arena(page, () => window.arena.gameView.players.map((p) => ({ id: p.id, x: p.wx, y: p.wy })));
   // Bots walk towards each other and fight: someone moves, someone gets hurt.
-  await waitFor(page, 'the bots to move', (start) => window.arena.snapshot.players.some((p) => {
+  await waitFor(page, 'the bots to move', (start) => window.arena.gameView.players.some((p) => {
     const s = start.find((q) => q.id === p.id);
     return Math.hypot(p.wx - s.x, p.wy - s.y) > 50;
   }), first, 5000);
-  await waitFor(page, 'a bot to be hurt', () => window.arena.snapshot.players.some((p) => p.health < 100 || p.deaths > 0), undefined, 8000);
+  await waitFor(page, 'a bot to be hurt', () => window.arena.gameView.players.some((p) => p.health < 100 || p.deaths > 0), undefined, 8000);
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(ARTIFACTS, 'spectate-bots.png') });
   // The CLI ends its match when it is done: the spectator sees the final scoreboard.

@@ -1,11 +1,21 @@
-// A minimal Arena player for tests, in Node: joins through the lobby API, speaks arena.v1 over the
-// `ws` package with the same js/protocol.js the browser uses, and keeps the newest state. It sends
-// an input per snapshot (its buttons default to none: it stands still, an easy target).
+// A minimal Arena player for tests, in Node: joins through the lobby API, speaks arena.v2 over the
+// `ws` package with the same SDK the browser uses (sdk/net.js, sdk/inputs.js) and the game's
+// codec from games/<game>/ (picked from the welcome, like the page does), and keeps the newest
+// decoded view. It sends one input per snapshot (`this.input`, the game's input object; it
+// defaults to "do nothing": an easy target).
 
 import WebSocket from 'ws';
 
-import { lobbyApi, resolveWsUrl } from '../js/api.js';
-import { Connection } from '../js/net.js';
+import { lobbyApi, resolveWsUrl } from '../sdk/api.js';
+import { InputSequencer, ackFor } from '../sdk/inputs.js';
+import { Connection } from '../sdk/net.js';
+import { gameModule } from '../games/index.js';
+
+/** An input that does nothing, per game. */
+const IDLE = {
+  deathmatch: () => ({ buttons: 0, aim: 0 }),
+  ctf: (facts, me) => ({ target_x: me?.x ?? 0, target_y: me?.y ?? 0, actions: 0 }),
+};
 
 export class NodePlayer {
   /** Joins match `matchId` on the server at `baseUrl` (http://host:port) as `name`. */
@@ -20,11 +30,13 @@ export class NodePlayer {
   constructor(join, baseUrl) {
     this.join = join;
     this.id = join.player_id ?? null;
-    this.buttons = 0;
-    this.aim = 0;
-    this.seq = 1;
+    this.input = null; // the game's input to send; null: idle
+    this.sequencer = new InputSequencer();
+    this.view = null;
     this.snapshot = null;
     this.welcome = null;
+    this.game = null;
+    this.facts = null;
     this.ended = null;
     this.closed = null;
     this.minHealth = Infinity;
@@ -35,6 +47,8 @@ export class NodePlayer {
         onMessage: (msg) => {
           if (msg.type === 'Welcome') {
             this.welcome = msg;
+            this.game = gameModule(msg.game);
+            this.facts = this.game.decodeFacts(msg.facts);
             resolve();
           }
           if (msg.type === 'MatchEnded') this.ended = msg;
@@ -52,16 +66,19 @@ export class NodePlayer {
 
   onSnapshot(snap) {
     this.snapshot = snap;
+    this.view = this.game.decodeView(snap.view);
+    this.sequencer.acknowledge(ackFor(snap.acks, this.id), snap.tick);
     const me = this.me();
     if (me && me.flags & 1) this.minHealth = Math.min(this.minHealth, me.health);
     if (this.id !== null && snap.phase !== 'Ended') {
-      this.conn.send({ type: 'Input', seq: this.seq, buttons: this.buttons, aim: this.aim });
-      this.seq = (this.seq + 1) & 0xffff;
+      const input = this.input ?? IDLE[this.welcome.game](this.facts, me);
+      const entry = this.sequencer.push(input, snap.tick);
+      this.conn.send({ type: 'Input', seq: entry.seq, input: this.game.encodeInput(input) });
     }
   }
 
   me() {
-    return this.snapshot?.players.find((p) => p.id === this.id) ?? null;
+    return this.view?.players.find((p) => p.id === this.id) ?? null;
   }
 
   /** Resolves once `predicate()` holds after some message (or rejects after `timeoutMs`). */

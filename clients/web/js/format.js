@@ -1,4 +1,5 @@
-// Small pure helpers for what the page shows: labels, timers, colours, scoreboards.
+// Small pure helpers for what the page shows, for any game: labels, timers, the final scoreboard
+// table, settings in words.
 
 /** Tenths of a second left → "m:ss" (or "m:ss.d" under ten seconds). */
 export function formatTimeLeft(ds) {
@@ -31,18 +32,52 @@ export function endReasonLabel(reason) {
   return END_REASON_LABEL[reason] ?? String(reason);
 }
 
-/** A distinct, stable colour per seat. */
-export function colorFor(id) {
-  const hue = (id * 137.508) % 360;
-  return `hsl(${hue.toFixed(1)} 70% 58%)`;
+/** A column name from the API (`kills`, `time_limit_s`) as a heading ("Kills", "Time limit s"). */
+export function columnLabel(name) {
+  const words = String(name).replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /**
- * Scoreboard rows from snapshot players and roster names, best first, ordered as the server
- * orders its final scoreboard: kills down, deaths up, seat up.
+ * The final scoreboard as a table, for any game: `scoreboard` is MatchEnded's lines (best first:
+ * {id, name, team, score, stats}), `columns` the game's score_columns (names of `stats`), `teams`
+ * the game's team names (or null). A Team column shows when any line has a team.
+ * Returns `{columns: [heading], rows: [{id, cells: [text]}]}`.
  */
-export function scoreboardRows(players, names) {
-  return players
-    .map((p) => ({ id: p.id, name: names.get(p.id) ?? `Player ${p.id}`, kills: p.kills, deaths: p.deaths, flags: p.flags, health: p.health }))
-    .sort((a, b) => b.kills - a.kills || a.deaths - b.deaths || a.id - b.id);
+export function finalTable(scoreboard, columns, teams = null) {
+  const withTeam = scoreboard.some((s) => s.team !== null && s.team !== undefined);
+  const stats = Math.max(columns.length, ...scoreboard.map((s) => s.stats.length));
+  const statNames = Array.from({ length: stats }, (_, i) => (i < columns.length ? columnLabel(columns[i]) : `Stat ${i + 1}`));
+  const head = ['#', 'Player', ...(withTeam ? ['Team'] : []), 'Score', ...statNames];
+  const rows = scoreboard.map((s, i) => ({
+    id: s.id,
+    cells: [
+      String(i + 1),
+      s.name,
+      ...(withTeam ? [s.team === null ? '' : (teams?.[s.team] ?? `Team ${s.team}`)] : []),
+      String(s.score),
+      ...Array.from({ length: stats }, (_, k) => (k < s.stats.length ? String(s.stats[k]) : '')),
+    ],
+  }));
+  return { columns: head, rows };
+}
+
+/** A match's game settings in a few words, with the game's spec from GET /api/games:
+ * `{time_limit_s: 300, score_limit: 20}` → "time limit 5 min · score limit 20". */
+export function settingsSummary(settings, specs = []) {
+  const parts = [];
+  for (const [name, value] of Object.entries(settings ?? {})) {
+    const label = name.replace(/_s$/, '').replace(/_/g, ' ');
+    const text = /_s$/.test(name) ? formatLimitS(value) : String(value);
+    parts.push({ name, text: `${label} ${text}`, order: specs.findIndex((s) => s.name === name) });
+  }
+  parts.sort((a, b) => (a.order < 0 ? 99 : a.order) - (b.order < 0 ? 99 : b.order));
+  return parts.map((p) => p.text).join(' · ');
+}
+
+/** Bytes per second in words. */
+export function formatBytes(perS) {
+  if (perS >= 1024 * 1024) return `${(perS / 1024 / 1024).toFixed(2)} MiB/s`;
+  if (perS >= 1024) return `${(perS / 1024).toFixed(1)} KiB/s`;
+  return `${Math.round(perS)} B/s`;
 }

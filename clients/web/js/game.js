@@ -1,27 +1,21 @@
-// The game view: one connection to a match, as a player or a spectator. Decoded messages feed the
-// snapshot buffer (interpolation) and, for a player, the predictor; a requestAnimationFrame loop
-// draws the canvas and refreshes the HUD. Loss of the connection shows a banner and reconnects with
-// backoff: a player through its reconnect URL (same seat, same score) while the server holds the
-// seat, otherwise by joining again (a join token is single-use, so each join asks the lobby API).
+// The game page, for any game: one session in a match, as a player or a spectator. The SDK's
+// Session joins, connects and reconnects; the envelope's messages feed the generic parts here
+// (roster, chat, phase, waiting overlay, final scoreboard, network panel, host controls, the
+// reconnect banner) and the game's payloads go to the module of the game named in the welcome
+// (games/index.js), which draws the canvas, maps the controls and sends inputs.
 
-import { ApiError, friendlyError, hostTokens, reconnectUrls, resolveWsUrl } from './api.js';
-import { formatTimeLeft, phaseLabel, endReasonLabel, scoreboardRows, colorFor } from './format.js';
-import { SnapshotBuffer } from './interp.js';
-import { InputState } from './input.js';
-import { Connection, CLOSE_REASONS, backoffMs } from './net.js';
-import { Predictor } from './predict.js';
-import { Buttons, Flags, aimToRadians, dequantizePos, radiansToAim, MAX_CHAT_BYTES } from './protocol.js';
-import { drawScene, beamLength, BEAM_MS } from './render.js';
+import { ApiError, friendlyError, hostTokens, reconnectUrls } from '../sdk/api.js';
+import { chatText, ChatLog } from '../sdk/chat.js';
+import { InputSequencer, ackFor } from '../sdk/inputs.js';
+import { Roster, describeRosterChange } from '../sdk/roster.js';
+import { Session } from '../sdk/session.js';
+import { gameModule } from '../games/index.js';
+import { formatTimeLeft, phaseLabel, endReasonLabel, finalTable, formatBytes } from './format.js';
 
 /** HUD (DOM) refreshes per second; the canvas redraws every frame. */
 const HUD_HZ = 8;
 /** Chat lines kept. */
 const CHAT_LINES = 60;
-/** Close codes after which reconnecting would be wrong (src/lobby.rs). */
-const CLOSE_REPLACED = 4001;
-const CLOSE_KICKED = 4002;
-/** Close code the test hook uses for a simulated drop (any code the server does not use). */
-const CLOSE_TEST_DROP = 4999;
 
 export class GameView {
   /**
@@ -41,8 +35,10 @@ export class GameView {
     this.els = {
       canvas: $('#game-canvas'),
       matchName: $('#match-name'),
+      gameBadge: $('#game-badge'),
       phase: $('#phase-badge'),
       timer: $('#timer'),
+      headline: $('#hud-headline'),
       roleBadge: $('#role-badge'),
       followWrap: $('#follow-wrap'),
       follow: $('#follow-select'),
@@ -58,8 +54,10 @@ export class GameView {
       waitingText: $('#waiting-text'),
       final: $('#final-overlay'),
       finalReason: $('#final-reason'),
+      finalHead: $('#final-head'),
       finalRows: $('#final-rows'),
       netPanel: $('#net-panel'),
+      scoreHead: $('#score-head'),
       scoreRows: $('#score-rows'),
       help: $('#controls-help'),
       chatLog: $('#chat-log'),
@@ -68,35 +66,36 @@ export class GameView {
     };
     this.ctx = this.els.canvas.getContext('2d');
     this.hostToken = hostTokens.get(this.matchId);
-    this.input = this.role === 'player' ? new InputState(this.els.canvas) : null;
     this.listeners = [];
-    this.resetMatchState();
-    this.conn = null;
-    this.attempt = 0;
-    this.stopped = false;
-    this.aim = 0;
+    this.roster = new Roster();
+    this.chat = new ChatLog(CHAT_LINES);
+    this.module = null;
+    this.client = null;
+    this.welcome = null;
+    this.phase = null;
+    this.final = null;
     this.followId = null;
     this.lastHudAt = 0;
     this.frames = 0;
     this.camera = null;
-    this.pendingJoin = opts.join ?? null;
+    this.gameInfos = null; // GET /api/games, for the score columns
+    this.session = new Session({
+      api,
+      matchId: this.matchId,
+      role: this.role,
+      name: this.name,
+      join: opts.join ?? null,
+      store: reconnectUrls,
+      pageUrl: location.href,
+      onMessage: (msg, at) => this.onMessage(msg, at),
+      onStatus: (s) => this.showStatus(s),
+      onConnected: (c) => {
+        this.state.connected = c;
+        this.state.reconnectable = this.session.reconnectable;
+      },
+    });
     this.bindUi();
     this.setupStaticUi();
-  }
-
-  resetMatchState() {
-    this.welcome = null;
-    this.arena = null;
-    this.myId = null;
-    this.names = new Map();
-    this.buffer = null;
-    this.predictor = null;
-    this.latest = null;
-    this.phase = null;
-    this.final = null;
-    this.beams = [];
-    this.hitAt = new Map();
-    this.lastEffectTick = -1;
   }
 
   on(target, type, fn) {
@@ -110,7 +109,7 @@ export class GameView {
     this.on(e.overlayStart, 'click', () => this.hostAction('start'));
     this.on(e.hostEnd, 'click', () => this.hostAction('end'));
     this.on(e.netToggle, 'click', () => this.toggleNet());
-    this.on(e.bannerRetry, 'click', () => this.reconnectNow());
+    this.on(e.bannerRetry, 'click', () => this.session.retryNow());
     this.on(e.follow, 'change', () => this.setFollow(e.follow.value === '' ? null : Number(e.follow.value)));
     this.on(e.scoreRows, 'click', (ev) => {
       const kick = ev.target.closest('button[data-kick]');
@@ -145,162 +144,58 @@ export class GameView {
   setupStaticUi() {
     const e = this.els;
     e.matchName.textContent = 'connecting…';
+    e.gameBadge.textContent = '';
+    e.gameBadge.hidden = true;
+    e.headline.textContent = '';
+    e.timer.textContent = '';
     e.roleBadge.textContent = this.role === 'player' ? `playing as ${this.name}` : `watching as ${this.name}`;
     e.followWrap.hidden = this.role !== 'spectator';
-    e.help.textContent = this.role === 'player'
-      ? 'WASD / arrows move · mouse aims · click or Space attacks · Enter chat · N network panel'
-      : 'Spectating: pick a player to follow (list above or click the scoreboard) · N network panel';
+    e.help.textContent = '';
     e.hostStart.hidden = !this.hostToken;
     e.hostEnd.hidden = !this.hostToken;
     e.final.hidden = true;
     e.waiting.hidden = true;
     e.chatLog.replaceChildren();
+    e.scoreHead.replaceChildren();
     e.scoreRows.replaceChildren();
-    e.follow.replaceChildren(new Option('whole arena', ''));
+    e.follow.replaceChildren(new Option('whole field', ''));
+    e.phase.textContent = 'connecting';
+    e.phase.className = 'badge';
     this.hideBanner();
     this.resizeCanvas();
     Object.assign(this.state, {
-      view: 'game', matchId: this.matchId, role: this.role, name: this.name, myId: null, phase: null,
-      connected: false, welcome: null, roster: [], snapshot: null, me: null, rendered: [], final: null,
-      banner: null, net: null, follow: null, frames: 0, errors: [], attacks: 0,
+      view: 'game', matchId: this.matchId, role: this.role, name: this.name, game: null, myId: null,
+      phase: null, connected: false, welcome: null, roster: [], snapshot: null, gameView: null,
+      facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null, follow: null,
+      frames: 0, errors: [], chat: [], reconnectable: false,
       worldToPage: (x, y) => this.worldToPage(x, y),
       // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
-      dropConnection: () => this.conn?.ws.close(CLOSE_TEST_DROP, 'dropped by test'),
+      dropConnection: () => this.session.simulateDrop(),
     });
   }
 
   async start() {
     this.raf = requestAnimationFrame((t) => this.frame(t));
-    if (this.pendingJoin) {
-      const join = this.pendingJoin;
-      this.pendingJoin = null;
-      this.connect(join);
-    } else {
-      // A reload, or back from the lobby: resume our seat if the server still holds it.
-      this.setReconnectUrl(this.role === 'player' ? reconnectUrls.get(this.matchId) : null);
-      await this.rejoin();
-    }
+    this.api.listGames().then((games) => {
+      this.gameInfos = games;
+    }).catch(() => {});
+    await this.session.start();
   }
 
   destroy() {
-    this.stopped = true;
     cancelAnimationFrame(this.raf);
-    clearTimeout(this.retryTimer);
-    clearInterval(this.countdownTimer);
     // A close with 1000 tells the server we left on purpose: it frees the seat at once, so the
     // reconnect URL is useless from here on.
-    this.conn?.close('left the match');
-    if (this.role === 'player') reconnectUrls.set(this.matchId, null);
-    this.input?.destroy();
+    this.session.stop('left the match');
+    this.client?.destroy();
+    this.client = null;
     for (const off of this.listeners) off();
     this.listeners = [];
   }
 
-  // ---- connection ----
-
-  connect(join) {
-    if (this.stopped) return;
-    this.myId = join.player_id ?? null;
-    // A player's seat can be reopened after a drop with its reconnect URL (same seat, same score).
-    this.setReconnectUrl(join.reconnect_url ?? null);
-    this.open(join.ws_url);
-  }
-
-  setReconnectUrl(url) {
-    this.reconnectUrl = url;
-    this.state.reconnectable = url !== null;
-    if (this.role === 'player') reconnectUrls.set(this.matchId, url);
-  }
-
-  open(wsUrl) {
-    const url = resolveWsUrl(wsUrl, location.href);
-    const conn = new Connection(url, {
-      onOpen: () => {
-        this.state.connected = true;
-      },
-      onMessage: (msg, at) => {
-        if (msg.type === 'Welcome') conn.welcomed = true;
-        this.onMessage(msg, at);
-      },
-      onBadMessage: (err) => this.systemLine(`ignored a message the client could not decode: ${err.message}`),
-      onClose: (ev) => this.onClose({ ...ev, welcomed: conn.welcomed === true }),
-    });
-    this.conn = conn;
-  }
-
-  async rejoin() {
-    if (this.stopped) return;
-    this.showBanner(this.attempt ? `Reconnecting (attempt ${this.attempt})…` : 'Joining…');
-    if (this.reconnectUrl) {
-      // Back into the same seat; if that fails before a welcome, join anew.
-      this.usingReconnectUrl = true;
-      this.open(this.reconnectUrl);
-      return;
-    }
-    this.usingReconnectUrl = false;
-    try {
-      const join = await this.api.join(this.matchId, this.name, this.role);
-      this.connect(join);
-    } catch (e) {
-      if (e instanceof ApiError && ['not_found', 'match_ended', 'match_full'].includes(e.code)) {
-        this.showBanner(friendlyError(e), { lobby: true });
-        return;
-      }
-      this.scheduleReconnect(friendlyError(e));
-    }
-  }
-
-  onClose({ code, reason, byUs, welcomed }) {
-    this.state.connected = false;
-    this.conn = null;
-    if (byUs || this.stopped) return;
-    if (this.usingReconnectUrl && !welcomed) {
-      // The seat is gone (grace period over, kicked, or the match ended): ask for a new one.
-      this.usingReconnectUrl = false;
-      this.setReconnectUrl(null);
-      this.rejoin();
-      return;
-    }
-    const why = reason || CLOSE_REASONS[code] || `code ${code}`;
-    if (code === 1000) {
-      // The match was removed: there is nothing to go back to.
-      const text = this.final ? 'The match is over and the server has closed it.' : `Disconnected: ${why}.`;
-      this.showBanner(text, { lobby: true });
-      return;
-    }
-    if (code === CLOSE_REPLACED) {
-      this.showBanner('This seat is now played from another window or tab.', { lobby: true });
-      return;
-    }
-    if (code === CLOSE_KICKED) {
-      this.setReconnectUrl(null);
-      this.showBanner('The host removed you from this match.', { lobby: true });
-      return;
-    }
-    this.scheduleReconnect(`Connection lost (${why}).`);
-  }
-
-  scheduleReconnect(why) {
-    if (this.stopped) return;
-    this.attempt += 1;
-    const delay = backoffMs(this.attempt);
-    const due = performance.now() + delay;
-    const tick = () => {
-      const left = Math.max(0, (due - performance.now()) / 1000);
-      this.showBanner(`${why} Reconnecting in ${left.toFixed(1)} s…`, { retry: true, lobby: true });
-    };
-    tick();
-    clearInterval(this.countdownTimer);
-    this.countdownTimer = setInterval(tick, 200);
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.reconnectNow(), delay);
-  }
-
-  reconnectNow() {
-    clearTimeout(this.retryTimer);
-    clearInterval(this.countdownTimer);
-    if (this.conn || this.stopped) return;
-    this.rejoin();
+  showStatus(s) {
+    if (!s) this.hideBanner();
+    else this.showBanner(s.text, s);
   }
 
   showBanner(text, { retry = false, lobby = false, ok = false } = {}) {
@@ -331,7 +226,7 @@ export class GameView {
       case 'MatchEnded':
         return this.onMatchEnded(msg);
       case 'Chat':
-        return this.chatLine(msg.name || (msg.from === null ? 'spectator' : `Player ${msg.from}`), msg.text);
+        return this.chatLine(this.chat.message(msg));
       case 'Error':
         this.state.errors.push({ code: msg.code, message: msg.message });
         return this.systemLine(`server: ${msg.message}`);
@@ -341,89 +236,108 @@ export class GameView {
   }
 
   onWelcome(w) {
-    const reconnected = this.attempt > 0;
-    this.resetMatchState();
+    this.client?.destroy();
+    this.client = null;
     this.welcome = w;
-    this.arena = w.arena;
-    this.myId = w.player_id;
-    this.buffer = new SnapshotBuffer(w.settings.tick_hz, w.arena.max_speed);
-    if (w.role === 'Player' && w.player_id !== null) this.predictor = new Predictor(w.arena, w.settings.tick_hz);
-    this.els.matchName.textContent = w.settings.name;
-    document.title = `${w.settings.name} · Arena`;
-    this.attempt = 0;
-    clearInterval(this.countdownTimer);
-    if (reconnected) {
-      this.showBanner('Reconnected.', { ok: true });
-      setTimeout(() => this.state.banner === 'Reconnected.' && this.hideBanner(), 1500);
-    } else this.hideBanner();
-    Object.assign(this.state, {
-      myId: this.myId,
-      welcome: { protocol: w.protocol, match_id: w.match_id, role: w.role, player_id: w.player_id, settings: w.settings, arena: w.arena },
-      final: null,
-    });
+    this.phase = null;
+    this.final = null;
+    this.roster.reset();
+    this.sequencer = new InputSequencer();
     this.els.final.hidden = true;
+    this.els.matchName.textContent = w.match_name;
+    document.title = `${w.match_name} · Arena`;
+    Object.assign(this.state, {
+      game: w.game,
+      myId: w.player_id,
+      welcome: {
+        protocol: w.protocol, match_id: w.match_id, game: w.game, role: w.role, player_id: w.player_id,
+        match_name: w.match_name, max_players: w.max_players, tick_hz: w.tick_hz,
+      },
+      final: null,
+      gameView: null,
+      me: null,
+    });
+    const module = gameModule(w.game);
+    if (!module) {
+      this.module = null;
+      this.els.help.textContent = '';
+      this.session.abandon(`This match plays “${w.game}”, a game this page does not know. Pick another match in the lobby, or update the page.`, 'unknown game');
+      return;
+    }
+    let facts;
+    try {
+      facts = module.decodeFacts(w.facts);
+    } catch (e) {
+      this.session.fail(e);
+      return;
+    }
+    this.module = module;
+    this.state.facts = facts;
+    this.els.gameBadge.textContent = module.title;
+    this.els.gameBadge.hidden = false;
+    const myId = w.role === 'Player' ? w.player_id : null;
+    this.client = module.createClient({
+      facts,
+      welcome: w,
+      role: myId === null ? 'spectator' : 'player',
+      myId,
+      tickHz: w.tick_hz,
+      canvas: this.els.canvas,
+      window,
+      roster: this.roster,
+      sequencer: this.sequencer,
+      sendInput: (entry) => this.sendInput(entry),
+      submit: (input, sentTick) => {
+        if (!this.sequencer.known || !this.session.connected) return null;
+        const entry = this.sequencer.push(input, sentTick);
+        return this.sendInput(entry) ? entry : null;
+      },
+      log: (text) => this.systemLine(text),
+      state: this.state,
+    });
+    this.els.help.textContent = this.client.help;
+  }
+
+  sendInput(entry) {
+    if (!this.module) return false;
+    return this.session.send({ type: 'Input', seq: entry.seq, input: this.module.encodeInput(entry.input) });
   }
 
   onRoster(entries) {
-    this.names = new Map(entries.map((e) => [e.id, e.name]));
-    this.state.roster = entries;
+    const changes = this.roster.update(entries);
+    for (const c of changes) this.systemLine(describeRosterChange(c));
+    this.state.roster = this.roster.entries.map((e) => ({ ...e }));
     const follow = this.els.follow;
     const current = follow.value;
-    follow.replaceChildren(new Option('whole arena', ''), ...entries.map((e) => new Option(e.name, String(e.id))));
+    follow.replaceChildren(new Option('whole field', ''), ...entries.map((e) => new Option(e.name, String(e.id))));
     follow.value = entries.some((e) => String(e.id) === current) ? current : '';
     if (follow.value === '' && this.followId !== null) this.setFollow(null);
   }
 
   onSnapshot(snap, at) {
-    if (!this.buffer) return;
-    this.buffer.push(snap, at);
-    this.latest = snap;
-    if (snap.phase !== this.phase) this.onPhase(snap.phase);
-    const me = this.myId === null ? null : snap.players.find((p) => p.id === this.myId);
-    if (me && this.predictor) {
-      this.predictor.reconcile(me, snap.phase, snap.tick, at);
-      if (snap.phase !== 'Ended' && this.conn) {
-        const buttons = this.input.take();
-        const input = this.predictor.nextInput(buttons, this.aim, at, snap.tick);
-        this.conn.send({ type: 'Input', ...input });
-      }
-      // Our own effects show on arrival, where we are drawn now, not where we were.
-      if (me.flags & Flags.ATTACKED) {
-        const pos = this.predictor.displayPosition(at);
-        this.pushBeam(pos.x, pos.y, me.aim, me.id, snap, at);
-        this.state.attacks += 1;
-      }
-      if (me.flags & Flags.HIT) this.hitAt.set(me.id, at);
+    if (!this.client) return;
+    let view;
+    try {
+      view = this.module.decodeView(snap.view);
+    } catch (e) {
+      this.session.fail(e);
+      return;
     }
+    const myId = this.welcome.role === 'Player' ? this.welcome.player_id : null;
+    const ack = ackFor(snap.acks, myId);
+    const landed = myId === null ? null : this.sequencer.acknowledge(ack, snap.tick);
+    if (snap.phase !== this.phase) this.onPhase(snap.phase);
+    this.client.onSnapshot({ ...snap, view, ack, landed }, at);
     this.state.snapshot = {
       tick: snap.tick,
       phase: snap.phase,
-      time_left_ds: snap.time_left_ds,
       server_time_us: Number(snap.server_time_us),
-      players: snap.players.map((p) => ({ ...p, wx: dequantizePos(p.x), wy: dequantizePos(p.y) })),
+      acks: snap.acks,
+      view_bytes: snap.view.length,
     };
     this.state.phase = snap.phase;
-    if (me) {
-      this.state.me = {
-        id: me.id,
-        server: { x: dequantizePos(me.x), y: dequantizePos(me.y) },
-        predicted: this.predictor ? { ...this.predictor.cur } : null,
-        display: this.predictor ? this.predictor.displayPosition(at) : null,
-        health: me.health,
-        alive: (me.flags & Flags.ALIVE) !== 0,
-        kills: me.kills,
-        deaths: me.deaths,
-        last_input_seq: me.last_input_seq,
-      };
-    }
-  }
-
-  /** An attack beam from (x, y), cut where it meets a player in `snap`, as the server decides hits. */
-  pushBeam(x, y, aim, shooterId, snap, at) {
-    const aimRad = aimToRadians(aim);
-    const players = snap.players.map((p) => ({ id: p.id, x: dequantizePos(p.x), y: dequantizePos(p.y), alive: (p.flags & Flags.ALIVE) !== 0 || (p.flags & Flags.HIT) !== 0 }));
-    const length = beamLength(x, y, aimRad, players, this.arena, shooterId);
-    this.beams.push({ x, y, aimRad, length, color: colorFor(shooterId), at });
+    this.state.gameView = this.client.viewState();
+    this.state.me = this.client.meState(at);
   }
 
   onPhase(phase) {
@@ -436,20 +350,55 @@ export class GameView {
     e.overlayStart.hidden = !(this.hostToken && phase === 'Waiting');
     e.hostStart.disabled = phase !== 'Waiting';
     e.hostEnd.disabled = phase === 'Ended';
-    if (this.input) this.input.enabled = phase !== 'Ended';
-    if (phase === 'Running' && previous === 'Waiting') this.systemLine('The match has started. Fight!');
+    this.client?.onPhase(phase);
+    if (phase === 'Running' && previous === 'Waiting') this.systemLine('The match has started. Go!');
   }
 
-  onMatchEnded(msg) {
+  /** The names of the game's score columns: the lobby API's, else the module's own. */
+  scoreColumns() {
+    const info = this.gameInfos?.find((g) => g.name === this.welcome?.game);
+    return info?.score_columns ?? this.module?.scoreColumns ?? [];
+  }
+
+  async onMatchEnded(msg) {
     this.final = msg;
     this.state.final = { reason: msg.reason, scoreboard: msg.scoreboard };
     const e = this.els;
     e.finalReason.textContent = endReasonLabel(msg.reason);
+    e.final.hidden = false;
+    e.waiting.hidden = true;
+    this.systemLine(`Match over: ${endReasonLabel(msg.reason)}.`);
+    this.renderFinal(msg);
+    if (!this.gameInfos) {
+      // Ask the match itself for its columns (the games list may not have come yet).
+      try {
+        const detail = await this.api.getMatch(this.matchId);
+        if (detail?.score_columns && this.final === msg) {
+          this.gameInfos = [{ name: this.welcome.game, score_columns: detail.score_columns }];
+          this.renderFinal(msg);
+        }
+      } catch (err) {
+        if (!(err instanceof ApiError)) this.systemLine('Could not ask the server for the score columns.');
+      }
+    }
+  }
+
+  renderFinal(msg) {
+    const table = finalTable(msg.scoreboard, this.scoreColumns(), this.module?.teams ?? null);
+    this.state.final.columns = table.columns;
+    const e = this.els;
+    const head = document.createElement('tr');
+    for (const c of table.columns) {
+      const th = document.createElement('th');
+      th.textContent = c;
+      head.append(th);
+    }
+    e.finalHead.replaceChildren(head);
     e.finalRows.replaceChildren(
-      ...msg.scoreboard.map((s, i) => {
+      ...table.rows.map((row) => {
         const tr = document.createElement('tr');
-        if (s.id === this.myId) tr.className = 'me';
-        for (const text of [String(i + 1), s.name, String(s.kills), String(s.deaths)]) {
+        if (row.id === this.state.myId) tr.className = 'me';
+        for (const text of row.cells) {
           const td = document.createElement('td');
           td.textContent = text;
           tr.append(td);
@@ -457,9 +406,6 @@ export class GameView {
         return tr;
       }),
     );
-    e.final.hidden = false;
-    e.waiting.hidden = true;
-    this.systemLine(`Match over: ${endReasonLabel(msg.reason)}.`);
   }
 
   // ---- actions ----
@@ -476,17 +422,16 @@ export class GameView {
   async kick(playerId) {
     try {
       await this.api.kick(this.matchId, this.hostToken, playerId);
-      this.systemLine(`Removed ${this.names.get(playerId) ?? `player ${playerId}`} from the match.`);
+      this.systemLine(`Removed ${this.roster.name(playerId)} from the match.`);
     } catch (e) {
       this.systemLine(`Could not remove the player: ${friendlyError(e)}`);
     }
   }
 
   sendChat(text) {
-    let t = text.trim();
-    if (!t || !this.conn) return;
-    while (new TextEncoder().encode(t).length > MAX_CHAT_BYTES) t = t.slice(0, -1);
-    this.conn.send({ type: 'Chat', text: t });
+    const t = chatText(text);
+    if (t === null) return;
+    this.session.send({ type: 'Chat', text: t });
   }
 
   setFollow(id) {
@@ -499,15 +444,17 @@ export class GameView {
     this.els.netPanel.hidden = !this.els.netPanel.hidden;
   }
 
-  chatLine(name, text) {
+  chatLine(line) {
     const div = document.createElement('div');
     const b = document.createElement('b');
-    b.textContent = `${name}: `;
-    div.append(b, document.createTextNode(text));
+    b.textContent = `${line.name}: `;
+    div.append(b, document.createTextNode(line.text));
     this.appendChat(div);
+    this.state.chat = this.chat.lines.map((l) => ({ ...l }));
   }
 
   systemLine(text) {
+    this.chat.system(text);
     const div = document.createElement('div');
     div.className = 'sys';
     div.textContent = text;
@@ -543,20 +490,24 @@ export class GameView {
   }
 
   frame(now) {
-    if (this.stopped) return;
     this.raf = requestAnimationFrame((t) => this.frame(t));
     this.resizeCanvas();
     const c = this.els.canvas;
     const viewW = c.width / this.dpr;
     const viewH = c.height / this.dpr;
     this.ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    const scene = this.buildScene(now);
-    this.camera = drawScene(this.ctx, viewW, viewH, scene, now);
-    this.updateAim(now);
+    if (this.client) {
+      this.camera = this.client.draw(this.ctx, viewW, viewH, now, { follow: this.role === 'spectator' ? this.followId : null, dpr: this.dpr });
+      this.state.rendered = this.client.rendered;
+      this.state.scene = this.client.drawn ?? null;
+      if (this.state.me) this.state.me = this.client.meState(now);
+    } else {
+      this.ctx.clearRect(0, 0, viewW, viewH);
+      this.ctx.fillStyle = '#0b0f16';
+      this.ctx.fillRect(0, 0, viewW, viewH);
+    }
     this.frames += 1;
     this.state.frames = this.frames;
-    if (this.state.me && this.predictor?.known) this.state.me.display = this.predictor.displayPosition(now);
-    this.state.rendered = scene.players.map((p) => ({ id: p.id, x: p.x, y: p.y, isMe: p.isMe, alive: p.alive, health: p.health }));
     // Tests set window.arena.trace = [] to record what every frame drew (capped).
     if (Array.isArray(this.state.trace) && this.state.trace.length < 3000) {
       this.state.trace.push({ t: now, players: this.state.rendered });
@@ -567,99 +518,31 @@ export class GameView {
     }
   }
 
-  buildScene(now) {
-    const scene = { arena: this.arena, players: [], beams: [], follow: null };
-    if (!this.buffer || !this.arena) return scene;
-    const sample = this.buffer.sample(now);
-    if (!sample) return scene;
-    // Effects of other players fire when their snapshot's time is drawn.
-    for (const snap of this.buffer.passedSince(this.lastEffectTick, now)) {
-      this.lastEffectTick = snap.tick;
-      for (const p of snap.players) {
-        if (p.id === this.myId && this.predictor) continue;
-        if (p.flags & Flags.ATTACKED) this.pushBeam(dequantizePos(p.x), dequantizePos(p.y), p.aim, p.id, snap, now);
-        if (p.flags & Flags.HIT) this.hitAt.set(p.id, now);
-      }
-    }
-    this.beams = this.beams.filter((b) => now - b.at < BEAM_MS);
-    scene.beams = this.beams;
-    for (const p of sample.players) {
-      const isMe = p.id === this.myId;
-      const player = {
-        id: p.id,
-        name: this.names.get(p.id) ?? `Player ${p.id}`,
-        x: p.x,
-        y: p.y,
-        aimRad: p.aimRad,
-        health: p.health,
-        kills: p.kills,
-        alive: (p.flags & Flags.ALIVE) !== 0,
-        connected: (p.flags & Flags.CONNECTED) !== 0,
-        isMe,
-        hitAt: this.hitAt.get(p.id),
-      };
-      if (isMe && this.predictor?.known) {
-        // Our own player: predicted position, freshest health and aim.
-        const pos = this.predictor.displayPosition(now);
-        const mine = this.latest?.players.find((q) => q.id === p.id);
-        Object.assign(player, pos, { aimRad: aimToRadians(this.aim) });
-        if (mine) {
-          player.health = mine.health;
-          player.kills = mine.kills;
-          player.alive = (mine.flags & Flags.ALIVE) !== 0;
-        }
-      }
-      scene.players.push(player);
-    }
-    if (this.role === 'spectator' && this.followId !== null) {
-      const target = scene.players.find((p) => p.id === this.followId);
-      if (target) scene.follow = { x: target.x, y: target.y };
-    }
-    return scene;
-  }
-
-  updateAim(now) {
-    if (!this.input || !this.predictor?.known || !this.camera) return;
-    const held = this.input.held();
-    this.predictor.held = held;
-    const m = this.input.mouse;
-    if (!m) {
-      // Keyboard only: aim where you walk.
-      const dx = (held & Buttons.RIGHT ? 1 : 0) - (held & Buttons.LEFT ? 1 : 0);
-      const dy = (held & Buttons.DOWN ? 1 : 0) - (held & Buttons.UP ? 1 : 0);
-      if (dx || dy) this.aim = radiansToAim(Math.atan2(dy, dx));
-      return;
-    }
-    const me = this.predictor.displayPosition(now);
-    const target = this.camera.toWorld(m.x, m.y);
-    const dx = target.x - me.x;
-    const dy = target.y - me.y;
-    if (dx * dx + dy * dy > 1) this.aim = radiansToAim(Math.atan2(dy, dx));
-  }
-
   scoreRow(r, canKick) {
     const tr = document.createElement('tr');
     tr.dataset.id = String(r.id);
-    if (r.id === this.myId) tr.classList.add('me');
-    if (!(r.flags & Flags.ALIVE)) tr.classList.add('dead');
+    const myId = this.state.myId;
+    if (r.id === myId) tr.classList.add('me');
+    if (r.dim) tr.classList.add('dead');
     if (this.role === 'spectator') tr.classList.add('clickable');
     if (r.id === this.followId) tr.classList.add('followed');
     const name = document.createElement('td');
     const swatch = document.createElement('span');
     swatch.className = 'swatch';
-    swatch.style.background = colorFor(r.id);
-    name.append(swatch, document.createTextNode(r.name + (r.id === this.myId ? ' (you)' : '')));
-    if (!(r.flags & Flags.CONNECTED)) name.append(document.createTextNode(' (offline)'));
-    if (canKick && r.id !== this.myId) {
+    swatch.style.background = r.color;
+    const who = this.roster.name(r.id);
+    name.append(swatch, document.createTextNode(who + (r.id === myId ? ' (you)' : '')));
+    if (!this.roster.connected(r.id)) name.append(document.createTextNode(' (offline)'));
+    if (canKick && r.id !== myId) {
       const kick = document.createElement('button');
       kick.className = 'kick';
       kick.textContent = '✕';
-      kick.title = `Remove ${r.name} from the match`;
+      kick.title = `Remove ${who} from the match`;
       kick.dataset.kick = String(r.id);
       name.append(kick);
     }
     tr.append(name);
-    for (const v of [r.kills, r.deaths, r.health]) {
+    for (const v of r.cells) {
       const td = document.createElement('td');
       td.textContent = String(v);
       tr.append(td);
@@ -669,25 +552,32 @@ export class GameView {
 
   updateHud(now) {
     const e = this.els;
-    const snap = this.latest;
-    if (snap) {
-      e.timer.textContent = snap.phase === 'Running' && snap.time_left_ds > 0 ? formatTimeLeft(snap.time_left_ds) : '';
-      const rows = scoreboardRows(snap.players, this.names);
-      const canKick = Boolean(this.hostToken) && snap.phase !== 'Ended';
+    const hud = this.client?.hud() ?? null;
+    if (hud) {
+      e.timer.textContent = hud.timeLeftDs > 0 ? formatTimeLeft(hud.timeLeftDs) : '';
+      e.headline.textContent = hud.headline;
+      const canKick = Boolean(this.hostToken) && this.phase !== 'Ended';
       // Rebuilt only when something shown changed, so a click never lands on a replaced row.
-      const key = JSON.stringify([rows, this.myId, this.followId, canKick]);
+      const key = JSON.stringify([hud.columns, hud.rows, this.roster.entries, this.state.myId, this.followId, canKick]);
       if (key !== this.scoreKey) {
         this.scoreKey = key;
-        e.scoreRows.replaceChildren(...rows.map((r) => this.scoreRow(r, canKick)));
+        const head = document.createElement('tr');
+        for (const c of ['Player', ...hud.columns]) {
+          const th = document.createElement('th');
+          th.textContent = c;
+          head.append(th);
+        }
+        e.scoreHead.replaceChildren(head);
+        e.scoreRows.replaceChildren(...hud.rows.map((r) => this.scoreRow(r, canKick)));
       }
-      if (snap.phase === 'Waiting') {
-        const n = snap.players.length;
-        const max = this.welcome?.settings.max_players ?? n;
+      if (this.phase === 'Waiting') {
+        const n = this.roster.size;
+        const max = this.welcome?.max_players ?? n;
         const who = this.hostToken ? 'Start it when everyone is in' : 'The host starts it';
         e.waitingText.textContent = `${n} of ${max} players in. ${who}, or it starts by itself when every seat is taken.${this.role === 'player' ? ' Move around to warm up.' : ''}`;
       }
     }
-    const net = this.conn ? this.conn.stats.summary(now) : null;
+    const net = this.session.stats ? this.session.stats.summary(now) : null;
     this.state.net = net;
     if (net && !e.netPanel.hidden) {
       e.netPanel.querySelector('#net-ping').textContent = net.pingMs === null ? '–' : `${net.pingMs.toFixed(1)} ms`;
@@ -695,16 +585,8 @@ export class GameView {
       e.netPanel.querySelector('#net-in').textContent = formatBytes(net.bytesInPerS);
       e.netPanel.querySelector('#net-out').textContent = formatBytes(net.bytesOutPerS);
       e.netPanel.querySelector('#net-tick').textContent = net.lastTick === null ? '–' : String(net.lastTick);
-      e.netPanel.querySelector('#net-delay').textContent = this.buffer ? `${Math.round(this.buffer.delayMs)} ms` : '–';
-      e.netPanel.querySelector('#net-pred').textContent = this.predictor
-        ? `${this.predictor.pending.length} pending · lag ${this.predictor.lagTicks} · Δ${this.predictor.lastCorrection.toFixed(1)}`
-        : 'spectating';
+      e.netPanel.querySelector('#net-delay').textContent = this.client ? `${Math.round(this.client.delayMs)} ms` : '–';
+      e.netPanel.querySelector('#net-pred').textContent = this.client ? this.client.netLine() : '–';
     }
   }
-}
-
-function formatBytes(perS) {
-  if (perS >= 1024 * 1024) return `${(perS / 1024 / 1024).toFixed(2)} MiB/s`;
-  if (perS >= 1024) return `${(perS / 1024).toFixed(1)} KiB/s`;
-  return `${Math.round(perS)} B/s`;
 }

@@ -1,7 +1,7 @@
 // Entry point: routes between the lobby (#/) and a match (#/match/<id>/play or /watch), and
 // exposes the page's state as `window.arena` for tests and curious players.
 
-import { lobbyApi } from './api.js';
+import { lobbyApi } from '../sdk/api.js';
 import { GameView } from './game.js';
 import { LobbyView } from './lobby.js';
 

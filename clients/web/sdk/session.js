@@ -27,7 +27,7 @@ export class Session {
    *        {get(matchId), set(matchId, url|null)}, or null
    * @param opts.pageUrl the page's URL (ws_url is resolved against it)
    * @param opts.onMessage(msg, at), opts.onStatus(status|null), opts.onConnected(bool)
-   * @param opts.WebSocketImpl, opts.now, opts.random, opts.setTimer, opts.clearTimer for tests
+   * @param opts.WebSocketImpl, opts.now, opts.random, opts.backoff(attempt) → ms, for tests
    */
   constructor(opts) {
     this.api = opts.api;
@@ -42,7 +42,7 @@ export class Session {
     this.onConnected = opts.onConnected ?? (() => {});
     this.WebSocketImpl = opts.WebSocketImpl ?? globalThis.WebSocket;
     this.now = opts.now ?? (() => performance.now());
-    this.random = opts.random ?? Math.random;
+    this.backoff = opts.backoff ?? ((attempt) => backoffMs(attempt, opts.random ?? Math.random));
     this.conn = null;
     this.attempt = 0;
     this.stopped = false;
@@ -246,7 +246,7 @@ export class Session {
   scheduleReconnect(why) {
     if (this.stopped) return;
     this.attempt += 1;
-    const delay = backoffMs(this.attempt, this.random);
+    const delay = this.backoff(this.attempt);
     const due = this.now() + delay;
     const tick = () => {
       const left = Math.max(0, (due - this.now()) / 1000);

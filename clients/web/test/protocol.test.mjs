@@ -1,19 +1,19 @@
-// Holds js/protocol.js to the Rust codec: test/fixtures/wire.json is written by
-// game/tests/wire_fixtures.rs through arena_game::codec, and the Rust test fails when that file is
-// stale, so passing here means the browser reads and writes exactly the server's bytes.
+// Holds the SDK's envelope codec (sdk/protocol.js) to the Rust codec: test/fixtures/wire.json is
+// written by game/catalog/tests/wire_fixtures.rs through arena_game::codec, and the Rust test
+// fails when that file is stale, so passing here means the browser reads and writes exactly the
+// server's bytes. Also the close codes, the subprotocol and the wire primitives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 
 import {
-  decodeServerMsg, decodeClientMsg, encodeClientMsg, WireError,
-  SERVER_MSG, CLIENT_MSG, radiansToAim, aimToRadians, seqNewer, quantizePos, dequantizePos,
-} from '../js/protocol.js';
+  decodeServerMsg, decodeClientMsg, encodeClientMsg, encodeServerMsg,
+  SERVER_MSG, CLIENT_MSG, SUBPROTOCOL, PROTOCOL_VERSION, ErrorCode,
+  CloseCode, RECONNECT_AFTER, shouldReconnect, closeCodeName, seqAtOrBefore, seqNewer,
+} from '../sdk/protocol.js';
+import { Reader, Writer, WireError, decodeExact } from '../sdk/wire.js';
+import { assertMatches, fromHex, loadFixture, toHex } from './fixture-match.mjs';
 
-const fixture = JSON.parse(readFileSync(new URL('./fixtures/wire.json', import.meta.url), 'utf8'));
-
-const fromHex = (hex) => Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
-const toHex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+const fixture = loadFixture(new URL('./fixtures/wire.json', import.meta.url));
 
 // Newtype variants whose payload is not a struct get a named field in the JS object.
 const PAYLOAD_FIELD = { Roster: 'entries', Chat: 'text' };
@@ -27,31 +27,12 @@ function jsShape(serdeMsg) {
   return { type, [PAYLOAD_FIELD[type]]: payload };
 }
 
-/** Deep comparison of a decoded value with its JSON expectation; throws naming the path. */
-function assertMatches(actual, expected, path = 'msg') {
-  if (typeof actual === 'bigint') {
-    assert.ok(typeof expected === 'number' || typeof expected === 'string', `${path}: expected ${expected}`);
-    assert.equal(actual, BigInt(expected), path);
-  } else if (typeof expected === 'number' && !Number.isInteger(expected)) {
-    // f32 fields: the JSON holds the exact f32 value as an f64.
-    assert.ok(Object.is(actual, Math.fround(expected)), `${path}: ${actual} !== ${expected}`);
-  } else if (Array.isArray(expected)) {
-    assert.ok(Array.isArray(actual), `${path}: not an array`);
-    assert.equal(actual.length, expected.length, `${path}.length`);
-    expected.forEach((e, i) => assertMatches(actual[i], e, `${path}[${i}]`));
-  } else if (expected !== null && typeof expected === 'object') {
-    assert.equal(typeof actual, 'object', path);
-    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort(), `${path} keys`);
-    for (const key of Object.keys(expected)) assertMatches(actual[key], expected[key], `${path}.${key}`);
-  } else {
-    assert.ok(Object.is(actual, expected), `${path}: ${String(actual)} !== ${String(expected)}`);
-  }
-}
-
-/** A client message from the fixture with u64 strings as BigInt, as a caller would build it. */
+/** A client message from the fixture as a caller would build it: u64 strings as BigInt, the
+ * game's input bytes as a Uint8Array. */
 function clientMsgFromFixture(serdeMsg) {
   const msg = jsShape(serdeMsg);
   if (typeof msg.client_time_us === 'string') msg.client_time_us = BigInt(msg.client_time_us);
+  if (typeof msg.input === 'string') msg.input = fromHex(msg.input);
   return msg;
 }
 
@@ -63,6 +44,23 @@ test('fixture covers every message type', () => {
   assert.ok(fixture.invalid_server.length >= 5 && fixture.invalid_client.length >= 3);
 });
 
+test('subprotocol, version and error codes match the server', () => {
+  assert.equal(SUBPROTOCOL, fixture.subprotocol);
+  assert.equal(PROTOCOL_VERSION, fixture.protocol_version);
+  assert.deepEqual(Object.values(ErrorCode).sort(), [...fixture.error_codes].sort());
+});
+
+test('close codes: one table, and reconnect after exactly the codes the server lists', () => {
+  assert.deepEqual({ ...CloseCode }, fixture.close_codes);
+  assert.deepEqual([...RECONNECT_AFTER].sort((a, b) => a - b), [...fixture.reconnect_after].sort((a, b) => a - b));
+  for (const code of Object.values(fixture.close_codes)) {
+    assert.equal(shouldReconnect(code), fixture.reconnect_after.includes(code), `code ${code}`);
+  }
+  assert.equal(shouldReconnect(1011), false, 'a code Arena does not define');
+  assert.equal(closeCodeName(4000), 'Slow');
+  assert.equal(closeCodeName(1234), null);
+});
+
 for (const v of fixture.server) {
   test(`decodes server vector ${v.name}`, () => {
     const decoded = decodeServerMsg(fromHex(v.hex));
@@ -71,6 +69,8 @@ for (const v of fixture.server) {
     assert.equal(type, expected.type);
     delete expected.type;
     assertMatches(fields, expected);
+    // And the test encoder (a fake server's) writes the very same bytes back.
+    assert.equal(toHex(encodeServerMsg(decoded)), v.hex);
   });
 }
 
@@ -79,7 +79,7 @@ for (const v of fixture.client) {
     const msg = clientMsgFromFixture(v.msg);
     assert.equal(toHex(encodeClientMsg(msg)), v.hex);
     const back = decodeClientMsg(fromHex(v.hex));
-    assertMatches(back, { ...jsShape(v.msg) });
+    assertMatches(back, jsShape(v.msg));
   });
 }
 
@@ -95,33 +95,41 @@ for (const v of fixture.invalid_client) {
   });
 }
 
-test('the comparison itself notices a wrong field, a missing field and a wrong f32', () => {
+test('the comparison itself notices a wrong field, a missing field and a wrong payload', () => {
   const v = fixture.server.find((x) => x.name === 'snapshot_running');
-  const decoded = decodeServerMsg(fromHex(v.hex));
-  const wrongX = structuredClone(v.msg.Snapshot);
-  wrongX.players[0].x += 1;
-  assert.throws(() => assertMatches({ ...decoded, type: undefined }, wrongX));
-  const { type, ...fields } = decoded;
+  const { type, ...fields } = decodeServerMsg(fromHex(v.hex));
+  assert.equal(type, 'Snapshot');
+  const wrong = structuredClone(v.msg.Snapshot);
+  wrong.acks[0].seq += 1;
+  assert.throws(() => assertMatches(fields, wrong));
   const missing = structuredClone(v.msg.Snapshot);
   delete missing.tick;
   assert.throws(() => assertMatches(fields, missing));
-  const w = fixture.server.find((x) => x.name === 'welcome_player');
-  const welcome = decodeServerMsg(fromHex(w.hex));
-  assert.throws(() => assertMatches(welcome.arena.attack_cooldown_s, 0.41));
-  assertMatches(welcome.arena.attack_cooldown_s, w.msg.Welcome.arena.attack_cooldown_s);
+  const otherView = structuredClone(v.msg.Snapshot);
+  otherView.view = '0bb801';
+  assert.throws(() => assertMatches(fields, otherView));
+  assert.throws(() => assertMatches(Math.fround(0.4), 0.41));
 });
 
 test('a flipped byte changes what decodes (the vectors are really read)', () => {
   const v = fixture.server.find((x) => x.name === 'snapshot_running');
   const bytes = fromHex(v.hex);
-  bytes[bytes.length - 2] ^= 0x01; // last player's last_input_seq low byte
+  bytes[bytes.length - 6] ^= 0x01; // the second ack's seq, low byte
   const decoded = decodeServerMsg(bytes);
-  assert.notEqual(decoded.players.at(-1).last_input_seq, v.msg.Snapshot.players.at(-1).last_input_seq);
+  assert.notEqual(decoded.acks[1].seq, v.msg.Snapshot.acks[1].seq);
+});
+
+test('payloads are copies: the message buffer can be reused', () => {
+  const v = fixture.server.find((x) => x.name === 'snapshot_running');
+  const bytes = fromHex(v.hex);
+  const decoded = decodeServerMsg(bytes);
+  bytes.fill(0);
+  assert.equal(toHex(decoded.view), '0bb800');
 });
 
 test('encoder refuses values the wire cannot carry', () => {
-  assert.throws(() => encodeClientMsg({ type: 'Input', seq: 65536, buttons: 0, aim: 0 }), RangeError);
-  assert.throws(() => encodeClientMsg({ type: 'Input', seq: 1, buttons: 0, aim: 256 }), RangeError);
+  assert.throws(() => encodeClientMsg({ type: 'Input', seq: 65536, input: new Uint8Array(0) }), RangeError);
+  assert.throws(() => encodeClientMsg({ type: 'Input', seq: -1, input: new Uint8Array(0) }), RangeError);
   assert.throws(() => encodeClientMsg({ type: 'Ping', client_time_us: -1 }), RangeError);
   assert.throws(() => encodeClientMsg({ type: 'Ping', client_time_us: 2n ** 64n }), RangeError);
   assert.throws(() => encodeClientMsg({ type: 'Nope' }), TypeError);
@@ -136,16 +144,43 @@ test('accepts ArrayBuffer and typed-array views (what WebSocket and ws deliver)'
   assert.equal(decodeServerMsg(padded.subarray(3)).client_time_us, 12345678n);
 });
 
-test('aim, position and sequence helpers', () => {
-  assert.equal(radiansToAim(0), 0);
-  assert.equal(radiansToAim(Math.PI / 2), 64);
-  assert.equal(radiansToAim(-Math.PI / 2), 192);
-  assert.equal(radiansToAim(Math.PI), 128);
-  assert.ok(Math.abs(aimToRadians(64) - Math.PI / 2) < 1e-12);
-  assert.equal(quantizePos(800), 12800);
-  assert.equal(quantizePos(-5), 0);
-  assert.equal(quantizePos(1e9), 65535);
-  assert.equal(dequantizePos(12808), 800.5);
+test('a message over 64 KiB is refused before it is read', () => {
+  const big = new Uint8Array(64 * 1024 + 1);
+  big[0] = 3;
+  assert.throws(() => decodeServerMsg(big), /exceeds the limit/);
+});
+
+test('varint markers are checked against the field width; zigzag i32 round trips', () => {
+  // A u16 field refuses the u32 marker; a u32 field refuses the u64 marker; fe and ff never.
+  assert.throws(() => decodeExact(fromHex('fc01000000'), (r) => r.varU16()), WireError);
+  assert.throws(() => decodeExact(fromHex('fd0100000000000000'), (r) => r.varU32()), WireError);
+  assert.throws(() => decodeExact(fromHex('fe'), (r) => r.varU64()), WireError);
+  assert.throws(() => decodeExact(fromHex('ff'), (r) => r.varU64()), WireError);
+  // A longer form whose marker fits is accepted (the server's decoder does the same).
+  assert.equal(decodeExact(fromHex('fb0500'), (r) => r.varU16()), 5);
+  for (const n of [0, -1, 1, -2, 2, 125, -126, 300, -2147483648, 2147483647]) {
+    const w = new Writer();
+    w.i32(n);
+    assert.equal(decodeExact(w.finish(), (r) => r.i32()), n, `i32 ${n}`);
+  }
+  const w = new Writer();
+  w.i32(-1);
+  w.i32(1);
+  assert.equal(toHex(w.finish()), '0102');
+  assert.throws(() => new Writer().i32(2 ** 31), RangeError);
+  const r = new Reader(fromHex('0000'));
+  assert.equal(r.fixedU16(), 0);
+  assert.throws(() => r.u8(), /truncated/);
+});
+
+test('sequence numbers compare on the wrapping u16 circle', () => {
+  assert.ok(seqAtOrBefore(5, 5));
+  assert.ok(seqAtOrBefore(4, 5));
+  assert.ok(!seqAtOrBefore(6, 5));
+  assert.ok(seqAtOrBefore(65535, 0), '65535 comes just before 0');
+  assert.ok(!seqAtOrBefore(0, 65535));
+  assert.ok(seqAtOrBefore(0, 32767));
+  assert.ok(!seqAtOrBefore(0, 32768), 'half the circle away counts as after');
   assert.ok(seqNewer(1, 0));
   assert.ok(seqNewer(0, 65535));
   assert.ok(!seqNewer(65535, 0));

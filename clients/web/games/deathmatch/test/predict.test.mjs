@@ -1,15 +1,31 @@
 // Prediction and reconciliation of the local player against a simulated server that follows the
-// same rules as game/src/arena.rs: one tick applies the inputs that arrived (last wins) and moves.
+// same rules as game/deathmatch/src/rules.rs: one tick applies the inputs that arrived (last wins)
+// and moves. Acknowledgements come from the envelope (Snapshot.acks) through the SDK's
+// InputSequencer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { moveStep, Predictor } from '../js/predict.js';
-import { Buttons, quantizePos, Flags } from '../js/protocol.js';
+import { InputSequencer } from '../../../sdk/inputs.js';
+import { moveStep, Predictor } from '../predict.js';
+import { Buttons, quantizePos, Flags } from '../codec.js';
 
 const ARENA = {
   width: 1600, height: 1000, player_radius: 20, max_speed: 260, attack_range: 420,
   attack_cooldown_s: 0.4, attack_damage: 25, max_health: 100, respawn_delay_s: 2,
 };
+
+const view = (x, y, flags = Flags.ALIVE) => ({ id: 0, x: quantizePos(x), y: quantizePos(y), aim: 0, health: 100, flags, kills: 0, deaths: 0 });
+
+/** A predictor and its sequencer; `snapshot(state, phase, tick, now, ack)` does what the page does. */
+function client(tickHz = 20) {
+  const sequencer = new InputSequencer();
+  const predictor = new Predictor(ARENA, tickHz, sequencer);
+  const snapshot = (state, phase, tick, now, ack) => {
+    const landed = sequencer.acknowledge(ack, tick);
+    predictor.reconcile(state, phase, tick, now, landed);
+  };
+  return { sequencer, predictor, snapshot };
+}
 
 test('moveStep moves at max_speed, normalizes diagonals and clamps to the walls like the server', () => {
   assert.deepEqual(moveStep(800, 500, Buttons.RIGHT, 0.5, ARENA), { x: 930, y: 500 });
@@ -31,10 +47,10 @@ function simulate({ tickHz, latencyMs, jitterMs = 0, seconds, buttonsAt, start =
   const random = () => ((rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const delay = () => latencyMs + (random() * 2 - 1) * jitterMs;
   const dt = 1 / tickHz;
-  const server = { x: start.x, y: start.y, buttons: 0, seq: 0 };
+  const server = { x: start.x, y: start.y, buttons: 0, seq: null };
   const toServer = []; // { at, input }
-  const toClient = []; // { at, state }
-  const predictor = new Predictor(ARENA, tickHz);
+  const toClient = []; // { at, state, ack }
+  const { predictor, snapshot } = client(tickHz);
   const frames = [];
   const serverTrack = [];
   let nextTick = 0;
@@ -49,19 +65,15 @@ function simulate({ tickHz, latencyMs, jitterMs = 0, seconds, buttonsAt, start =
       toServer.splice(0, toServer.length, ...toServer.filter((m) => m.at > nextTick));
       Object.assign(server, moveStep(server.x, server.y, server.buttons, dt, ARENA));
       serverTrack.push({ t: nextTick, x: server.x, y: server.y });
-      const state = {
-        id: 0, x: quantizePos(server.x), y: quantizePos(server.y), aim: 0, health: 100,
-        flags: Flags.ALIVE | Flags.CONNECTED, kills: 0, deaths: 0, last_input_seq: server.seq,
-      };
       // WebSocket is ordered: a message never overtakes the previous one.
       lastArrival = Math.max(lastArrival, nextTick + delay());
-      toClient.push({ at: lastArrival, state, tick: ++tickNo });
+      toClient.push({ at: lastArrival, state: view(server.x, server.y), ack: server.seq, tick: ++tickNo });
       nextTick += 1000 / tickHz;
     }
     for (const m of toClient.filter((m) => m.at <= now)) {
-      predictor.reconcile(m.state, 'Running', m.tick, now);
-      const input = predictor.nextInput(buttonsAt(now), 0, now, m.tick);
-      toServer.push({ at: now + delay(), input });
+      snapshot(m.state, 'Running', m.tick, now, m.ack);
+      const entry = predictor.nextInput(buttonsAt(now), 0, now, m.tick);
+      toServer.push({ at: now + delay(), input: { seq: entry.seq, buttons: entry.input.buttons } });
     }
     toClient.splice(0, toClient.length, ...toClient.filter((m) => m.at > now));
     predictor.held = buttonsAt(now);
@@ -106,52 +118,53 @@ test('the prediction runs ahead of the server by the unacknowledged inputs and a
 });
 
 test('a correction from the server is blended over a few frames, a respawn jumps at once', () => {
-  const p = new Predictor(ARENA, 20);
-  const state = (x, y, seq, flags = Flags.ALIVE) => ({
-    id: 0, x: quantizePos(x), y: quantizePos(y), aim: 0, health: 100, flags, kills: 0, deaths: 0, last_input_seq: seq,
-  });
-  p.reconcile(state(400, 500, 0), 'Running', 1, 0);
+  const { predictor: p, snapshot } = client();
+  snapshot(view(400, 500), 'Running', 1, 0, null);
   assert.deepEqual(p.displayPosition(0), { x: 400, y: 500 });
   // The server says we are 30 units further right than we thought.
-  p.reconcile(state(430, 500, 0), 'Running', 2, 100);
+  snapshot(view(430, 500), 'Running', 2, 100, null);
   const first = p.displayPosition(100).x;
   assert.ok(Math.abs(first - 400) < 1e-9, `jumped to ${first}`);
   const later = p.displayPosition(116).x;
   assert.ok(later > 400 && later < 430, `blend at ${later}`);
   assert.ok(Math.abs(p.displayPosition(1600).x - 430) < 0.01, 'blend finished');
   // Respawn far away: no blend.
-  p.reconcile(state(1200, 200, 0), 'Running', 3, 700);
+  snapshot(view(1200, 200), 'Running', 3, 700, null);
   assert.deepEqual(p.displayPosition(700), { x: 1200, y: 200 });
 });
 
 test('no movement is predicted while dead or after the match ended', () => {
-  const p = new Predictor(ARENA, 20);
-  const state = (flags) => ({ id: 0, x: quantizePos(400), y: quantizePos(500), aim: 0, health: 0, flags, kills: 0, deaths: 0, last_input_seq: 0 });
-  p.reconcile(state(Flags.CONNECTED), 'Running', 1, 0);
+  const { predictor: p, snapshot } = client();
+  snapshot(view(400, 500, 0), 'Running', 1, 0, null);
   p.nextInput(Buttons.RIGHT, 0, 0);
   assert.equal(p.displayPosition(1000).x, 400);
-  p.reconcile(state(Flags.ALIVE), 'Ended', 2, 50);
+  snapshot(view(400, 500), 'Ended', 2, 50, null);
   p.nextInput(Buttons.RIGHT, 0, 50);
   assert.equal(p.displayPosition(1000).x, 400);
-  const acked = { ...state(Flags.ALIVE), last_input_seq: 2 };
-  p.reconcile(acked, 'Running', 3, 100);
+  snapshot(view(400, 500), 'Running', 3, 100, 2);
   p.nextInput(Buttons.RIGHT, 0, 100);
   assert.equal(p.displayPosition(1000).x, 400 + 13);
 });
 
 test('the first snapshot sets where the numbering goes on (a resumed seat remembers old inputs)', () => {
-  const p = new Predictor(ARENA, 20);
-  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 500 }, 'Running', 40, 0);
-  const input = p.nextInput(Buttons.RIGHT, 0, 0, 40);
-  assert.equal(input.seq, 501);
+  const { predictor: p, snapshot } = client();
+  snapshot(view(0, 0), 'Running', 40, 0, 500);
+  const entry = p.nextInput(Buttons.RIGHT, 0, 0, 40);
+  assert.equal(entry.seq, 501);
   assert.deepEqual(p.pending.map((i) => i.seq), [501], 'the new input is not taken as already acknowledged');
 });
 
+test('a seat with no acknowledgement yet starts numbering at 1', () => {
+  const { predictor: p, snapshot } = client();
+  snapshot(view(0, 0), 'Waiting', 3, 0, null);
+  assert.equal(p.nextInput(0, 0, 0).seq, 1);
+});
+
 test('sequence numbers wrap at 65535 and acknowledgement still drops the right inputs', () => {
-  const p = new Predictor(ARENA, 20);
-  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 65533 }, 'Running', 1, 0);
+  const { predictor: p, snapshot } = client();
+  snapshot(view(0, 0), 'Running', 1, 0, 65533);
   const seqs = [0, 1, 2, 3].map(() => p.nextInput(0, 0, 0).seq);
   assert.deepEqual(seqs, [65534, 65535, 0, 1]);
-  p.reconcile({ id: 0, x: 0, y: 0, aim: 0, health: 1, flags: Flags.ALIVE, kills: 0, deaths: 0, last_input_seq: 65535 }, 'Running', 2, 0);
+  snapshot(view(0, 0), 'Running', 2, 0, 65535);
   assert.deepEqual(p.pending.map((i) => i.seq), [0, 1]);
 });

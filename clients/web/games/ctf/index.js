@@ -1,0 +1,19 @@
+// Capture the flag as a game module for the page (see games/index.js for the shape every game
+// module has): its codec, and a client per connection that draws the field with its fog of war
+// and turns the mouse and keys into inputs.
+
+import { decodeFacts, decodeView, encodeInput } from './codec.js';
+import { CtfClient } from './client.js';
+
+export default {
+  name: 'ctf',
+  title: 'Capture the flag',
+  /** The final scoreboard's stats columns, if the lobby API cannot be asked. */
+  scoreColumns: ['captures', 'returns', 'tags', 'tagged'],
+  /** Names of the teams, by team number (ScoreLine.team). */
+  teams: ['Red', 'Blue'],
+  decodeFacts,
+  decodeView,
+  encodeInput,
+  createClient: (ctx) => new CtfClient(ctx),
+};

@@ -1,0 +1,70 @@
+// Holds the deathmatch's codec (games/deathmatch/codec.js) to the vectors the Rust codec writes
+// from game/deathmatch/src/wire.rs (games/deathmatch/test/wire.json, written by
+// game/catalog/tests/wire_fixtures.rs): facts and views decode to `msg`, inputs encode to `hex`,
+// invalid bytes are refused. Also the aim and position helpers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+
+import { WireError } from '../../../sdk/wire.js';
+import {
+  decodeFacts, decodeView, encodeInput, decodeInput,
+  aimToRadians, radiansToAim, quantizePos, dequantizePos, Buttons,
+} from '../codec.js';
+import module from '../index.js';
+import { assertMatches, fromHex, loadFixture, toHex } from '../../../test/fixture-match.mjs';
+
+const fixture = loadFixture(new URL('./wire.json', import.meta.url));
+
+test('the fixture is the deathmatch\'s and the module is registered under that name', () => {
+  assert.equal(fixture.game, 'deathmatch');
+  assert.equal(module.name, fixture.game);
+  assert.ok(fixture.facts.length && fixture.views.length && fixture.inputs.length);
+  assert.ok(fixture.invalid_views.length && fixture.invalid_inputs.length);
+});
+
+for (const v of fixture.facts) {
+  test(`decodes facts ${v.name}`, () => assertMatches(decodeFacts(fromHex(v.hex)), v.msg));
+}
+
+for (const v of fixture.views) {
+  test(`decodes view ${v.name}`, () => assertMatches(decodeView(fromHex(v.hex)), v.msg));
+}
+
+for (const v of fixture.inputs) {
+  test(`encodes input ${v.name}`, () => {
+    assert.equal(toHex(encodeInput(v.msg)), v.hex);
+    assertMatches(decodeInput(fromHex(v.hex)), v.msg);
+  });
+}
+
+for (const v of fixture.invalid_views) {
+  test(`refuses invalid view ${v.name}`, () => assert.throws(() => decodeView(fromHex(v.hex)), WireError));
+}
+
+for (const v of fixture.invalid_inputs) {
+  test(`refuses invalid input ${v.name}`, () => assert.throws(() => decodeInput(fromHex(v.hex)), WireError));
+}
+
+test('facts with a byte too many or too few are refused', () => {
+  const hex = fixture.facts[0].hex;
+  assert.throws(() => decodeFacts(fromHex(`${hex}00`)), WireError);
+  assert.throws(() => decodeFacts(fromHex(hex.slice(0, -2))), WireError);
+});
+
+test('the encoder refuses values the wire cannot carry', () => {
+  assert.throws(() => encodeInput({ buttons: 256, aim: 0 }), RangeError);
+  assert.throws(() => encodeInput({ buttons: 0, aim: -1 }), RangeError);
+  assert.equal(toHex(encodeInput({ buttons: Buttons.UP | Buttons.ATTACK, aim: 200 })), '11c8');
+});
+
+test('aim and position helpers', () => {
+  assert.equal(radiansToAim(0), 0);
+  assert.equal(radiansToAim(Math.PI / 2), 64);
+  assert.equal(radiansToAim(-Math.PI / 2), 192);
+  assert.equal(radiansToAim(Math.PI), 128);
+  assert.ok(Math.abs(aimToRadians(64) - Math.PI / 2) < 1e-12);
+  assert.equal(quantizePos(800), 12800);
+  assert.equal(quantizePos(-5), 0);
+  assert.equal(quantizePos(1e9), 65535);
+  assert.equal(dequantizePos(12808), 800.5);
+});
