@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Seeds fuzz/corpus/<target>/ from the wire fixture vectors (every message type with edge values,
-# and the byte strings that must be refused) and a few lobby JSON bodies. Safe to re-run.
+# Seeds fuzz/corpus/<target>/ from the wire fixture vectors (every envelope message and every game
+# payload with edge values, and the byte strings that must be refused) and a few lobby JSON
+# bodies. Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 - <<'PY'
@@ -14,9 +15,16 @@ for key, target in [("client", "decode_client"), ("invalid_client", "decode_clie
                     ("server", "decode_server"), ("invalid_server", "decode_server")]:
     for i, vector in enumerate(fixtures[key]):
         write(target, f"{key}_{vector.get('name', i)}", bytes.fromhex(vector["hex"]))
+for game in ["deathmatch", "ctf"]:
+    vectors = json.load(open(f"../clients/web/games/{game}/test/wire.json"))
+    for key in ["facts", "views", "inputs", "invalid_views", "invalid_inputs"]:
+        for i, vector in enumerate(vectors[key]):
+            write("decode_game_payloads", f"{game}_{key}_{vector.get('name', i)}",
+                  bytes.fromhex(vector["hex"]))
 for i, body in enumerate([
     '{"name":"friday"}',
-    '{"name":"big","max_players":64,"tick_hz":128,"time_limit_s":3600,"score_limit":0}',
+    '{"name":"big","max_players":64,"tick_hz":128,"settings":{"time_limit_s":3600,"score_limit":0}}',
+    '{"name":"flags","game":"ctf","max_players":16,"settings":{"sight_radius":2000}}',
     '{"name":"zoë","role":"player"}',
     '{"name":"","role":"spectator"}',
 ]):

@@ -1,7 +1,7 @@
-// End-to-end in real headless Chromium against the real release server on a free port:
-// lobby → create → play in one page and spectate in another → move (the spectator sees it, both
-// draw it smoothly at 10 Hz) → start → attack a second player (a Node client using the same
-// protocol.js) → health drops → host ends the match → final scoreboard in both pages.
+// End-to-end in real headless Chromium against the real release server on a free port, with the
+// deathmatch: lobby → create → play in one page and spectate in another → move (the spectator
+// sees it, both draw it smoothly at 10 Hz) → start → attack a second player (a Node client on the
+// same SDK and codec) → health drops → host ends the match → final scoreboard in both pages.
 // Also: lobby messages for a full and an unknown match; reconnect after a drop (banner, same seat,
 // reload); host kick; the live lobby list; spectating bots started with the arena-bots CLI.
 // Screenshots go to artifacts/ at the repository root.
@@ -11,83 +11,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
+import { ARTIFACTS, Harness, arena, waitFor } from './harness.mjs';
 import { NodePlayer } from './node-player.mjs';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVER_BIN = process.env.ARENA_BIN ?? join(ROOT, 'target/release/arena');
-const BOTS_BIN = process.env.ARENA_BOTS_BIN ?? join(ROOT, 'target/release/arena-bots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = join(ROOT, 'artifacts');
-const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-
+const h = new Harness();
+const bots = h.clients;
 let server; // { proc, base }
-let browser; // persistent context
-let userDataDir;
-const bots = [];
-const children = []; // other processes this file started (the bot CLI)
-
-/** Starts the server on port 0 and resolves with its base URL, read from its log. */
-function startServer() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0'], {
-      env: { ...process.env, RUST_LOG: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    const timer = setTimeout(() => reject(new Error(`server did not report its address:\n${log}`)), 15000);
-    const onData = (chunk) => {
-      log += chunk;
-      const m = /listening on (http:\/\/[\d.:]+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, base: `${m[1]}/`, log: () => log });
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${log}`));
-    });
-  });
-}
-
-async function newPage() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
-  page.errors = [];
-  page.on('pageerror', (e) => page.errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') page.errors.push(m.text());
-  });
-  return page;
-}
-
-const arena = (page, fn, arg) => page.evaluate(fn, arg);
-
-/** Waits for a condition on window.arena, with a message naming it. */
-async function waitFor(page, what, fn, arg, timeout = 15000) {
-  try {
-    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
-  } catch (e) {
-    const state = await page.evaluate(() => JSON.stringify({ view: window.arena?.view, phase: window.arena?.phase, banner: window.arena?.banner, lobby: window.arena?.lobby?.message }));
-    throw new Error(`timed out waiting for ${what}; page state ${state}`);
-  }
-}
+const newPage = () => h.newPage();
+const api = (path, init) => h.api(path, init);
 
 /** The drawn x of player `id` in every frame since window.arena.trace was set to []. */
 function takeTrace(page, id) {
@@ -127,33 +60,12 @@ function assertSmooth(trace, sign, who) {
   assert.ok(Math.max(...middle.map((s) => s.dx)) < 26, `${who}: a frame jumped a whole tick`);
 }
 
-async function api(path, init = {}) {
-  const res = await fetch(new URL(path, server.base), {
-    ...init,
-    headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) },
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  server = await startServer();
-  userDataDir = mkdtempSync(join(tmpdir(), 'arena-e2e-chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  await h.start();
+  server = h.server;
 });
 
-after(async () => {
-  for (const bot of bots) bot.close();
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  await browser?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-  // Only the process this test started.
-  if (server?.proc.exitCode === null) server.proc.kill('SIGTERM');
-});
+after(() => h.stop());
 
 test('play and spectate a match in Chromium: move, attack, end, final scoreboard', { timeout: 120000 }, async () => {
   // --- lobby: create a 10 Hz match (smoothing has the most to do at a low tick rate) ---
@@ -445,15 +357,7 @@ test('the lobby lists every match live, with phase, players and watchers', { tim
 
 test('a spectator watches a match of bots started with the arena-bots CLI', { timeout: 90000 }, async () => {
   // The CLI creates its own match (swarm-0), fills it with 4 bots that chase and shoot, and ends it.
-  const cli = spawn(BOTS_BIN, [
-    '--url', server.base.replace(/\/$/, ''), '--matches', '1', '--players', '4', '--tick-hz', '20',
-    '--duration-s', '8', '--settle-s', '0', '--quiet',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(cli);
-  let cliOutput = '';
-  cli.stdout.on('data', (d) => { cliOutput += d; });
-  cli.stderr.on('data', (d) => { cliOutput += d; });
-  const cliExit = new Promise((resolve) => cli.on('exit', resolve));
+  const cli = h.bots(['--matches', '1', '--players', '4', '--tick-hz', '20', '--duration-s', '8', '--settle-s', '0', '--quiet'], 60);
 
   const page = await newPage();
   await page.goto(server.base);
@@ -474,7 +378,7 @@ test('a spectator watches a match of bots started with the arena-bots CLI', { ti
   // The CLI ends its match when it is done: the spectator sees the final scoreboard.
   await waitFor(page, 'the final scoreboard', () => window.arena.final !== null, undefined, 20000);
   assert.equal((await arena(page, () => window.arena.final.scoreboard)).length, 4);
-  assert.equal(await cliExit, 0, `arena-bots failed:\n${cliOutput}`);
-  assert.match(cliOutput, /sessions\s+4 established/);
+  assert.equal(await cli.exit, 0, `arena-bots failed:\n${cli.output()}`);
+  assert.match(cli.output(), /sessions\s+4 established/);
   await page.close();
 });

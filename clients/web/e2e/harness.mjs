@@ -1,0 +1,151 @@
+// What every end-to-end file needs: the real release server on a free port (127.0.0.1:0, the
+// address read from its log), one headless Chromium, pages that collect their errors, waiting on
+// window.arena with a useful message, the lobby API, and the arena-bots CLI. Everything started
+// here is stopped by PID in `stop()`.
+//
+// Needs: target/release/arena and target/release/arena-bots (cargo build --release --workspace
+// --bins), /usr/bin/chromium, npm ci. ARENA_BIN, ARENA_BOTS_BIN and CHROMIUM_PATH override them.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SERVER_BIN = process.env.ARENA_BIN ?? join(ROOT, 'target/release/arena');
+export const BOTS_BIN = process.env.ARENA_BOTS_BIN ?? join(ROOT, 'target/release/arena-bots');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(ROOT, 'artifacts');
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+/** Starts the server on port 0 and resolves with `{proc, base, log()}`, base read from its log. */
+export function startServer() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0'], {
+      env: { ...process.env, RUST_LOG: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`server did not report its address:\n${log}`)), 15000);
+    const onData = (chunk) => {
+      log += chunk;
+      const m = /listening on (http:\/\/[\d.:]+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, base: `${m[1]}/`, log: () => log });
+      }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${log}`));
+    });
+  });
+}
+
+/** A server, a browser and the processes and clients a test file starts. */
+export class Harness {
+  constructor() {
+    this.server = null;
+    this.browser = null;
+    this.userDataDir = null;
+    this.clients = []; // NodePlayers and the like: anything with close()
+    this.children = []; // processes (the bot CLI)
+  }
+
+  get base() {
+    return this.server.base;
+  }
+
+  async start() {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    this.server = await startServer();
+    this.userDataDir = mkdtempSync(join(tmpdir(), 'arena-e2e-chromium-'));
+    this.browser = await chromium.launchPersistentContext(this.userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
+  }
+
+  async stop() {
+    for (const c of this.clients) {
+      try {
+        c.close();
+      } catch {
+        // already closed
+      }
+    }
+    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await this.browser?.close();
+    if (this.userDataDir) rmSync(this.userDataDir, { recursive: true, force: true });
+    // Only the process this file started.
+    if (this.server?.proc.exitCode === null) this.server.proc.kill('SIGTERM');
+  }
+
+  async newPage() {
+    const page = await this.browser.newPage({ viewport: { width: 1280, height: 760 } });
+    page.errors = [];
+    page.on('pageerror', (e) => page.errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') page.errors.push(m.text());
+    });
+    return page;
+  }
+
+  /** A lobby API call: `{status, body}`. */
+  async api(path, init = {}) {
+    const res = await fetch(new URL(path, this.base), {
+      ...init,
+      headers: { 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+    });
+    return { status: res.status, body: await res.json().catch(() => null) };
+  }
+
+  /**
+   * Runs the arena-bots CLI with `args` (the server's URL is added) for at most `maxS` seconds;
+   * returns `{proc, output(), exit}` (exit: a promise of the exit code).
+   */
+  bots(args, maxS = 60) {
+    const proc = spawn(BOTS_BIN, ['--url', this.base.replace(/\/$/, ''), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.children.push(proc);
+    let output = '';
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    const timer = setTimeout(() => proc.exitCode === null && proc.kill('SIGTERM'), maxS * 1000);
+    const exit = new Promise((resolve) => proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    }));
+    return { proc, output: () => output, exit };
+  }
+}
+
+/** `page.evaluate`, shorter. */
+export const arena = (page, fn, arg) => page.evaluate(fn, arg);
+
+/** Waits for a condition on window.arena, with a message naming it and the page's state. */
+export async function waitFor(page, what, fn, arg, timeout = 15000) {
+  try {
+    await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+  } catch {
+    const state = await page.evaluate(() => JSON.stringify({
+      view: window.arena?.view, game: window.arena?.game, phase: window.arena?.phase, banner: window.arena?.banner,
+      lobby: window.arena?.lobby?.message, me: window.arena?.me,
+    }));
+    throw new Error(`timed out waiting for ${what}; page state ${state}`);
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
