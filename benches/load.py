@@ -42,8 +42,9 @@ PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 # Pass criterion of issue 3.
 MIN_DELIVERED_PCT = 99.9
 MAX_P99_MS = 10.0
-# An input message on the wire: 5 bytes of payload + a 2-byte client frame header + a 4-byte mask.
-INPUT_WIRE_BYTES = 11
+# A deathmatch input on the wire: 6 bytes of payload (tag, seq, length, buttons, aim) + a 2-byte
+# client frame header + a 4-byte mask.
+INPUT_WIRE_BYTES = 12
 # A core counts as saturated above this CPU%.
 SATURATED_PCT = 90.0
 
@@ -139,6 +140,13 @@ def metric(text, name):
     return None
 
 
+# Settings that keep the benchmark's matches from ending during a step.
+GAME_SETTINGS = {
+    "deathmatch": ["time_limit_s=0", "score_limit=0"],
+    "ctf": ["time_limit_s=0", "captures_to_win=20"],
+}
+
+
 def pin(args, cpu):
     """Command prefix: pinned to `cpu`."""
     return ["taskset", "-c", cpu]
@@ -182,6 +190,7 @@ def run_arena(n, args):
         sampler.start()
         bot_cmd = [*pin(args, args.bots_cpu), os.path.join(BIN, "arena-bots"), "--url", url,
                    "--matches", str(matches), "--players", str(args.players),
+                   "--game", args.game, *[a for kv in GAME_SETTINGS.get(args.game, []) for a in ("--set", kv)],
                    "--tick-hz", str(args.tick_hz), "--ramp", str(args.ramp),
                    "--duration-s", str(args.duration_s), "--settle-s", str(args.settle_s),
                    "--json", "--quiet"]
@@ -441,6 +450,7 @@ def main():
     ap.add_argument("--sizes", default="1000,2000,3000,4000,6000,8000,10000,12000,14000,16000",
                     help="sessions per step, comma separated (default: %(default)s)")
     ap.add_argument("--players", type=int, default=10, help="players per match")
+    ap.add_argument("--game", default="deathmatch", help="the game the bots play (deathmatch, ctf)")
     ap.add_argument("--tick-hz", type=int, default=20)
     ap.add_argument("--duration-s", type=float, default=10.0, help="measured window per step")
     ap.add_argument("--ramp", type=float, default=2000.0, help="sessions connected per second")
