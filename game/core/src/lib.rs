@@ -11,12 +11,14 @@
 //! - [`erased`]: [`DynGame`] and [`DynBot`], any game behind bytes, as the server and bots hold it.
 //! - [`registry`]: [`GameRegistry`], the games a server hosts by name.
 //! - [`settings`]: a match's settings from JSON, checked against the game's specs.
+//! - [`kit`]: helpers a game may use (a match clock with a time limit, coordinate quantizing).
 //! - [`api`]: JSON bodies of the HTTP lobby API.
 
 pub mod api;
 pub mod codec;
 pub mod erased;
 pub mod game;
+pub mod kit;
 pub mod protocol;
 pub mod registry;
 pub mod settings;

@@ -11,6 +11,7 @@
 //!
 //! Pure: no clock, no I/O; the rules need no randomness (the seed is accepted and unused).
 
+use arena_game::kit::MatchClock;
 use arena_game::{
     EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey, Viewer,
 };
@@ -79,9 +80,7 @@ pub struct Ctf {
     players: Vec<Player>,
     flags: [Flag; 2],
     captures: [u16; 2],
-    phase: Phase,
-    end_reason: Option<EndReason>,
-    elapsed_running_s: f64,
+    clock: MatchClock,
     /// Players who left after the match started: they stay on the scoreboard.
     departed: Vec<ScoreLine>,
 }
@@ -102,9 +101,7 @@ impl Ctf {
             players: Vec::new(),
             flags: [Flag::AtBase; 2],
             captures: [0; 2],
-            phase: Phase::Waiting,
-            end_reason: None,
-            elapsed_running_s: 0.0,
+            clock: MatchClock::new(facts.time_limit_s),
             departed: Vec::new(),
         }
     }
@@ -337,6 +334,13 @@ impl Ctf {
         }
     }
 
+    /// Once ended, nobody moves or tags.
+    fn stop_everyone(&mut self) {
+        for p in &mut self.players {
+            p.actions = 0;
+        }
+    }
+
     /// The true positions of every player (tests check the fog against them).
     pub fn positions(&self) -> Vec<(PlayerId, u8, f32, f32, bool)> {
         self.players
@@ -450,7 +454,7 @@ impl Game for Ctf {
         };
         let p = self.players.remove(pos);
         self.drop_flag_of(id, (p.x, p.y));
-        if self.phase != Phase::Waiting {
+        if self.clock.phase() != Phase::Waiting {
             self.departed.push(p.score_line());
         }
     }
@@ -465,11 +469,9 @@ impl Game for Ctf {
     }
 
     fn start(&mut self) {
-        if self.phase != Phase::Waiting {
+        if !self.clock.start() {
             return;
         }
-        self.phase = Phase::Running;
-        self.elapsed_running_s = 0.0;
         self.departed.clear();
         self.flags = [Flag::AtBase; 2];
         self.captures = [0; 2];
@@ -481,13 +483,8 @@ impl Game for Ctf {
     }
 
     fn end(&mut self, reason: EndReason) {
-        if self.phase == Phase::Ended {
-            return;
-        }
-        self.phase = Phase::Ended;
-        self.end_reason = Some(reason);
-        for p in &mut self.players {
-            p.actions = 0;
+        if self.clock.end(reason) {
+            self.stop_everyone();
         }
     }
 
@@ -496,37 +493,31 @@ impl Game for Ctf {
             p.tagged_someone = false;
             p.was_tagged = false;
         }
-        if self.phase == Phase::Ended {
+        if self.clock.ended() {
             return;
         }
         for (id, input) in inputs {
             self.apply_input(*id, input);
         }
         self.move_players(dt_s);
-        if self.phase != Phase::Running {
+        if !self.clock.running() {
             return;
         }
         self.bring_back_tagged(dt_s);
         self.resolve_tags(dt_s);
         self.tick_dropped_flags(dt_s);
         self.resolve_flags();
-        if self.phase != Phase::Running {
-            return;
-        }
-        self.elapsed_running_s += dt_s as f64;
-        let limit = self.facts.time_limit_s;
-        // A tolerance of a microsecond keeps 20 steps of 0.05 s from missing 1.0 s.
-        if limit > 0 && self.elapsed_running_s + 1e-6 >= limit as f64 {
-            self.end(EndReason::TimeLimit);
+        if self.clock.advance(dt_s) {
+            self.stop_everyone();
         }
     }
 
     fn phase(&self) -> Phase {
-        self.phase
+        self.clock.phase()
     }
 
     fn end_reason(&self) -> Option<EndReason> {
-        self.end_reason
+        self.clock.end_reason()
     }
 
     fn view_key(&self, viewer: Viewer) -> ViewKey {
@@ -539,12 +530,7 @@ impl Game for Ctf {
     fn view_into(&self, key: ViewKey, out: &mut View) {
         let team = u8::try_from(key.0).ok().filter(|t| *t < 2);
         out.sees = team.unwrap_or(SEES_EVERYTHING);
-        let limit = self.facts.time_limit_s as f64;
-        out.time_left_ds = if self.phase == Phase::Running && limit > 0.0 {
-            ((limit - self.elapsed_running_s).max(0.0) * 10.0).ceil() as u32
-        } else {
-            0
-        };
+        out.time_left_ds = self.clock.time_left_ds();
         out.captures = self.captures;
         out.players.clear();
         for p in &self.players {

@@ -7,6 +7,7 @@
 //!
 //! Pure: no clock, no I/O; randomness only from the seeded RNG given at construction.
 
+use arena_game::kit::MatchClock;
 use arena_game::{EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -38,9 +39,7 @@ pub struct Deathmatch {
     config: Facts,
     rng: StdRng,
     players: Vec<Player>,
-    phase: Phase,
-    end_reason: Option<EndReason>,
-    elapsed_running_s: f64,
+    clock: MatchClock,
     /// Players who left after the match started: they stay on the scoreboard.
     departed: Vec<ScoreLine>,
 }
@@ -52,9 +51,7 @@ impl Deathmatch {
             config,
             rng: StdRng::seed_from_u64(seed),
             players: Vec::new(),
-            phase: Phase::Waiting,
-            end_reason: None,
-            elapsed_running_s: 0.0,
+            clock: MatchClock::new(config.time_limit_s),
             departed: Vec::new(),
         }
     }
@@ -146,7 +143,7 @@ impl Deathmatch {
             let p = &mut self.players[i];
             p.cooldown_s = (p.cooldown_s - dt_s).max(0.0);
             let wants = p.alive && p.buttons & buttons::ATTACK != 0 && p.cooldown_s <= 0.0;
-            if !wants || self.phase != Phase::Running {
+            if !wants || !self.clock.running() {
                 continue;
             }
             p.cooldown_s = c.attack_cooldown_s;
@@ -188,6 +185,13 @@ impl Deathmatch {
                     }
                 }
             }
+        }
+    }
+
+    /// Once ended, nobody holds a button.
+    fn release_buttons(&mut self) {
+        for p in &mut self.players {
+            p.buttons = 0;
         }
     }
 
@@ -282,7 +286,7 @@ impl Game for Deathmatch {
             return;
         };
         let p = self.players.remove(pos);
-        if self.phase != Phase::Waiting {
+        if self.clock.phase() != Phase::Waiting {
             self.departed.push(score_line(&p));
         }
     }
@@ -297,11 +301,9 @@ impl Game for Deathmatch {
     }
 
     fn start(&mut self) {
-        if self.phase != Phase::Waiting {
+        if !self.clock.start() {
             return;
         }
-        self.phase = Phase::Running;
-        self.elapsed_running_s = 0.0;
         self.departed.clear();
         for i in 0..self.players.len() {
             let p = &mut self.players[i];
@@ -315,13 +317,8 @@ impl Game for Deathmatch {
     }
 
     fn end(&mut self, reason: EndReason) {
-        if self.phase == Phase::Ended {
-            return;
-        }
-        self.phase = Phase::Ended;
-        self.end_reason = Some(reason);
-        for p in &mut self.players {
-            p.buttons = 0;
+        if self.clock.end(reason) {
+            self.release_buttons();
         }
     }
 
@@ -330,7 +327,7 @@ impl Game for Deathmatch {
             p.attacked = false;
             p.hit = false;
         }
-        if self.phase == Phase::Ended {
+        if self.clock.ended() {
             return;
         }
         for (id, input) in inputs {
@@ -338,35 +335,25 @@ impl Game for Deathmatch {
         }
         self.move_players(dt_s);
         self.resolve_attacks(dt_s);
-        if self.phase == Phase::Ended {
+        if self.clock.ended() {
             return;
         }
         self.respawn_dead(dt_s);
-        if self.phase == Phase::Running {
-            self.elapsed_running_s += dt_s as f64;
-            let limit = self.config.time_limit_s;
-            // A tolerance of a microsecond keeps 20 steps of 0.05 s from missing 1.0 s.
-            if limit > 0 && self.elapsed_running_s + 1e-6 >= limit as f64 {
-                self.end(EndReason::TimeLimit);
-            }
+        if self.clock.advance(dt_s) {
+            self.release_buttons();
         }
     }
 
     fn phase(&self) -> Phase {
-        self.phase
+        self.clock.phase()
     }
 
     fn end_reason(&self) -> Option<EndReason> {
-        self.end_reason
+        self.clock.end_reason()
     }
 
     fn view_into(&self, _key: ViewKey, out: &mut View) {
-        let limit = self.config.time_limit_s as f64;
-        out.time_left_ds = if self.phase == Phase::Running && limit > 0.0 {
-            ((limit - self.elapsed_running_s).max(0.0) * 10.0).ceil() as u32
-        } else {
-            0
-        };
+        out.time_left_ds = self.clock.time_left_ds();
         out.players.clear();
         out.players.extend(self.players.iter().map(|p| {
             let mut f = 0;

@@ -146,12 +146,12 @@ pub struct View {
 
 /// Quantizes a world coordinate for the wire.
 pub fn quantize_pos(world: f32) -> u16 {
-    (world * POS_SCALE).round().clamp(0.0, u16::MAX as f32) as u16
+    arena_game::kit::quantize(world, POS_SCALE)
 }
 
 /// Turns a wire coordinate back into world units.
 pub fn dequantize_pos(wire: u16) -> f32 {
-    wire as f32 / POS_SCALE
+    arena_game::kit::dequantize(wire, POS_SCALE)
 }
 
 /// Aim byte → angle in radians.
