@@ -11,33 +11,38 @@ use std::process::ExitCode;
 use arena_bots::swarm::{run_swarm, Percentiles, Progress, SwarmConfig, SwarmReport};
 use clap::Parser;
 
+/// Every default comes from [`SwarmConfig::default`], the one place they are set.
+fn defaults() -> SwarmConfig {
+    SwarmConfig::default()
+}
+
 /// Drive a load of playing bots against an Arena server and report what they saw.
 #[derive(Parser, Debug)]
 #[command(name = "arena-bots", version)]
 struct Cli {
     /// Server base URL (lobby API and WebSocket on the same host).
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    #[arg(long, default_value_t = defaults().url)]
     url: String,
     /// Matches to create.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = defaults().matches)]
     matches: u32,
-    /// Players per match (each plays with the built-in bot policy).
-    #[arg(long, default_value_t = 10)]
+    /// Players per match (each plays with its game's bot policy; ctf needs an even number).
+    #[arg(long, default_value_t = defaults().players)]
     players: u8,
     /// Spectators per match.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = defaults().spectators)]
     spectators: u32,
     /// Tick rate of the created matches, Hz.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = defaults().tick_hz)]
     tick_hz: u8,
     /// Sessions started per second during the ramp-up.
-    #[arg(long, default_value_t = 500.0)]
+    #[arg(long, default_value_t = defaults().ramp_per_s)]
     ramp: f64,
     /// Length of the measured window, seconds (ramp-up and shutdown come on top).
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = defaults().duration_s)]
     duration_s: f64,
     /// Pause between the ramp-up and the window, seconds.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = defaults().settle_s)]
     settle_s: f64,
     /// Print the report as one JSON object instead of a table.
     #[arg(long)]
@@ -57,7 +62,7 @@ struct Cli {
     no_reconnect: bool,
     /// The game of the created matches, by registry name (`GET /api/games` lists them); the
     /// bots play it with its own policy. With --match, the match's own game is played.
-    #[arg(long, default_value = "deathmatch")]
+    #[arg(long, default_value_t = defaults().game)]
     game: String,
     /// A game setting for the created matches, NAME=INTEGER (repeatable), e.g.
     /// `--set time_limit_s=0 --set score_limit=0`.

@@ -1,0 +1,310 @@
+//! One bot of a swarm: joins, connects, then reads until told to stop; a player answers every
+//! snapshot with its game's policy and reconnects when dropped.
+
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use arena_game::api::ApiRole;
+use arena_game::protocol::{ClientMsg, Payload, Role, ServerMsg, Snapshot};
+use arena_game::{DynBot, GameRegistry};
+use tokio::sync::watch;
+
+use super::stats::{error_kind, now_us, ws_header_len, TickSpan};
+use super::Shared;
+use crate::session::decode_server_msg;
+use crate::{BotError, LobbyClient, Session};
+
+/// Pending inputs a player remembers for the round trip; older ones are dropped unmeasured.
+const MAX_PENDING_INPUTS: usize = 64;
+
+/// Distinct close reasons kept in the report; further ones are counted as "other".
+const MAX_CLOSE_REASONS: usize = 16;
+
+/// One bot: joins, connects, then reads until told to stop, playing when it is a player.
+pub(crate) struct Bot {
+    pub(crate) games: GameRegistry,
+    pub(crate) shared: Rc<Shared>,
+    pub(crate) lobby: LobbyClient,
+    pub(crate) match_index: usize,
+    pub(crate) match_id: String,
+    pub(crate) name: String,
+    pub(crate) role: ApiRole,
+    pub(crate) stop: watch::Receiver<bool>,
+    pub(crate) reconnect: bool,
+}
+
+/// Tries to reopen a dropped player's seat: 3 attempts, 0.5 s, 1 s, 2 s apart (well inside the
+/// server's default 15 s grace period).
+async fn reconnect(url: &str, stop: &mut watch::Receiver<bool>) -> Option<Session> {
+    let mut delay = Duration::from_millis(500);
+    for _ in 0..3 {
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stop.changed() => return None,
+        }
+        if let Ok(s) = Session::connect(url).await {
+            return Some(s);
+        }
+        delay *= 2;
+    }
+    None
+}
+
+/// Whether a session that ended with `e` should try to get its seat back.
+fn should_reconnect(e: &BotError) -> bool {
+    !matches!(e.close_code(), Some(1000 | 4001 | 4002))
+}
+
+impl Bot {
+    pub(crate) async fn run(mut self) {
+        let started = Instant::now();
+        let session = async {
+            let join = self
+                .lobby
+                .join(&self.match_id, &self.name, self.role)
+                .await?;
+            Session::connect(&join.ws_url)
+                .await
+                .map(|s| (s, join.reconnect_url))
+        };
+        let (mut session, reconnect_url) = match session.await {
+            Ok(s) => s,
+            Err(e) => {
+                self.shared.stats.borrow_mut().fail(&e);
+                return;
+            }
+        };
+        {
+            let mut st = self.shared.stats.borrow_mut();
+            st.connected += 1;
+            st.match_sessions[self.match_index] += 1;
+            let us = started.elapsed().as_micros() as u64;
+            st.connect.saturating_record(us.max(1));
+        }
+        let me = session.welcome.player_id;
+        let mut brain = match (me, Role::from(self.role)) {
+            (Some(me), Role::Player) => match self.brain(&session, me) {
+                Ok(b) => Some(b),
+                Err(e) => {
+                    self.shared.stats.borrow_mut().fail(&e);
+                    let _ = session.close().await;
+                    return;
+                }
+            },
+            _ => None,
+        };
+        let mut input_buf = Vec::with_capacity(16);
+        let mut seq: u16 = 0;
+        let mut pending: VecDeque<(u16, Instant)> = VecDeque::with_capacity(MAX_PENDING_INPUTS);
+        let ended = 'session: loop {
+            let dropped = loop {
+                let bytes = tokio::select! {
+                    biased;
+                    _ = self.stop.changed() => break None,
+                    r = session.recv_bytes() => r,
+                };
+                let bytes = match bytes {
+                    Ok(b) => b,
+                    Err(e) => break Some(e),
+                };
+                let recv_us = now_us();
+                {
+                    let mut st = self.shared.stats.borrow_mut();
+                    st.messages_total += 1;
+                    st.bytes_total += bytes.len() as u64;
+                }
+                // Two monotonic clock reads per message: before the decode (the receive instant, for
+                // the input round trip) and after it (the decode time, and the input's send instant).
+                let received_at = Instant::now();
+                let decoded = decode_server_msg(&bytes);
+                let decoded_at = Instant::now();
+                let decode_ns = decoded_at.duration_since(received_at).as_nanos() as u64;
+                let snap = match decoded {
+                    Ok(ServerMsg::Snapshot(s)) => s,
+                    Ok(ServerMsg::Error { .. }) => {
+                        self.shared.stats.borrow_mut().server_errors += 1;
+                        continue;
+                    }
+                    Ok(_) => continue,
+                    Err(_) => {
+                        self.shared.stats.borrow_mut().decode_errors += 1;
+                        continue;
+                    }
+                };
+                let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
+                self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
+                if let Some(brain) = &mut brain {
+                    input_buf.clear();
+                    match brain.input(snap.tick, &snap.view.0, &mut input_buf) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(_) => {
+                            self.shared.stats.borrow_mut().decode_errors += 1;
+                            continue;
+                        }
+                    }
+                    seq = seq.wrapping_add(1);
+                    if pending.len() == MAX_PENDING_INPUTS {
+                        pending.pop_front();
+                    }
+                    pending.push_back((seq, decoded_at));
+                    let input = Payload(input_buf.clone());
+                    if let Err(e) = session.send(&ClientMsg::Input { seq, input }).await {
+                        break Some(e);
+                    }
+                }
+            };
+            match (dropped, &reconnect_url) {
+                (Some(e), Some(url)) if self.reconnect && should_reconnect(&e) => {
+                    match reconnect(url, &mut self.stop).await {
+                        Some(s) => {
+                            session = s;
+                            pending.clear();
+                            self.shared.stats.borrow_mut().reconnects += 1;
+                        }
+                        None => break 'session Some(e),
+                    }
+                }
+                (dropped, _) => break 'session dropped,
+            }
+        };
+        match ended {
+            None => {
+                if let Ok((messages, bytes)) = session.close_counted().await {
+                    let mut st = self.shared.stats.borrow_mut();
+                    st.messages_total += messages;
+                    st.bytes_total += bytes;
+                }
+            }
+            Some(e) => {
+                let mut st = self.shared.stats.borrow_mut();
+                st.connected -= 1;
+                st.disconnects += 1;
+                let code = e.close_code().unwrap_or(1006);
+                *st.close_codes.entry(code).or_default() += 1;
+                let reason = match &e {
+                    BotError::Closed { code, reason } => format!("{code}: {reason}"),
+                    other => error_kind(other),
+                };
+                let key = if st.close_reasons.len() < MAX_CLOSE_REASONS
+                    || st.close_reasons.contains_key(&reason)
+                {
+                    reason
+                } else {
+                    "other".into()
+                };
+                *st.close_reasons.entry(key).or_default() += 1;
+            }
+        }
+    }
+
+    /// The game's bot for seat `me`, found by the game name in the welcome.
+    fn brain(&self, session: &Session, me: u8) -> Result<Box<dyn DynBot>, BotError> {
+        let welcome = &session.welcome;
+        let game = self.games.get(&welcome.game).ok_or_else(|| {
+            BotError::Protocol(format!("no bot policy for game {:?}", welcome.game))
+        })?;
+        let seed = (self.match_index as u64) << 8 | u64::from(me);
+        Ok(game.bot(&welcome.facts.0, me, seed)?)
+    }
+
+    fn record_snapshot(
+        &self,
+        snap: &Snapshot,
+        len: usize,
+        recv_us: u64,
+        decode_ns: u64,
+        rtt: Option<Duration>,
+    ) {
+        let mut st = self.shared.stats.borrow_mut();
+        st.snapshots_total += 1;
+        let latency_us = recv_us.saturating_sub(snap.server_time_us).max(1);
+        st.latency_all.saturating_record(latency_us);
+        st.latency_interval.saturating_record(latency_us);
+        if !st.in_window(snap.server_time_us) {
+            return;
+        }
+        st.snapshots_window += 1;
+        st.bytes_window += len as u64;
+        st.wire_bytes_window += len as u64 + ws_header_len(len);
+        st.latency_window.saturating_record(latency_us);
+        st.decode_ns.saturating_record(decode_ns.max(1));
+        if let Some(rtt) = rtt {
+            st.rtt.saturating_record((rtt.as_micros() as u64).max(1));
+        }
+        let point = (snap.tick, snap.server_time_us);
+        let span = &mut st.ticks[self.match_index];
+        match span {
+            None => {
+                *span = Some(TickSpan {
+                    first: point,
+                    last: point,
+                })
+            }
+            Some(s) => {
+                if point.1 < s.first.1 {
+                    s.first = point;
+                }
+                if point.1 > s.last.1 {
+                    s.last = point;
+                }
+            }
+        }
+    }
+}
+
+/// Pops the inputs this snapshot shows applied (seq ≤ `last_input_seq`, wrapping) and returns the
+/// round trip of the newest one, up to `received_at`.
+fn applied_input_rtt(
+    snap: &Snapshot,
+    me: u8,
+    pending: &mut VecDeque<(u16, Instant)>,
+    received_at: Instant,
+) -> Option<Duration> {
+    let applied = snap.acks.iter().find(|a| a.player == me)?.seq;
+    let mut newest = None;
+    while let Some(&(seq, sent)) = pending.front() {
+        // Wrapping order: seq is at or before `applied` when the distance fits in half the space.
+        if (applied.wrapping_sub(seq) as i16) < 0 {
+            break;
+        }
+        pending.pop_front();
+        newest = Some(sent);
+    }
+    newest.map(|sent| received_at.saturating_duration_since(sent))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arena_game::protocol::Ack;
+
+    fn snap_with(me: u8, last_input_seq: u16) -> Snapshot {
+        Snapshot {
+            acks: vec![Ack {
+                player: me,
+                seq: last_input_seq,
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// Only inputs at or before the applied seq are popped, across the u16 wrap.
+    #[test]
+    fn input_rtt_pops_applied_inputs_across_wrap() {
+        let t = Instant::now();
+        let mut pending: VecDeque<(u16, Instant)> = [(65534, t), (65535, t), (0, t), (1, t)]
+            .into_iter()
+            .collect();
+        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_some());
+        assert_eq!(pending.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1]);
+        // An older applied seq pops nothing.
+        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_none());
+        assert!(applied_input_rtt(&snap_with(3, 0), 3, &mut pending, t).is_some());
+        assert_eq!(pending.len(), 1);
+        // A snapshot without this player pops nothing.
+        assert!(applied_input_rtt(&snap_with(4, 9), 3, &mut pending, t).is_none());
+        assert_eq!(pending.len(), 1);
+    }
+}

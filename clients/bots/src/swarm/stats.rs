@@ -1,0 +1,170 @@
+//! The counters every bot task of a run adds to (one `RefCell`, no atomics: the bots share one
+//! thread), and small measuring helpers.
+
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hdrhistogram::Histogram;
+
+use crate::BotError;
+
+/// Largest latency the histograms hold, microseconds (60 s); larger values are clamped.
+const HIST_MAX_US: u64 = 60_000_000;
+
+/// First and last tick seen inside the window for one match: (tick, server_time_us).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TickSpan {
+    pub(crate) first: (u32, u64),
+    pub(crate) last: (u32, u64),
+}
+
+/// The counters every bot task adds to; one per run, shared through an `Rc`.
+pub(crate) struct Stats {
+    pub(crate) window: (u64, u64),
+    pub(crate) connected: u64,
+    pub(crate) failed: u64,
+    pub(crate) failures: BTreeMap<String, u64>,
+    pub(crate) snapshots_total: u64,
+    pub(crate) snapshots_window: u64,
+    pub(crate) bytes_window: u64,
+    pub(crate) wire_bytes_window: u64,
+    pub(crate) latency_all: Histogram<u64>,
+    pub(crate) latency_interval: Histogram<u64>,
+    pub(crate) p99_by_interval: Vec<f64>,
+    pub(crate) latency_window: Histogram<u64>,
+    pub(crate) rtt: Histogram<u64>,
+    pub(crate) connect: Histogram<u64>,
+    pub(crate) decode_ns: Histogram<u64>,
+    pub(crate) disconnects: u64,
+    pub(crate) reconnects: u64,
+    pub(crate) close_codes: BTreeMap<u16, u64>,
+    pub(crate) close_reasons: BTreeMap<String, u64>,
+    pub(crate) server_errors: u64,
+    pub(crate) decode_errors: u64,
+    pub(crate) ticks: Vec<Option<TickSpan>>,
+    pub(crate) match_sessions: Vec<u64>,
+    pub(crate) messages_total: u64,
+    pub(crate) bytes_total: u64,
+}
+
+pub(crate) fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds")
+}
+
+impl Stats {
+    pub(crate) fn new(matches: usize) -> Self {
+        Self {
+            window: (u64::MAX, u64::MAX),
+            connected: 0,
+            failed: 0,
+            failures: BTreeMap::new(),
+            snapshots_total: 0,
+            snapshots_window: 0,
+            bytes_window: 0,
+            wire_bytes_window: 0,
+            latency_all: histogram(),
+            latency_interval: histogram(),
+            p99_by_interval: Vec::new(),
+            latency_window: histogram(),
+            rtt: histogram(),
+            connect: histogram(),
+            decode_ns: histogram(),
+            disconnects: 0,
+            reconnects: 0,
+            close_codes: BTreeMap::new(),
+            close_reasons: BTreeMap::new(),
+            server_errors: 0,
+            decode_errors: 0,
+            ticks: vec![None; matches],
+            match_sessions: vec![0; matches],
+            messages_total: 0,
+            bytes_total: 0,
+        }
+    }
+
+    pub(crate) fn in_window(&self, server_time_us: u64) -> bool {
+        server_time_us >= self.window.0 && server_time_us < self.window.1
+    }
+
+    pub(crate) fn fail(&mut self, err: &BotError) {
+        self.failed += 1;
+        *self.failures.entry(error_kind(err)).or_default() += 1;
+    }
+
+    pub(crate) fn errors(&self) -> u64 {
+        self.failed + self.disconnects + self.server_errors + self.decode_errors
+    }
+}
+
+/// A short, countable name for an error (no ids or tokens, so equal causes group together).
+pub fn error_kind(err: &BotError) -> String {
+    match err {
+        BotError::Http { status, body } => format!("http_{status}_{}", body.error),
+        BotError::Closed { code, .. } => format!("closed_{code}"),
+        BotError::Timeout => "timeout".into(),
+        BotError::Decode(_) => "decode".into(),
+        BotError::Encode(_) => "encode".into(),
+        BotError::Protocol(_) => "protocol".into(),
+        BotError::Request(e) if e.is_connect() => "http_connect".into(),
+        BotError::Request(e) if e.is_timeout() => "http_timeout".into(),
+        BotError::Request(_) => "http_request".into(),
+        BotError::Ws(e) => match &**e {
+            tokio_tungstenite::tungstenite::Error::Io(io) => format!("ws_io_{:?}", io.kind()),
+            other => format!("ws_{}", ws_error_name(other)),
+        },
+    }
+}
+
+fn ws_error_name(e: &tokio_tungstenite::tungstenite::Error) -> &'static str {
+    use tokio_tungstenite::tungstenite::Error as E;
+    match e {
+        E::Protocol(_) => "protocol",
+        E::Capacity(_) => "capacity",
+        E::Url(_) => "url",
+        E::HttpFormat(_) => "http_format",
+        E::Utf8 => "utf8",
+        _ => "other",
+    }
+}
+
+/// Wall-clock microseconds since the Unix epoch: the clock the server stamps snapshots with.
+pub fn now_us() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as u64)
+        .unwrap_or(0)
+}
+
+/// CPU time (user + system) this process has used, microseconds.
+pub fn process_cpu_us() -> u64 {
+    // SAFETY: getrusage only writes the struct we hand it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    if rc != 0 {
+        return 0;
+    }
+    let tv = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// WebSocket header bytes of a server frame (unmasked) carrying `len` payload bytes.
+pub(crate) fn ws_header_len(len: usize) -> u64 {
+    match len {
+        0..=125 => 2,
+        126..=65535 => 4,
+        _ => 10,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Frame header sizes follow RFC 6455's three length forms.
+    #[test]
+    fn ws_header_sizes() {
+        assert_eq!(ws_header_len(125), 2);
+        assert_eq!(ws_header_len(140), 4);
+        assert_eq!(ws_header_len(70_000), 10);
+    }
+}
