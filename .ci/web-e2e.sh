@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Browser client checks: the JS unit tests (wire vectors written by the Rust codec, interpolation,
-# prediction, page helpers) and the end-to-end suite in real headless Chromium against the release
-# server on a free port. Installs what is missing (Debian chromium, npm packages), builds the
+# Browser client checks: the JS unit tests (the SDK and each game's codec against the wire vectors
+# written by the Rust codec, interpolation, prediction, input mapping, page helpers) and the
+# end-to-end suite in real headless Chromium against the release server on a free port (the
+# deathmatch and capture the flag, with bots from arena-bots). Installs what is missing (Debian chromium, npm packages), builds the
 # release server (a no-op when it is fresh; it embeds clients/web, so it must be current).
 #
 # Called by .ci/run; run it locally the same way: bash .ci/web-e2e.sh
@@ -30,7 +31,7 @@ cargo build --release --workspace --bins
 
 mkdir -p artifacts
 cd clients/web
-echo "web-e2e: unit tests (node --test test/)"
-node --test test/
+echo "web-e2e: unit tests (node --test test/ games/)"
+node --test test/ games/
 echo "web-e2e: end-to-end in headless Chromium (node --test e2e/)"
 node --test --test-concurrency=1 e2e/

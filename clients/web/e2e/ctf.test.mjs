@@ -9,13 +9,14 @@
 //    decoded view and from what its page draws (the canvas there is dark fog), while a spectator
 //    page sees and draws it; walking up to it brings it into sight.
 //
-// Screenshots: artifacts/ctf-player-fog.png, ctf-spectator.png, ctf-carrier.png, ctf-capture.png.
+// Screenshots: artifacts/lobby-ctf.png, ctf-carrier.png, ctf-capture.png, ctf-player-fog.png,
+// ctf-spectator.png.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
-import { ARTIFACTS, Harness, arena, waitFor, sleep } from './harness.mjs';
+import { ARTIFACTS, Harness, arena, front, waitFor, sleep } from './harness.mjs';
 import { NodePlayer } from './node-player.mjs';
 
 const h = new Harness();
@@ -70,6 +71,7 @@ test('capture the flag in Chromium: carry the enemy flag home past a bot, a spec
   const row = host.locator(`#match-rows tr[data-id="${matchId}"]`);
   assert.match(await row.innerText(), /E2E flags[\s\S]*Capture the flag[\s\S]*Waiting[\s\S]*0 \/ 2[\s\S]*captures to win 1/i);
   assert.match(await host.innerText('#lobby-message'), /arena-bots --url \S+ --match \S+ --players 1/);
+  await host.screenshot({ path: join(ARTIFACTS, 'lobby-ctf.png'), fullPage: true });
   const summary = await h.api(`api/matches/${matchId}`);
   assert.equal(summary.body.game, 'ctf');
   assert.deepEqual(summary.body.settings, { captures_to_win: 1, sight_radius: 320, time_limit_s: 600 });
@@ -78,7 +80,7 @@ test('capture the flag in Chromium: carry the enemy flag home past a bot, a spec
   await row.locator('button[data-action=play]').click();
   await waitFor(host, 'the player in the match', () => window.arena.game === 'ctf' && window.arena.me && window.arena.phase === 'Waiting');
   assert.equal(await arena(host, () => window.arena.myId), 0);
-  assert.equal(await host.innerText('#game-badge'), 'Capture the flag');
+  assert.equal(await host.textContent('#game-badge'), 'Capture the flag');
 
   // --- a spectator in a second page ---
   const watcher = await h.newPage();
@@ -122,16 +124,22 @@ test('capture the flag in Chromium: carry the enemy flag home past a bot, a spec
     }
     await sleep(50);
   }
+  if (!stoppedToWait) {
+    // Stand still (in our own half, where the bot cannot tag) for the spectator's picture.
+    const s = await playerState(host);
+    await clickWorld(host, s.me.server.x, s.me.server.y);
+  }
   await waitFor(watcher, 'the spectator to see the bot', () => window.arena.gameView.players.length === 2);
   const botId = await arena(watcher, () => window.arena.gameView.players.find((p) => p.id !== 0).id);
   assert.equal(botId, 1, 'the bot sits in seat 1 (blue)');
-  await clickWorld(host, redBase.x, redBase.y);
-  // The carrier, seen by the spectator on its way home with the bot in play.
-  await waitFor(watcher, 'the carrier near home', (x) => window.arena.gameView.players.find((p) => p.id === 0)?.wx < x,
-    redBase.x + facts.base_radius + 100, 10000).catch(() => {});
-  await watcher.screenshot({ path: join(ARTIFACTS, 'ctf-carrier.png') });
+  // The carrier as the spectator sees it, with the bot in play.
+  await front(watcher, 2);
   const carrier = await arena(watcher, () => window.arena.rendered.find((p) => p.id === 0));
   assert.ok(carrier?.carrying, 'the spectator draws the carrier as carrying');
+  assert.ok(carrier.x < facts.width / 2, 'in its own half');
+  await watcher.screenshot({ path: join(ARTIFACTS, 'ctf-carrier.png') });
+  await host.bringToFront();
+  await clickWorld(host, redBase.x, redBase.y);
 
   // --- the capture ---
   await waitFor(watcher, 'the spectator to see the capture', () => window.arena.gameView.captures[0] === 1, undefined, 15000);
@@ -148,10 +156,9 @@ test('capture the flag in Chromium: carry the enemy flag home past a bot, a spec
     assert.deepEqual(final.columns, ['#', 'Player', 'Team', 'Score', 'Captures', 'Returns', 'Tags', 'Tagged']);
     assert.match(await page.innerText('#final-overlay'), /Match over[\s\S]*Score limit reached[\s\S]*Runner[\s\S]*Red/);
   }
+  await front(watcher);
   assert.match(await watcher.innerText('#chat-log'), /Red captured the flag \(1 : 0\)/);
   assert.match(await watcher.innerText('#hud-headline'), /Red 1 : 0 Blue/);
-  await watcher.bringToFront();
-  await watcher.waitForTimeout(200);
   await watcher.screenshot({ path: join(ARTIFACTS, 'ctf-capture.png') });
   const detail = await h.api(`api/matches/${matchId}`);
   assert.equal(detail.body.end_reason, 'score_limit');
@@ -212,18 +219,16 @@ test('fog of war: a far enemy is not in the player\'s view nor drawn; a spectato
 
   // On the canvas: where the enemy stands, the player's page shows dark fog; the spectator's page
   // shows the enemy in blue.
-  await player.bringToFront();
-  await player.waitForTimeout(150);
+  await front(player);
   const fogged = await pixelAt(player, enemy.x, enemy.y);
   const clear = await pixelAt(player, me.x + 30, me.y + 30);
   assert.ok(fogged.r + fogged.g + fogged.b < 40, `fog where the enemy is: ${JSON.stringify(fogged)}`);
   assert.ok(clear.r + clear.g + clear.b > fogged.r + fogged.g + fogged.b + 15, `the player's surroundings are lighter: ${JSON.stringify(clear)}`);
   await player.screenshot({ path: join(ARTIFACTS, 'ctf-player-fog.png') });
-  await watcher.bringToFront();
-  await watcher.waitForTimeout(150);
+  await front(watcher);
+  await watcher.screenshot({ path: join(ARTIFACTS, 'ctf-spectator.png') });
   const drawnEnemy = await pixelAt(watcher, enemy.x, enemy.y);
   assert.ok(drawnEnemy.b > 150 && drawnEnemy.b > drawnEnemy.r + 60, `the spectator draws the enemy in blue: ${JSON.stringify(drawnEnemy)}`);
-  await watcher.screenshot({ path: join(ARTIFACTS, 'ctf-spectator.png') });
 
   // Walking up to the enemy brings it into sight (it stands still; it does not tag).
   await player.bringToFront();

@@ -382,3 +382,64 @@ test('a spectator watches a match of bots started with the arena-bots CLI', { ti
   assert.match(cli.output(), /sessions\s+4 established/);
   await page.close();
 });
+
+test('a message the page cannot decode closes that connection with a clear message; Retry gets back in', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Garbled', tick_hz: 20 }) });
+  const page = await newPage();
+  // Between the page and the real server: the first connection gets a truncated snapshot after
+  // a while (as if the server had sent garbage); later ones pass untouched.
+  let connections = 0;
+  const toServer = [];
+  await page.routeWebSocket(/\/ws\?/, (ws) => {
+    const n = ++connections;
+    const server = ws.connectToServer();
+    let frames = 0;
+    server.onMessage((m) => {
+      frames += 1;
+      ws.send(n === 1 && frames === 15 ? Buffer.from([2, 0]) : m);
+    });
+    ws.onMessage((m) => server.send(m));
+    ws.onClose((code, reason) => {
+      toServer.push({ n, code, reason });
+      server.close({ code, reason });
+    });
+  });
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Garbled');
+  await waitFor(page, 'the match in the list', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=play]`);
+  await waitFor(page, 'the could-not-read banner', () => /could not read/.test(window.arena.banner ?? ''), undefined, 10000);
+  assert.match(await page.innerText('#banner'), /server sent a message this page could not read \(.*truncated/);
+  assert.ok(await page.isVisible('#banner-retry'), 'a retry button');
+  assert.equal(await arena(page, () => window.arena.connected), false);
+  for (let i = 0; i < 50 && !toServer.length; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(toServer[0]?.code, 4900, `the page closed with its own code: ${JSON.stringify(toServer)}`);
+  // Not 1000: the seat is held, and Retry resumes it.
+  assert.equal((await api(`api/matches/${created.body.id}`)).body.players, 1);
+  const seat = await arena(page, () => window.arena.myId);
+  await page.click('#banner-retry');
+  await waitFor(page, 'back in the match', () => window.arena.connected && window.arena.me && window.arena.banner === null, undefined, 10000);
+  assert.equal(await arena(page, () => window.arena.myId), seat, 'the same seat');
+  assert.equal(connections, 2);
+  assert.deepEqual(page.errors, [], 'the page itself did not fail');
+  await page.close();
+});
+
+test('a match of a game this page does not know says so instead of crashing', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Unknown game' }) });
+  const page = await newPage();
+  // A page whose registry has no games at all: every game is unknown to it.
+  await page.route('**/games/index.js', (route) => route.fulfill({
+    contentType: 'text/javascript',
+    body: 'export const GAMES = Object.freeze({});\nexport function gameModule() { return null; }\n',
+  }));
+  await page.goto(`${server.base}#/match/${created.body.id}/watch`);
+  await waitFor(page, 'the unknown-game banner', () => /does not know/.test(window.arena.banner ?? ''));
+  assert.match(await page.innerText('#banner'), /plays “deathmatch”, a game this page does not know/);
+  assert.ok(await page.isVisible('#banner-lobby'), 'offers the way back to the lobby');
+  assert.equal(await arena(page, () => window.arena.connected), false);
+  await page.waitForTimeout(300);
+  assert.equal((await api(`api/matches/${created.body.id}`)).body.spectators, 0, 'the page left (1000)');
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -149,3 +149,12 @@ export async function waitFor(page, what, fn, arg, timeout = 15000) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Brings `page` to the front and waits until it has drawn a few fresh frames (headless Chromium
+ * runs no animation frames, so no canvas or HUD updates, for a page behind another). */
+export async function front(page, frames = 3) {
+  await page.bringToFront();
+  const f0 = await page.evaluate(() => window.arena?.frames ?? 0);
+  await page.waitForFunction((f) => (window.arena?.frames ?? 0) >= f, f0 + frames, { timeout: 5000, polling: 16 });
+  await page.waitForTimeout(150); // the HUD refreshes at 8 Hz
+}

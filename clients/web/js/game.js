@@ -191,6 +191,11 @@ export class GameView {
     this.client = null;
     for (const off of this.listeners) off();
     this.listeners = [];
+    // What window.arena says about a match is about this one: gone now.
+    Object.assign(this.state, {
+      connected: false, game: null, myId: null, phase: null, welcome: null, roster: [], snapshot: null,
+      gameView: null, facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null,
+    });
   }
 
   showStatus(s) {
@@ -455,6 +460,7 @@ export class GameView {
 
   systemLine(text) {
     this.chat.system(text);
+    this.state.chat = this.chat.lines.map((l) => ({ ...l }));
     const div = document.createElement('div');
     div.className = 'sys';
     div.textContent = text;

@@ -10,6 +10,12 @@ const POLL_MS = 1000;
 const NAME_KEY = 'arena.name';
 const GAME_KEY = 'arena.game';
 
+/** A setting's name as a form label: `time_limit_s` → "Time limit (s)". */
+export function settingLabel(name) {
+  const seconds = /_s$/.test(name);
+  return `${columnLabel(seconds ? name.slice(0, -2) : name)}${seconds ? ' (s)' : ''}`;
+}
+
 /** Players a bot command suggests for a match: the seats left but yours (at least one). */
 export function botCommand(origin, match, maxPlayers) {
   const n = Math.max(1, maxPlayers - 1);
@@ -145,7 +151,7 @@ export class LobbyView {
         const label = document.createElement('label');
         label.className = 'field';
         const span = document.createElement('span');
-        span.textContent = `${columnLabel(spec.name)} (${spec.min}–${spec.max})`;
+        span.textContent = settingLabel(spec.name);
         const input = document.createElement('input');
         input.type = 'number';
         input.name = spec.name;
@@ -158,7 +164,7 @@ export class LobbyView {
         input.title = spec.about;
         const about = document.createElement('small');
         about.className = 'hint';
-        about.textContent = spec.about;
+        about.textContent = `${spec.about} (${spec.min}–${spec.max})`;
         label.append(span, input, about);
         return label;
       }),

@@ -92,14 +92,15 @@ export class Connection {
     this.ws.onmessage = (ev) => this.receive(ev.data);
     this.ws.onclose = (ev) => {
       clearInterval(this.pingTimer);
-      const local = this.local;
-      const info = local
-        ? { code: local.code, reason: local.reason, wasClean: false, byUs: false, error: local.error ?? null }
-        : { code: ev.code, reason: ev.reason, wasClean: ev.wasClean, byUs: this.closedByUs, error: null };
-      const cb = this.onClose;
-      this.onClose = null;
-      cb?.(info);
+      this.finish({ code: ev.code, reason: ev.reason, wasClean: ev.wasClean, byUs: this.closedByUs, error: null });
     };
+  }
+
+  /** Reports the end once, whichever comes first: our own reason or the socket's close event. */
+  finish(info) {
+    const cb = this.onClose;
+    this.onClose = null;
+    cb?.(info);
   }
 
   receive(data) {
@@ -168,6 +169,12 @@ export class Connection {
       this.ws.close(code, reason);
     } catch {
       // already closing
+    }
+    // A close for a reason of our own is over for us now: do not wait for the server to answer
+    // the close handshake (a stuck peer may never do so).
+    if (this.local) {
+      const { code: c, reason: r, error } = this.local;
+      this.finish({ code: c, reason: r, wasClean: false, byUs: false, error: error ?? null });
     }
   }
 }

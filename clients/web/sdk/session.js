@@ -82,7 +82,7 @@ export class Session {
   stop(reason = 'left the match') {
     this.stopped = true;
     this.clearTimers();
-    this.conn?.close(reason);
+    this.detach()?.close(reason);
     if (this.role === 'player') this.store?.set(this.matchId, null);
   }
 
@@ -91,9 +91,17 @@ export class Session {
   abandon(text, reason = 'cannot play this match') {
     this.stopped = true;
     this.clearTimers();
-    this.conn?.close(reason);
+    this.detach()?.close(reason);
+    this.onConnected(false);
     if (this.role === 'player') this.store?.set(this.matchId, null);
     this.setStatus({ text, lobby: true });
+  }
+
+  /** Forgets the current connection: nothing it does from now on reaches the owner. */
+  detach() {
+    const conn = this.conn;
+    this.conn = null;
+    return conn;
   }
 
   send(msg) {

@@ -8,7 +8,7 @@ import { ApiError, friendlyError, lobbyApi, resolveWsUrl } from '../sdk/api.js';
 import {
   formatTimeLeft, formatLimitS, endReasonLabel, finalTable, settingsSummary, columnLabel, formatBytes,
 } from '../js/format.js';
-import { createBody, botCommand } from '../js/lobby.js';
+import { createBody, botCommand, settingLabel } from '../js/lobby.js';
 import { GAMES, gameModule } from '../games/index.js';
 
 function fakeFetch(status, body) {
@@ -107,6 +107,8 @@ test('the create form sends the picked game and its settings', () => {
   assert.deepEqual(createBody({ name: 'x', max_players: '8', tick_hz: '10' }, null), { name: 'x', max_players: 8, tick_hz: 10 });
   assert.equal(botCommand('http://127.0.0.1:8080', 'abc', 4), 'arena-bots --url http://127.0.0.1:8080 --match abc --players 3 --duration-s 600');
   assert.match(botCommand('http://h', 'abc', 1), /--players 1/);
+  assert.equal(settingLabel('time_limit_s'), 'Time limit (s)');
+  assert.equal(settingLabel('sight_radius'), 'Sight radius');
 });
 
 test('the registry knows every game folder by its registry name, and nothing else', () => {

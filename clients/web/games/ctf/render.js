@@ -104,7 +104,8 @@ function drawFlag(ctx, cam, x, y, team, { size = 1, glow = false } = {}) {
   ctx.restore();
 }
 
-function drawPlayer(ctx, cam, f, p) {
+/** A player's circle, with its rings (carrier, sprint, tag flash) and a carried flag. */
+function drawBody(ctx, cam, f, p) {
   const c = cam.toScreen(p.x, p.y);
   const r = Math.max(4, f.player_radius * cam.scale);
   const color = teamColor(p.team);
@@ -143,8 +144,17 @@ function drawPlayer(ctx, cam, f, p) {
     ctx.stroke();
   }
   ctx.restore();
-  if (p.carrying) drawFlag(ctx, cam, p.x + f.player_radius * 0.3, p.y - f.player_radius * 0.4, 1 - p.team, { size: 0.8, glow: true });
+  if (p.carrying) {
+    // The carried flag, planted on the carrier's shoulder.
+    drawFlag(ctx, cam, p.x + f.player_radius * 0.5, p.y - f.player_radius * 0.5, 1 - p.team, { size: 1.15, glow: true });
+  }
+}
 
+/** A player's name (above) and stamina (below, where the view knows it). Drawn before every
+ * body, so that players standing close keep their circles visible. */
+function drawLabel(ctx, cam, f, p) {
+  const c = cam.toScreen(p.x, p.y);
+  const r = Math.max(4, f.player_radius * cam.scale);
   // Stamina (only where the view knows it) and the name above the circle.
   let labelY = c.y - r - 6;
   if (p.stamina !== null) {
@@ -156,7 +166,7 @@ function drawPlayer(ctx, cam, f, p) {
     ctx.fillStyle = frac > 0.5 ? '#4ade80' : frac > 0.2 ? '#facc15' : '#f87171';
     ctx.fillRect(c.x - barW / 2, barY, barW * frac, 3);
   }
-  if (p.carrying) labelY -= 14;
+  if (p.carrying) labelY -= 16;
   ctx.font = `${p.isMe ? 'bold ' : ''}12px system-ui, sans-serif`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'bottom';
@@ -245,27 +255,30 @@ function drawFog(ctx, cam, f, sight, dpr) {
 
 function drawScore(ctx, viewW, scene) {
   const [red, blue] = scene.captures;
-  const text = `${red}  :  ${blue}`;
+  const text = `${red} : ${blue}`;
   ctx.save();
-  ctx.font = 'bold 22px system-ui, sans-serif';
-  ctx.textAlign = 'center';
+  ctx.font = 'bold 20px system-ui, sans-serif';
   ctx.textBaseline = 'top';
-  const w = ctx.measureText(text).width + 150;
-  ctx.fillStyle = 'rgba(11, 15, 22, 0.8)';
-  ctx.fillRect(viewW / 2 - w / 2, 4, w, 32);
-  ctx.fillStyle = TEAM_COLORS[RED];
+  const half = ctx.measureText(text).width / 2;
+  const gap = 10;
+  const redW = ctx.measureText('RED').width;
+  const blueW = ctx.measureText('BLUE').width;
+  const w = 2 * (half + gap + Math.max(redW, blueW)) + 28;
+  ctx.fillStyle = 'rgba(11, 15, 22, 0.85)';
+  ctx.fillRect(viewW / 2 - w / 2, 2, w, 30);
   ctx.textAlign = 'right';
-  ctx.fillText('RED', viewW / 2 - 34, 9);
-  ctx.fillStyle = TEAM_COLORS[BLUE];
+  ctx.fillStyle = TEAM_COLORS[RED];
+  ctx.fillText('RED', viewW / 2 - half - gap, 7);
   ctx.textAlign = 'left';
-  ctx.fillText('BLUE', viewW / 2 + 34, 9);
-  ctx.fillStyle = '#f4f6fb';
+  ctx.fillStyle = TEAM_COLORS[BLUE];
+  ctx.fillText('BLUE', viewW / 2 + half + gap, 7);
   ctx.textAlign = 'center';
-  ctx.fillText(text, viewW / 2, 9);
+  ctx.fillStyle = '#f4f6fb';
+  ctx.fillText(text, viewW / 2, 7);
   if (scene.notes.length) {
     ctx.font = '13px system-ui, sans-serif';
     ctx.fillStyle = '#fde68a';
-    scene.notes.forEach((note, i) => ctx.fillText(note, viewW / 2, 42 + i * 17));
+    scene.notes.forEach((note, i) => ctx.fillText(note, viewW / 2, 38 + i * 17));
   }
   ctx.restore();
 }
@@ -291,7 +304,8 @@ export function drawScene(ctx, viewW, viewH, scene) {
   for (const flag of scene.flags) drawFlag(ctx, cam, flag.x, flag.y, flag.team, { glow: flag.kind === 'Dropped' });
   if (scene.target) drawTarget(ctx, cam, scene.target);
   const order = [...scene.players].sort((a, b) => (a.inPlay - b.inPlay) || (a.carrying - b.carrying) || (a.isMe - b.isMe));
-  for (const p of order) drawPlayer(ctx, cam, f, p);
+  for (const p of order) drawLabel(ctx, cam, f, p);
+  for (const p of order) drawBody(ctx, cam, f, p);
   drawScore(ctx, viewW, scene);
   return cam;
 }
