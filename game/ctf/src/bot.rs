@@ -1,5 +1,6 @@
 //! The capture-the-flag bot. It sees only its team's view (fog included) and decides, in order:
-//! carry the enemy flag home (and, home with our flag away, go and get it back); chase the enemy
+//! carrying the enemy flag, run home (if our flag is away: return it when it lies on the ground,
+//! wait at home while teammates chase its carrier, or chase it alone); else chase the enemy
 //! carrying our flag; return our dropped flag; then
 //! its role: even slots of a team attack (go for the enemy flag, or escort our carrier), odd
 //! slots defend (chase enemies near our base, else guard it). It tags any enemy within reach and
@@ -21,6 +22,9 @@ const GUARD_OFFSET: f32 = 160.0;
 
 /// Stamina kept back for a sprint that matters (carrying, chasing a carrier).
 const SPRINT_RESERVE: u8 = 25;
+
+/// Where the attack lanes run, as a fraction of the field's height from the top (and bottom).
+const LANE: f32 = 0.18;
 
 /// A chaser sprints at a carrier closer than this, world units.
 const LUNGE_RADIUS: f32 = 120.0;
@@ -65,29 +69,45 @@ impl CtfBot {
         let (own, enemy) = (self.team, 1 - self.team);
         let home = self.base(own);
         let carrying = me.status & status::CARRYING != 0;
-        // A carrier runs home; once home with its own flag away, it cannot score, so it goes to
-        // get its flag back (carrying along) instead of waiting for teammates who may not come.
-        if carrying && dist(here, home) > self.facts.base_radius * 0.5 {
-            return (home, true);
+        let own_flag = view.flags[own as usize];
+        let carrier_of_own = |id: u8| view.players.iter().find(|p| p.id == id);
+        if carrying {
+            let helpers = view
+                .players
+                .iter()
+                .any(|p| p.team == own && p.id != self.me && p.status & status::IN_PLAY != 0);
+            return match own_flag {
+                // Home to score.
+                FlagState::AtBase => (home, true),
+                // Return our flag on the way: it cannot score while away.
+                FlagState::Dropped(p) => ((dequantize_pos(p.x), dequantize_pos(p.y)), true),
+                // Teammates go for our flag; wait at home, ready to score.
+                _ if helpers => (home, false),
+                // Alone: get it back ourselves (a carrier can be tagged anywhere).
+                FlagState::Carried(c) => match carrier_of_own(c) {
+                    Some(c) => (pos(c), dist(pos(c), here) < LUNGE_RADIUS),
+                    None => (home, true),
+                },
+                // Its carrier heads for its base as we head for ours: we will meet and see it.
+                FlagState::CarriedUnseen => (home, true),
+            };
         }
-        match view.flags[own as usize] {
+        match own_flag {
             FlagState::Carried(carrier) => {
-                if let Some(c) = view.players.iter().find(|p| p.id == carrier) {
-                    // Lunge only when close: a long sprint would leave nothing for the tag.
-                    return (pos(c), dist(pos(c), here) < LUNGE_RADIUS);
+                if let Some(c) = carrier_of_own(carrier) {
+                    // Chasers run: a carrier who kept its stamina gets away, one who spent it
+                    // does not.
+                    return (pos(c), false);
                 }
             }
             FlagState::Dropped(p) => {
                 return ((dequantize_pos(p.x), dequantize_pos(p.y)), true);
             }
             // The carrier is heading for its base: cut it off there.
-            FlagState::CarriedUnseen if !self.attacker || carrying => {
+            FlagState::CarriedUnseen if !self.attacker => {
                 return (self.base(enemy), true);
             }
             _ => {}
-        }
-        if carrying {
-            return (home, false);
         }
         if self.attacker {
             return match view.flags[enemy as usize] {
@@ -97,10 +117,10 @@ impl CtfBot {
                     let home = self.base(own);
                     ((spot.0 * 0.6 + home.0 * 0.4, spot.1), false)
                 }
-                _ => (
-                    self.flag_spot(view, enemy).unwrap_or(self.base(enemy)),
-                    false,
-                ),
+                _ => {
+                    let flag = self.flag_spot(view, enemy).unwrap_or(self.base(enemy));
+                    (self.by_lane(here, flag), false)
+                }
             };
         }
         let base = self.base(own);
@@ -125,6 +145,30 @@ impl CtfBot {
 }
 
 impl CtfBot {
+    /// On the way to `goal` in the enemy half, crosses the middle along this bot's lane (the top
+    /// or the bottom of the field, by team and seat), so the two teams' attackers do not meet
+    /// head on at the middle and trade tags.
+    fn by_lane(&self, here: (f32, f32), goal: (f32, f32)) -> (f32, f32) {
+        if self.in_enemy_half(here) || !self.in_enemy_half(goal) {
+            return goal;
+        }
+        let top = (self.team + self.me / 4).is_multiple_of(2);
+        let lane_y = self.facts.height * if top { LANE } else { 1.0 - LANE };
+        let middle = self.facts.width / 2.0;
+        let toward = if self.team == crate::wire::RED {
+            1.0
+        } else {
+            -1.0
+        };
+        let entry = (middle + toward * 60.0, lane_y);
+        if (here.1 - lane_y).abs() < 40.0 {
+            // On the lane: run along it into the enemy half.
+            return entry;
+        }
+        // Reach the lane a little before the middle.
+        (middle - toward * 150.0, lane_y)
+    }
+
     fn in_enemy_half(&self, at: (f32, f32)) -> bool {
         (at.0 < self.facts.width / 2.0) != (self.team == crate::wire::RED)
     }
@@ -166,7 +210,8 @@ impl BotPolicy<Ctf> for CtfBot {
             facts: *facts,
             me,
             team: team_of(me),
-            attacker: (me / 2).is_multiple_of(2),
+            // One in three defends (slots 1, 4, 7), the others attack.
+            attacker: (me / 2) % 3 != 1,
         }
     }
 

@@ -1,7 +1,8 @@
 //! Capture the flag rules: two teams (seat parity), a flag at each base, each team's half of the
 //! field on its base's side. Touch the enemy flag to carry it; bring it to your own base while
-//! your flag is home to score; an enemy in your half can be tagged (it is out for a while and
-//! comes back at its base); a carrier who is tagged drops the flag where it stands; touching your own dropped flag returns it; a dropped flag also
+//! your flag is home to score; an enemy in your half, or a carrier anywhere, can be tagged (it
+//! is out for a while and comes back at its base; a carrier may hide nowhere, so two carriers
+//! cannot stall a match); a carrier who is tagged drops the flag where it stands; touching your own dropped flag returns it; a dropped flag also
 //! goes home by itself after a while. First to the capture limit, or the most captures at the
 //! time limit, wins.
 //!
@@ -77,6 +78,8 @@ enum Flag {
 /// One match of capture the flag.
 pub struct Ctf {
     facts: Facts,
+    /// Seats per team: spawn points are spread around the base for this many.
+    team_size: u8,
     players: Vec<Player>,
     flags: [Flag; 2],
     captures: [u16; 2],
@@ -94,10 +97,11 @@ fn world(p: Point) -> (f32, f32) {
 }
 
 impl Ctf {
-    /// A new match on the field `facts` describes.
-    pub fn with_facts(facts: Facts) -> Self {
+    /// A new match on the field `facts` describes, with `max_players` seats (two teams).
+    pub fn with_facts(facts: Facts, max_players: u8) -> Self {
         Self {
             facts,
+            team_size: max_players.div_ceil(2).max(1),
             players: Vec::new(),
             flags: [Flag::AtBase; 2],
             captures: [0; 2],
@@ -120,7 +124,7 @@ impl Ctf {
             -1.0
         };
         let slot = (id / 2) as f32;
-        let offset = (slot - 3.5) * SPAWN_SPACING;
+        let offset = (slot - (self.team_size - 1) as f32 / 2.0) * SPAWN_SPACING;
         (bx + inward * self.facts.base_radius * 0.5, by + offset)
     }
 
@@ -202,29 +206,51 @@ impl Ctf {
         }
     }
 
-    /// Tags in seat order, so the outcome does not depend on input arrival order.
+    /// Tags, all at once, so the outcome depends neither on input arrival order nor on seats.
     fn resolve_tags(&mut self, dt_s: f32) {
         let f = self.facts;
         let reach2 = f.tag_range * f.tag_range;
-        for i in 0..self.players.len() {
-            let p = &mut self.players[i];
+        let half = f.width / 2.0;
+        let flags = self.flags;
+        // Every tag is decided on the state before any of them, so two players who tag each
+        // other in the same tick are both out, whatever their seats.
+        let mut tags: Vec<(usize, usize)> = Vec::new();
+        for (i, p) in self.players.iter_mut().enumerate() {
             p.tag_cooldown_s = (p.tag_cooldown_s - dt_s).max(0.0);
             if !p.in_play || p.actions & actions::TAG == 0 || p.tag_cooldown_s > 0.0 {
                 continue;
             }
+            tags.push((i, usize::MAX));
+        }
+        for (i, victim) in tags.iter_mut() {
+            let p = &self.players[*i];
             let (me, team) = ((p.x, p.y), p.team);
-            let half = self.facts.width / 2.0;
             let own_half = |x: f32| (x < half) == (team == crate::wire::RED);
+            let carrying = |id: PlayerId| flags.contains(&Flag::Carried(id));
             let target = self
                 .players
                 .iter()
                 .enumerate()
-                .filter(|(_, q)| q.in_play && q.team != team && own_half(q.x))
+                .filter(|(_, q)| q.in_play && q.team != team && (own_half(q.x) || carrying(q.id)))
                 .map(|(j, q)| (j, dist2(me, (q.x, q.y))))
                 .filter(|&(_, d2)| d2 <= reach2)
                 .min_by(|a, b| a.1.total_cmp(&b.1));
-            let Some((j, _)) = target else { continue };
+            if let Some((j, _)) = target {
+                *victim = j;
+            }
+        }
+        for (i, j) in tags {
+            if j == usize::MAX {
+                continue;
+            }
+            let tagger = &mut self.players[i];
+            tagger.tagged_someone = true;
+            tagger.tags += 1;
+            tagger.tag_cooldown_s = f.tag_cooldown_s;
             let victim = &mut self.players[j];
+            if !victim.in_play {
+                continue; // already tagged by a teammate this tick
+            }
             victim.in_play = false;
             victim.was_tagged = true;
             victim.out_for_s = f.respawn_delay_s;
@@ -232,10 +258,6 @@ impl Ctf {
             victim.actions = 0;
             let (vid, at) = (victim.id, (victim.x, victim.y));
             self.drop_flag_of(vid, at);
-            let tagger = &mut self.players[i];
-            tagger.tagged_someone = true;
-            tagger.tags += 1;
-            tagger.tag_cooldown_s = f.tag_cooldown_s;
         }
     }
 
@@ -409,8 +431,8 @@ impl Game for Ctf {
         Ok(())
     }
 
-    fn new(settings: Settings, _max_players: u8, _seed: u64) -> Self {
-        Self::with_facts(Facts::standard(settings))
+    fn new(settings: Settings, max_players: u8, _seed: u64) -> Self {
+        Self::with_facts(Facts::standard(settings), max_players)
     }
 
     fn facts(&self) -> Facts {
@@ -666,6 +688,11 @@ mod tests {
         let mut g = game(2);
         g.start();
         let (blue_base, red_base) = (g.base(BLUE), g.base(RED));
+        // Red cannot tag a blue player (not carrying) in the blue half.
+        place(&mut g, 0, 1100.0, 860.0);
+        place(&mut g, 1, 1100.0, 900.0);
+        g.step(&[(0, go((1100.0, 860.0), actions::TAG))], 0.05);
+        assert!(g.players[1].in_play);
         // Red carries the blue flag, blue carries the red flag.
         place(&mut g, 0, blue_base.0, blue_base.1);
         place(&mut g, 1, red_base.0, red_base.1);
@@ -676,22 +703,17 @@ mod tests {
         place(&mut g, 1, 1000.0, 900.0);
         g.step(&[], 0.05);
         assert_eq!(g.captures, [0, 0]);
-        // Blue in the blue half cannot be tagged by red.
+        // Red tags the blue carrier, even in the blue half: the red flag drops where blue stands.
         place(&mut g, 0, 1100.0, 860.0);
         place(&mut g, 1, 1100.0, 900.0);
         g.step(&[(0, go((1100.0, 860.0), actions::TAG))], 0.05);
-        assert!(g.players[1].in_play);
-        // Red tags the blue carrier in the red half: the red flag drops where blue stands.
-        place(&mut g, 0, 900.0, 860.0);
-        place(&mut g, 1, 900.0, 900.0);
-        g.step(&[(0, go((900.0, 860.0), actions::TAG))], 0.05);
         assert!(!g.players[1].in_play);
         assert!(
-            matches!(g.flags[RED as usize], Flag::Dropped { x, y, .. } if (x, y) == (900.0, 900.0))
+            matches!(g.flags[RED as usize], Flag::Dropped { x, y, .. } if (x, y) == (1100.0, 900.0))
         );
         assert_eq!((g.players[0].tags, g.players[1].tagged), (1, 1));
         // The tagger keeps carrying; touching its own dropped flag returns it.
-        g.step(&[(0, go((900.0, 900.0), actions::MOVE))], 0.2);
+        g.step(&[(0, go((1100.0, 900.0), actions::MOVE))], 0.2);
         assert_eq!(g.flags[RED as usize], Flag::AtBase);
         assert_eq!(g.players[0].returns, 1);
         assert_eq!(g.flags[BLUE as usize], Flag::Carried(0));
@@ -805,12 +827,12 @@ mod tests {
         (recorded, g)
     }
 
-    /// One bot a side does not deadlock with both flags carried home: it goes to get its own
-    /// flag back, and someone scores.
+    /// One bot a side does not deadlock with both flags carried home (a carrier can be tagged
+    /// anywhere), and neither seat has the edge (tags are simultaneous): both teams score.
     #[test]
     fn one_on_one_bots_score() {
         let (_, g) = bot_match(2, 20 * 240);
-        assert!(g.captures.iter().sum::<u16>() >= 1, "{:?}", g.scoreboard());
+        assert!(g.captures.iter().all(|c| *c >= 1), "{:?}", g.scoreboard());
     }
 
     /// Bots that see only their team's view still play: they carry flags home and score, tag
