@@ -5,13 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { WireError } from '../../../sdk/wire.js';
 import {
-  decodeFacts, decodeView, encodeInput, decodeInput, flagToSerde,
+  decodeFacts, decodeView, encodeInput, flagToSerde,
   Actions, Status, SEES_EVERYTHING, quantizePos, dequantizePos, teamOf,
 } from '../codec.js';
 import module from '../index.js';
-import { assertMatches, fromHex, loadFixture, toHex } from '../../../test/fixture-match.mjs';
+import * as codec from '../codec.js';
+import { fromHex, loadFixture, testGameVectors, toHex } from '../../../test/fixture-match.mjs';
 
 const fixture = loadFixture(new URL('./wire.json', import.meta.url));
 
@@ -25,28 +25,7 @@ test('the fixture is capture the flag\'s and the module is registered under that
   assert.ok(fixture.invalid_views.length && fixture.invalid_inputs.length);
 });
 
-for (const v of fixture.facts) {
-  test(`decodes facts ${v.name}`, () => assertMatches(decodeFacts(fromHex(v.hex)), v.msg));
-}
-
-for (const v of fixture.views) {
-  test(`decodes view ${v.name}`, () => assertMatches(serdeView(decodeView(fromHex(v.hex))), v.msg));
-}
-
-for (const v of fixture.inputs) {
-  test(`encodes input ${v.name}`, () => {
-    assert.equal(toHex(encodeInput(v.msg)), v.hex);
-    assertMatches(decodeInput(fromHex(v.hex)), v.msg);
-  });
-}
-
-for (const v of fixture.invalid_views) {
-  test(`refuses invalid view ${v.name}`, () => assert.throws(() => decodeView(fromHex(v.hex)), WireError));
-}
-
-for (const v of fixture.invalid_inputs) {
-  test(`refuses invalid input ${v.name}`, () => assert.throws(() => decodeInput(fromHex(v.hex)), WireError));
-}
+testGameVectors(fixture, codec, { serdeView });
 
 test('flag states decode to their kinds', () => {
   const fog = decodeView(fromHex(fixture.views.find((v) => v.name === 'view_red_fog').hex));

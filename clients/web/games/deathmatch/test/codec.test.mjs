@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 
 import { WireError } from '../../../sdk/wire.js';
 import {
-  decodeFacts, decodeView, encodeInput, decodeInput,
-  aimToRadians, radiansToAim, quantizePos, dequantizePos, Buttons,
+  decodeFacts, encodeInput, aimToRadians, radiansToAim, quantizePos, dequantizePos, Buttons,
 } from '../codec.js';
 import module from '../index.js';
-import { assertMatches, fromHex, loadFixture, toHex } from '../../../test/fixture-match.mjs';
+import * as codec from '../codec.js';
+import { fromHex, loadFixture, testGameVectors, toHex } from '../../../test/fixture-match.mjs';
 
 const fixture = loadFixture(new URL('./wire.json', import.meta.url));
 
@@ -22,28 +22,7 @@ test('the fixture is the deathmatch\'s and the module is registered under that n
   assert.ok(fixture.invalid_views.length && fixture.invalid_inputs.length);
 });
 
-for (const v of fixture.facts) {
-  test(`decodes facts ${v.name}`, () => assertMatches(decodeFacts(fromHex(v.hex)), v.msg));
-}
-
-for (const v of fixture.views) {
-  test(`decodes view ${v.name}`, () => assertMatches(decodeView(fromHex(v.hex)), v.msg));
-}
-
-for (const v of fixture.inputs) {
-  test(`encodes input ${v.name}`, () => {
-    assert.equal(toHex(encodeInput(v.msg)), v.hex);
-    assertMatches(decodeInput(fromHex(v.hex)), v.msg);
-  });
-}
-
-for (const v of fixture.invalid_views) {
-  test(`refuses invalid view ${v.name}`, () => assert.throws(() => decodeView(fromHex(v.hex)), WireError));
-}
-
-for (const v of fixture.invalid_inputs) {
-  test(`refuses invalid input ${v.name}`, () => assert.throws(() => decodeInput(fromHex(v.hex)), WireError));
-}
+testGameVectors(fixture, codec);
 
 test('facts with a byte too many or too few are refused', () => {
   const hex = fixture.facts[0].hex;
