@@ -73,10 +73,9 @@ pub struct ReleasePlayer(pub PlayerId);
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct ApplyInput {
-    /// The sending session (closed with 1007 if the input does not decode).
+    /// The sending session: the match knows its seat (and closes it with 1007 if the input does
+    /// not decode).
     pub session_id: SessionId,
-    /// The seat the sending session owns (sessions can only name their own).
-    pub player_id: PlayerId,
     /// The client's sequence number, acknowledged once applied.
     pub seq: u16,
     /// The game's input, encoded.
@@ -142,7 +141,7 @@ pub struct MatchSpec {
 }
 
 struct SessionEntry {
-    role: Role,
+    /// The seat, for a player (a spectator has none).
     player_id: Option<PlayerId>,
     link: SessionLink,
     /// The view this session got at the last tick.
@@ -563,7 +562,6 @@ impl Handler<AddSession> for MatchActor {
         self.sessions.insert(
             msg.session_id,
             SessionEntry {
-                role: msg.role,
                 player_id: msg.player_id,
                 link: msg.link,
                 view,
@@ -580,7 +578,7 @@ impl Handler<RemoveSession> for MatchActor {
         let Some(entry) = self.sessions.remove(&msg.session_id) else {
             return;
         };
-        if let (Role::Player, Some(id)) = (entry.role, entry.player_id) {
+        if let Some(id) = entry.player_id {
             // A reconnect may already have brought the player back on another session.
             if !self.sessions.values().any(|s| s.player_id == Some(id))
                 && self.set_connected(id, false)
@@ -614,28 +612,25 @@ impl Handler<ApplyInput> for MatchActor {
     type Result = ();
 
     fn handle(&mut self, msg: ApplyInput, _: &mut Self::Context) {
-        let owns_seat = self
-            .sessions
-            .get(&msg.session_id)
-            .is_some_and(|s| s.player_id == Some(msg.player_id));
-        if !owns_seat || !self.roster.contains_key(&msg.player_id) {
+        // A session gone, or a spectator's, has no seat to play (the session refuses those).
+        let Some(session) = self.sessions.get(&msg.session_id) else {
             return;
-        }
-        match self.game.queue_input(msg.player_id, &msg.input) {
-            Ok(()) => self.queued_seq[msg.player_id as usize] = Some(msg.seq),
+        };
+        let Some(player) = session.player_id.filter(|p| self.roster.contains_key(p)) else {
+            return;
+        };
+        match self.game.queue_input(player, &msg.input) {
+            Ok(()) => self.queued_seq[player as usize] = Some(msg.seq),
             Err(e) => {
                 self.metrics.record_rejected(CloseCode::Invalid.code());
                 log::info!(
-                    "match {}: player {} sent an input that does not decode: {e}",
-                    self.spec.id,
-                    msg.player_id
+                    "match {}: player {player} sent an input that does not decode: {e}",
+                    self.spec.id
                 );
-                if let Some(s) = self.sessions.get(&msg.session_id) {
-                    s.link.closer.do_send(CloseSession::new(
-                        CloseCode::Invalid,
-                        format!("input for {} does not decode: {e}", self.game.name()),
-                    ));
-                }
+                session.link.closer.do_send(CloseSession::new(
+                    CloseCode::Invalid,
+                    format!("input for {} does not decode: {e}", self.game.name()),
+                ));
             }
         }
     }

@@ -161,10 +161,9 @@ impl Session {
         match msg {
             ClientMsg::Input { seq, input } => {
                 match (self.grant.seat.role, self.grant.seat.player_id) {
-                    (Role::Player, Some(player_id)) => {
+                    (Role::Player, Some(_)) => {
                         self.grant.match_addr.do_send(ApplyInput {
                             session_id: self.id,
-                            player_id,
                             seq,
                             input: input.0,
                         });

@@ -120,16 +120,10 @@ pub fn match_req(
     score_limit: u16,
 ) -> CreateMatchRequest {
     CreateMatchRequest {
-        name: "test match".into(),
-        game: Some("deathmatch".into()),
-        max_players: Some(max_players),
-        tick_hz: Some(tick_hz),
-        settings: Some(
-            serde_json::json!({"time_limit_s": time_limit_s, "score_limit": score_limit})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        ),
+        settings: serde_json::json!({"time_limit_s": time_limit_s, "score_limit": score_limit})
+            .as_object()
+            .cloned(),
+        ..game_req("deathmatch", max_players, tick_hz)
     }
 }
 
@@ -166,9 +160,6 @@ pub async fn snapshot_where(s: &mut Session, mut pred: impl FnMut(&Snapshot) -> 
         _ => unreachable!(),
     }
 }
-
-/// The built-in games, for tests that must hold for every game.
-pub const GAMES: [&str; 2] = ["deathmatch", "ctf"];
 
 /// Runs an async test body `fn(game: &'static str)` once per built-in game:
 /// `both_games!(name, body);` makes the tests `name::deathmatch` and `name::ctf`.
