@@ -1,81 +1,112 @@
-//! The per-session fan-out cost inside the server, without sockets: what a match does for each
-//! session every tick (put the shared snapshot `Bytes` in the session's bounded queue and, when
-//! needed, wake it with a `SnapshotReady` actor message) and what the session actor then does
-//! (take the frame out of the queue). The actors are real actix actors on one arbiter, like a
-//! match and its sessions on one HTTP worker. Writing the frame to the socket is not included:
-//! `benches/load.py` measures that against the raw-write floor.
+//! The per-session fan-out cost inside the server: what a match does for each session every
+//! tick, over real loopback sockets. `arena_ws_conn` hands the shared frame to each session's
+//! [`WsConn`] (lock, one non-blocking `write`, unlock), as the match does; `raw_write` is one
+//! `write` of the same frame on the same kind of socket, with nothing else. Their difference is
+//! what the connection's bookkeeping costs on top of the syscall. Reading the frames (the
+//! clients' side) happens between measured ticks.
 //!
 //! `cargo bench --bench fanout`
 
-use std::cell::Cell;
-use std::rc::Rc;
+use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix::prelude::*;
-use arena::link::{SnapshotReady, SnapshotSlot};
-use bytes::Bytes;
+use arena::conn::{binary_frame, Delivery, WsConn};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
-/// Stands in for a session actor: drains its queue when woken, counts frames.
-struct FakeSession {
-    slot: Arc<SnapshotSlot>,
-    taken: Rc<Cell<u64>>,
+/// `n` connected loopback pairs: the server side (tokio) and the client side (std, non-blocking).
+async fn pairs(n: usize) -> Vec<(tokio::net::TcpStream, std::net::TcpStream)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let client = std::net::TcpStream::connect(addr).unwrap();
+        client.set_nonblocking(true).unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        server.set_nodelay(true).unwrap();
+        out.push((server, client));
+    }
+    out
 }
 
-impl Actor for FakeSession {
-    type Context = Context<Self>;
-}
-
-impl Handler<SnapshotReady> for FakeSession {
-    type Result = ();
-    fn handle(&mut self, _: SnapshotReady, _: &mut Self::Context) {
-        let taken = &self.taken;
-        self.slot.drain(|frame| {
-            std::hint::black_box(frame);
-            taken.set(taken.get() + 1);
-        });
+/// Reads everything waiting on every client socket.
+fn drain(clients: &mut [std::net::TcpStream], buf: &mut [u8]) {
+    for c in clients {
+        loop {
+            match c.read(buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
     }
 }
 
 fn fanout(c: &mut Criterion) {
     let mut group = c.benchmark_group("fanout");
     group.measurement_time(Duration::from_secs(5));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let frame = binary_frame(&[7u8; 150]);
+    let mut buf = vec![0u8; 64 * 1024];
     for sessions in [10usize, 1000] {
-        group.bench_function(BenchmarkId::new("per_tick", sessions), |b| {
+        let (conns, mut clients): (Vec<Arc<WsConn>>, Vec<std::net::TcpStream>) =
+            runtime.block_on(async {
+                let pairs = pairs(sessions).await;
+                // Let the reactor see every socket writable once.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                pairs
+                    .into_iter()
+                    .map(|(server, client)| {
+                        let (_read, write) = server.into_split();
+                        (Arc::new(WsConn::new(write, 4)), client)
+                    })
+                    .unzip()
+            });
+        group.bench_function(BenchmarkId::new("arena_ws_conn", sessions), |b| {
             b.iter_custom(|ticks| {
-                let system = actix::System::new();
-                system.block_on(async move {
-                    let taken = Rc::new(Cell::new(0u64));
-                    let sessions: Vec<(Arc<SnapshotSlot>, Recipient<SnapshotReady>)> = (0
-                        ..sessions)
-                        .map(|_| {
-                            let slot = Arc::new(SnapshotSlot::new(4, None));
-                            let addr = FakeSession {
-                                slot: slot.clone(),
-                                taken: taken.clone(),
-                            }
-                            .start();
-                            (slot, addr.recipient())
-                        })
-                        .collect();
-                    let frame = Bytes::from(vec![7u8; 140]);
-                    let expected = ticks * sessions.len() as u64;
-                    let start = Instant::now();
-                    for tick in 0..ticks {
-                        for (slot, ready) in &sessions {
-                            if slot.put(frame.clone(), tick).wake {
-                                ready.do_send(SnapshotReady);
-                            }
+                let mut spent = Duration::ZERO;
+                for tick in 0..ticks {
+                    runtime.block_on(async {
+                        let start = Instant::now();
+                        for conn in &conns {
+                            let d = conn.send_snapshot(&frame, tick);
+                            debug_assert_eq!(d, Delivery::Written);
                         }
-                        // Let the session actors run, as the worker does between ticks.
-                        while taken.get() < (tick + 1) * sessions.len() as u64 {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                    assert_eq!(taken.get(), expected);
-                    start.elapsed()
+                        spent += start.elapsed();
+                    });
+                    drain(&mut clients, &mut buf);
+                }
+                spent
+            })
+        });
+        let raw: Vec<std::net::TcpStream> = runtime.block_on(async {
+            pairs(sessions)
+                .await
+                .into_iter()
+                .map(|(server, client)| {
+                    let server = server.into_std().unwrap();
+                    server.set_nonblocking(true).unwrap();
+                    clients.push(client);
+                    server
                 })
+                .collect()
+        });
+        group.bench_function(BenchmarkId::new("raw_write", sessions), |b| {
+            b.iter_custom(|ticks| {
+                let mut spent = Duration::ZERO;
+                for _ in 0..ticks {
+                    let start = Instant::now();
+                    for mut s in &raw {
+                        let _ = s.write(&frame);
+                    }
+                    spent += start.elapsed();
+                    drain(&mut clients, &mut buf);
+                }
+                spent
             })
         });
     }

@@ -5,19 +5,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use actix::Addr;
+use actix_codec::Framed;
+use actix_http::{h1, ws, Request};
 use actix_web::http::header;
+use actix_web::rt::net::TcpStream;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
-use actix_web_actors::ws;
 use arena_game::api::{CreateMatchRequest, JoinRequest, KickRequest};
 use arena_game::{EndReason, GameRegistry, SUPPORTED_PROTOCOLS};
 
 use crate::config::Config;
+use crate::conn::{ConnReader, WsConn};
 use crate::error::ApiError;
-use crate::link::ConnFd;
-use crate::lobby::{CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem};
+use crate::lobby::{
+    CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem, SessionGrant,
+};
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
-use crate::session::{CloseReasonSniffer, Session};
+use crate::session::Session;
+use tokio::io::AsyncWriteExt;
 
 /// Shared state of every HTTP worker.
 pub struct AppState {
@@ -46,7 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .app_data(web::PayloadConfig::default().limit(max_body_bytes))
     .route("/healthz", web::get().to(healthz))
     .route("/metrics", web::get().to(metrics))
-    .route("/ws", web::get().to(ws_upgrade))
+    .route("/ws", web::get().to(ws_without_upgrade))
     .service(
         web::scope("/api")
             .route("/games", web::get().to(list_games))
@@ -197,50 +202,84 @@ async fn kick(
     Ok(HttpResponse::Ok().json(serde_json::json!({"kicked": body.player_id})))
 }
 
-/// Everything checkable is checked before the upgrade, so a refused client gets a JSON answer.
-async fn ws_upgrade(
-    req: HttpRequest,
-    stream: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, actix_web::Error> {
-    let offered = req
-        .headers()
+/// `GET /ws` without an upgrade (actix-http hands every upgrade request to [`upgrade`]).
+async fn ws_without_upgrade(req: HttpRequest) -> HttpResponse {
+    if let Err(refused) = chosen_protocol(req.headers()) {
+        return refused;
+    }
+    ApiError::BadRequest("not a WebSocket upgrade: send Upgrade: websocket".into()).error_response()
+}
+
+/// The subprotocol to answer with: the first the client offers that this server speaks, or the
+/// 400 to refuse it with.
+fn chosen_protocol(headers: &header::HeaderMap) -> Result<&'static str, HttpResponse> {
+    let offered = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !offered
+    let chosen = offered
         .split(',')
-        .any(|p| SUPPORTED_PROTOCOLS.contains(&p.trim()))
-    {
+        .find_map(|p| SUPPORTED_PROTOCOLS.iter().find(|s| **s == p.trim()));
+    chosen.copied().ok_or_else(|| {
         let message = if offered.is_empty() {
             "name the protocol version as a WebSocket subprotocol (Sec-WebSocket-Protocol)"
                 .to_owned()
         } else {
             format!("unsupported protocol version {offered:?}")
         };
-        return Ok(HttpResponse::BadRequest().json(serde_json::json!({
+        HttpResponse::BadRequest().json(serde_json::json!({
             "error": "unsupported_protocol",
             "message": message,
             "supported": SUPPORTED_PROTOCOLS,
-        })));
+        }))
+    })
+}
+
+/// A WebSocket upgrade that passed every check: its seat, subprotocol and accept key.
+struct Admitted {
+    grant: SessionGrant,
+    protocol: &'static str,
+    accept: String,
+}
+
+/// Everything checkable is checked before the upgrade, so a refused client gets a JSON answer.
+/// On success one connection slot is taken (given back when the session stops).
+async fn admit(req: &Request, state: &AppState) -> Result<Admitted, HttpResponse> {
+    let headers = req.head().headers();
+    if req.path() != "/ws" {
+        return Err(
+            ApiError::NotFound(format!("no WebSocket at {}: connect to /ws", req.path()))
+                .error_response(),
+        );
     }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
+    let protocol = chosen_protocol(headers)?;
+    if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
-        let host = req.connection_info().host().to_owned();
-        if !origin_allowed(origin, &host, &state.config.allowed_origins) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("");
+        if !origin_allowed(origin, host, &state.config.allowed_origins) {
             return Err(ApiError::Forbidden(format!(
                 "origin {origin:?} may not open a WebSocket here"
             ))
-            .into());
+            .error_response());
         }
     }
-    if let Err(e) = ws::handshake(&req) {
-        return Err(ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")).into());
+    if let Err(e) = ws::verify_handshake(req.head()) {
+        return Err(ApiError::BadRequest(format!("not a WebSocket upgrade: {e}")).error_response());
     }
-    let query =
-        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
-            .map(web::Query::into_inner)
-            .unwrap_or_default();
+    let accept = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(|key| ws::hash_key(key.as_bytes()))
+        .and_then(|hash| std::str::from_utf8(&hash).ok().map(str::to_owned))
+        .unwrap_or_default();
+    let query = web::Query::<std::collections::HashMap<String, String>>::from_query(
+        req.uri().query().unwrap_or(""),
+    )
+    .map(web::Query::into_inner)
+    .unwrap_or_default();
     let redeem = match (query.get("token"), query.get("reconnect")) {
         (Some(t), None) => Redeem {
             token: t.clone(),
@@ -254,7 +293,7 @@ async fn ws_upgrade(
             return Err(ApiError::Unauthorized(
                 "give exactly one of ?token=<join token> or ?reconnect=<reconnect token>".into(),
             )
-            .into())
+            .error_response())
         }
     };
     let live = &state.metrics.live_sessions;
@@ -264,39 +303,102 @@ async fn ws_upgrade(
             "the server holds its maximum of {} connections",
             state.config.max_connections
         ))
-        .into());
+        .error_response());
     }
     let grant = match state.lobby.send(redeem).await {
         Ok(Ok(grant)) => grant,
         Ok(Err(e)) => {
             live.fetch_sub(1, Ordering::Relaxed);
-            return Err(e.into());
+            return Err(e.error_response());
         }
         Err(e) => {
             live.fetch_sub(1, Ordering::Relaxed);
-            return Err(ApiError::from(e).into());
+            return Err(ApiError::from(e).error_response());
         }
     };
-    let id = state.next_session.fetch_add(1, Ordering::Relaxed);
-    let socket = req.conn_data::<ConnFd>().and_then(|fd| fd.duplicate());
-    let session = Session::new(
-        id,
+    Ok(Admitted {
         grant,
+        protocol,
+        accept,
+    })
+}
+
+/// Writes `res` as a whole HTTP/1.1 response and closes the connection.
+async fn refuse(io: &mut TcpStream, res: HttpResponse) {
+    let status = res.status();
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    for (name, value) in res.headers() {
+        if let Ok(value) = value.to_str() {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    let body = actix_web::body::to_bytes(res.into_body())
+        .await
+        .unwrap_or_default();
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let _ = io.write_all(head.as_bytes()).await;
+    let _ = io.write_all(&body).await;
+    let _ = io.shutdown().await;
+}
+
+/// actix-http's upgrade handler: it gets every request that asks for an upgrade, with the whole
+/// connection. A WebSocket on `/ws` that passes [`admit`] gets `101`, and its connection goes to
+/// a new [`Session`] (read side) and its [`WsConn`] (write side, shared with the match); anything
+/// else gets a JSON error and a closed connection.
+pub async fn upgrade(
+    req: Request,
+    framed: Framed<TcpStream, h1::Codec>,
+    state: web::Data<AppState>,
+) -> Result<(), actix_web::Error> {
+    let parts = framed.into_parts();
+    let mut io = parts.io;
+    let admitted = match admit(&req, &state).await {
+        Ok(admitted) => admitted,
+        Err(res) => {
+            refuse(&mut io, res).await;
+            return Ok(());
+        }
+    };
+    let head = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\
+         sec-websocket-accept: {}\r\nsec-websocket-protocol: {}\r\n\r\n",
+        admitted.accept, admitted.protocol
+    );
+    if let Err(e) = io.write_all(head.as_bytes()).await {
+        state.metrics.live_sessions.fetch_sub(1, Ordering::Relaxed);
+        log::debug!("upgrade response not written: {e}");
+        // The seat stays reserved until its token expires, as for a client that never came.
+        return Ok(());
+    }
+    if let Err(e) = io.set_nodelay(true) {
+        log::debug!("cannot set TCP_NODELAY: {e}");
+    }
+    if let Some(bytes) = state.config.socket_send_buffer_bytes {
+        if let Err(e) = socket2::SockRef::from(&io).set_send_buffer_size(bytes) {
+            log::warn!("cannot set SO_SNDBUF: {e}");
+        }
+    }
+    let (read, write) = io.into_split();
+    let conn = Arc::new(WsConn::new(write, state.config.max_queued_snapshots));
+    let reader = ConnReader::new(read, parts.read_buf, state.config.max_client_message_bytes);
+    let id = state.next_session.fetch_add(1, Ordering::Relaxed);
+    Session::new(
+        id,
+        admitted.grant,
         state.lobby.clone(),
         state.config.clone(),
         state.metrics.clone(),
-        socket,
-    );
-    let sniffed = CloseReasonSniffer::new(stream, session.close_utf8_flag());
-    let response = ws::WsResponseBuilder::new(session, &req, sniffed)
-        .protocols(SUPPORTED_PROTOCOLS)
-        .frame_size(state.config.max_client_message_bytes)
-        .start();
-    if response.is_err() {
-        // The actor never started, so its stopping() will not give the slot back.
-        live.fetch_sub(1, Ordering::Relaxed);
-    }
-    response
+        conn,
+    )
+    .start_on(reader);
+    Ok(())
 }
 
 /// Same origin (the Origin's host:port is the request's Host), any localhost origin, or one

@@ -12,8 +12,11 @@
 //! - [`match_actor`]: one actor per match: the game behind bytes, inputs, the tick, one snapshot
 //!   per view, the fan-out.
 //! - [`session`]: one actor per WebSocket: heartbeat, frame decoding, close codes.
-//! - [`link`]: what travels to a session (its link, frames, the snapshot slot): the leaf the
-//!   actor modules share, so imports run one way: link ← match_actor ← lobby ← session ← http.
+//! - [`conn`]: a connection's bytes after the upgrade: the writer the match writes snapshots to
+//!   directly (one `write` per session per tick, a bounded queue only when the socket is full),
+//!   and the reader the session polls.
+//! - [`link`]: what travels to a session (its link, the close message): the leaf the actor
+//!   modules share, so imports run one way: conn ← link ← match_actor ← lobby ← session ← http.
 //! - [`metrics`]: Prometheus metrics.
 //! - [`error`], [`tokens`]: JSON errors; secrets and ids.
 //!
@@ -22,6 +25,7 @@
 //! wires signals to [`ArenaHandle::shutdown`] and awaits.
 
 pub mod config;
+pub mod conn;
 pub mod error;
 pub mod http;
 pub mod link;
@@ -37,7 +41,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, Addr};
-use actix_web::{dev::Server, dev::ServerHandle, web, App, HttpServer};
+use actix_http::HttpService;
+use actix_service::{fn_service, map_config};
+use actix_web::dev::{AppConfig, Server, ServerHandle};
+use actix_web::{web, App};
 use arena_game::GameRegistry;
 
 pub use config::Config;
@@ -107,31 +114,31 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
         next_session: AtomicU64::new(1),
     });
     let max_body = config.max_body_bytes;
-    let send_buffer = config.socket_send_buffer_bytes;
     let workers_lobby = lobby.clone();
-    let server = HttpServer::new(move || {
-        // Runs once on each worker thread as it starts.
-        workers_lobby.do_send(lobby::RegisterWorker(actix::Arbiter::current()));
-        App::new()
-            .app_data(state.clone())
-            .configure(|cfg| http::configure(cfg, max_body))
-    })
-    .on_connect(move |conn, ext| {
-        let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() else {
-            return;
-        };
-        ext.insert(link::ConnFd(std::os::fd::AsRawFd::as_raw_fd(tcp)));
-        if let Some(bytes) = send_buffer {
-            if let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(bytes) {
-                log::warn!("cannot set SO_SNDBUF: {e}");
-            }
-        }
-    })
-    .workers(config.http_workers.max(1))
-    .disable_signals()
-    .shutdown_timeout(config.shutdown_deadline_s.div_ceil(2).max(1))
-    .listen(listener)?
-    .run();
+    let local_addr = listener.local_addr()?;
+    // actix-web's `HttpServer` is this same actix-http service without an upgrade handler; with
+    // one, a WebSocket upgrade hands this server the whole connection, so the match can write
+    // snapshots to the socket itself (see `conn`).
+    let server = Server::build()
+        .workers(config.http_workers.max(1))
+        .disable_signals()
+        .shutdown_timeout(config.shutdown_deadline_s.div_ceil(2).max(1))
+        .listen("arena", listener, move || {
+            // Runs once on each worker thread as it starts.
+            workers_lobby.do_send(lobby::RegisterWorker(actix::Arbiter::current()));
+            let app = App::new()
+                .app_data(state.clone())
+                .configure(|cfg| http::configure(cfg, max_body));
+            let upgrade_state = state.clone();
+            HttpService::build()
+                .local_addr(local_addr)
+                .upgrade(fn_service(move |(req, framed)| {
+                    http::upgrade(req, framed, upgrade_state.clone())
+                }))
+                .finish(map_config(app, |_| AppConfig::default()))
+                .tcp()
+        })?
+        .run();
     let handle = ArenaHandle {
         server: server.handle(),
         lobby,

@@ -21,12 +21,9 @@ use arena_game::{
 };
 use bytes::Bytes;
 
-use crate::link::{unix_time_us, CloseSession, Outbound, SessionId, SessionLink, SnapshotReady};
+use crate::conn::{binary_frame, Delivery, MAX_QUEUED_BYTES};
+use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::metrics::Metrics;
-
-/// How long a session closed as slow may take to send its close frame before its socket is
-/// shut down from outside, µs (1 s).
-const SLOW_CLOSE_GRACE_US: u64 = 1_000_000;
 
 /// How a match starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,8 +143,71 @@ struct SessionEntry {
     link: SessionLink,
     /// The view this session got at the last tick.
     view: ViewKey,
-    /// When it was closed for being slow (it gets nothing more), Unix µs; 0 = not slow.
-    slow_since_us: u64,
+    /// It was closed for being slow: it gets nothing more.
+    slow: bool,
+}
+
+impl SessionEntry {
+    /// Hands over a frame that must arrive (roster, chat, scoreboard); a connection whose queue
+    /// is over its bound is closed as slow.
+    fn send(&mut self, metrics: &Metrics, frame: &Bytes) {
+        if self.slow {
+            return;
+        }
+        metrics.record_sent(1, frame.len() as u64);
+        if self.link.conn.send(frame.clone()) == Delivery::Overflow {
+            self.close_slow(
+                metrics,
+                format!("slow: over {} KiB waiting", MAX_QUEUED_BYTES / 1024),
+            );
+        }
+    }
+
+    /// Offers this tick's snapshot: written to the socket now when it has room, else queued
+    /// (the oldest waiting snapshot dropped past the limit). Closes the session with 4000 when
+    /// it stayed behind past the slow-client timeout. Returns whether the session took part.
+    fn offer(&mut self, metrics: &Metrics, frame: &Bytes, now_us: u64, slow_after_us: u64) -> bool {
+        if self.slow {
+            return false;
+        }
+        match self.link.conn.send_snapshot(frame, now_us) {
+            Delivery::Written => true,
+            Delivery::Queued {
+                dropped_stale,
+                behind_for_us,
+            } => {
+                if dropped_stale {
+                    metrics.record_stale_dropped();
+                }
+                if behind_for_us > slow_after_us {
+                    self.close_slow(
+                        metrics,
+                        format!(
+                            "slow: could not take snapshots for {} ms",
+                            behind_for_us / 1000
+                        ),
+                    );
+                }
+                true
+            }
+            Delivery::Overflow => {
+                self.close_slow(
+                    metrics,
+                    format!("slow: over {} KiB waiting", MAX_QUEUED_BYTES / 1024),
+                );
+                false
+            }
+            Delivery::Gone => false,
+        }
+    }
+
+    fn close_slow(&mut self, metrics: &Metrics, reason: String) {
+        self.slow = true;
+        metrics.record_slow_close();
+        self.link
+            .closer
+            .do_send(CloseSession::new(CloseCode::Slow, reason));
+    }
 }
 
 /// A `tokio::time::Interval` as a stream of tick instants (drift-free; late ticks skipped).
@@ -235,7 +295,7 @@ impl MatchActor {
     fn encode(&mut self, msg: &ServerMsg) -> Option<Bytes> {
         self.buf.clear();
         match codec::encode_into(msg, &mut self.buf) {
-            Ok(()) => Some(Bytes::copy_from_slice(&self.buf)),
+            Ok(()) => Some(binary_frame(&self.buf)),
             Err(e) => {
                 log::error!("match {}: cannot encode {e}", self.spec.id);
                 None
@@ -243,18 +303,10 @@ impl MatchActor {
         }
     }
 
-    /// Sends one frame to one session, counted like every other frame.
-    fn send_one(&self, to: &Recipient<Outbound>, frame: Bytes) {
-        self.metrics.record_sent(1, frame.len() as u64);
-        to.do_send(Outbound(frame));
-    }
-
-    fn broadcast(&self, frame: &Bytes) {
-        for s in self.sessions.values() {
-            s.link.outbound.do_send(Outbound(frame.clone()));
+    fn broadcast(&mut self, frame: &Bytes) {
+        for s in self.sessions.values_mut() {
+            s.send(&self.metrics, frame);
         }
-        self.metrics
-            .record_sent(self.sessions.len() as u64, frame.len() as u64);
     }
 
     fn view_of(&self, player_id: Option<PlayerId>) -> ViewKey {
@@ -300,44 +352,6 @@ impl MatchActor {
         frame
     }
 
-    /// Offers `frame` to one session through its slot; closes it with 4000 when it stayed
-    /// behind past the slow-client timeout. Returns whether the session took part.
-    fn offer(
-        metrics: &Metrics,
-        s: &mut SessionEntry,
-        frame: &Bytes,
-        now_us: u64,
-        slow_after_us: u64,
-    ) -> bool {
-        if s.slow_since_us != 0 {
-            // Still here a while after its close: its actor is not running (the socket's
-            // buffers are full), so end the connection from outside.
-            if now_us.saturating_sub(s.slow_since_us) > SLOW_CLOSE_GRACE_US {
-                s.link.slot.shutdown_socket();
-            }
-            return false;
-        }
-        let put = s.link.slot.put(frame.clone(), now_us);
-        if put.wake {
-            s.link.ready.do_send(SnapshotReady);
-        }
-        if put.dropped_stale {
-            metrics.record_stale_dropped();
-        }
-        if put.behind_for_us > slow_after_us {
-            s.slow_since_us = now_us;
-            metrics.record_slow_close();
-            s.link.closer.do_send(CloseSession::new(
-                CloseCode::Slow,
-                format!(
-                    "slow: could not take snapshots for {} ms",
-                    put.behind_for_us / 1000
-                ),
-            ));
-        }
-        true
-    }
-
     /// One snapshot per distinct view, shared by every session with that view.
     fn fan_out(&mut self, tick: u32) {
         let spectator_view = self.game.view_key(Viewer::Spectator);
@@ -369,7 +383,7 @@ impl MatchActor {
             let Some((_, frame)) = frames.iter().find(|(k, _)| *k == s.view) else {
                 continue;
             };
-            if Self::offer(&self.metrics, s, frame, now_us, slow_after_us) {
+            if s.offer(&self.metrics, frame, now_us, slow_after_us) {
                 offered += 1;
                 bytes += frame.len() as u64;
             }
@@ -388,7 +402,8 @@ impl MatchActor {
 
     fn roster_changed(&mut self) {
         self.rebuild_roster();
-        self.broadcast(&self.roster_frame.clone());
+        let roster = self.roster_frame.clone();
+        self.broadcast(&roster);
     }
 
     fn tell_lobby(&mut self, board: Vec<ScoreLine>) {
@@ -539,35 +554,33 @@ impl Handler<AddSession> for MatchActor {
         if roster_changed {
             self.rebuild_roster();
         }
-        // Welcome, roster, the last snapshot of its view, the final scoreboard if over: in order.
-        if let Some(welcome) = self.welcome(msg.role, msg.player_id) {
-            self.send_one(&msg.link.outbound, welcome);
-        }
-        self.send_one(&msg.link.outbound, self.roster_frame.clone());
-        // The last tick's snapshot of its view, when another session shares that view: the very
-        // bytes everyone got for that tick (a fresh encode would give one tick two contents).
-        let view = self.view_of(msg.player_id);
-        if let Some((_, frame)) = self.frames.iter().find(|(k, _)| *k == view) {
-            self.send_one(&msg.link.outbound, frame.clone());
-        }
-        if let Some(ended) = &self.ended_frame {
-            self.send_one(&msg.link.outbound, ended.clone());
-        }
         if roster_changed {
             // Everyone else learns the new roster.
-            for s in self.sessions.values() {
-                self.send_one(&s.link.outbound, self.roster_frame.clone());
-            }
+            let roster = self.roster_frame.clone();
+            self.broadcast(&roster);
         }
-        self.sessions.insert(
-            msg.session_id,
-            SessionEntry {
-                player_id: msg.player_id,
-                link: msg.link,
-                view,
-                slow_since_us: 0,
-            },
-        );
+        // Welcome, roster, the last snapshot of its view, the final scoreboard if over: in order.
+        let view = self.view_of(msg.player_id);
+        let welcome = self.welcome(msg.role, msg.player_id);
+        let mut entry = SessionEntry {
+            player_id: msg.player_id,
+            link: msg.link,
+            view,
+            slow: false,
+        };
+        if let Some(welcome) = welcome {
+            entry.send(&self.metrics, &welcome);
+        }
+        entry.send(&self.metrics, &self.roster_frame);
+        // The last tick's snapshot of its view, when another session shares that view: the very
+        // bytes everyone got for that tick (a fresh encode would give one tick two contents).
+        if let Some((_, frame)) = self.frames.iter().find(|(k, _)| *k == view) {
+            entry.send(&self.metrics, frame);
+        }
+        if let Some(ended) = &self.ended_frame {
+            entry.send(&self.metrics, ended);
+        }
+        self.sessions.insert(msg.session_id, entry);
     }
 }
 

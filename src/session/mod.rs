@@ -1,37 +1,45 @@
-//! The session actor: one per WebSocket connection (actix-web-actors), the only place that
-//! touches WebSocket frames. It reads Arena's envelope and never a game's bytes: an input's
-//! payload goes to the match as it came.
+//! The session actor: one per WebSocket connection, the only place that reads client frames. It
+//! reads Arena's envelope and never a game's bytes: an input's payload goes to the match as it
+//! came.
 //!
-//! It registers with the lobby in `started()` and deregisters in `stopping()`, so a dropped
-//! connection leaves no trace. It pings on a heartbeat and closes an idle peer; reassembles
-//! fragmented messages up to the size limit; decodes client messages with the one codec and
-//! forwards inputs and chat to its match; writes the match's frames as binary messages. A bad
+//! It owns its connection after the HTTP upgrade ([`crate::conn`]): it polls the read side, and
+//! flushes the write side's queue when the socket has room again; the match writes snapshots to
+//! the same connection directly. It registers with the lobby in `started()` and deregisters as
+//! soon as it closes (or in `stopping()`), so a dropped connection leaves no trace. It pings on a
+//! heartbeat and closes an idle peer; reassembles fragmented messages up to the size limit;
+//! decodes client messages with the one codec and forwards inputs and chat to its match. A bad
 //! frame closes this session alone, with a fitting close code and a reason.
+//!
+//! A close this side starts queues the close frame, stops taking frames, and lingers until the
+//! frame is written and the peer has closed its side (or [`LINGER`] passes), so the close frame
+//! is not lost to a reset.
 
-mod close_sniffer;
 mod rate_limit;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Instant;
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use actix_http::ws::Item;
-use actix_web_actors::ws::{self, CloseReason, ProtocolError};
+use actix_http::ws::{self, CloseReason, Frame, Item, OpCode, ProtocolError};
 use arena_game::{
     codec, error_code, ClientMsg, CloseCode, DecodeError, Role, ServerMsg, MAX_CHAT_BYTES,
 };
 use bytes::BytesMut;
 
 use crate::config::Config;
-use crate::link::{
-    unix_time_us, CloseSession, Outbound, SessionId, SessionLink, SnapshotReady, SnapshotSlot,
-};
+use crate::conn::{binary_frame, close_frame, control_frame, ConnReader, ReadError, WsConn};
+use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::lobby::{Deregister, Lobby, Register, SessionGrant};
 use crate::match_actor::{ApplyInput, ChatLine};
 use crate::metrics::Metrics;
-pub use close_sniffer::CloseReasonSniffer;
 use rate_limit::RateLimit;
+
+/// How long a closing session waits for its close frame to go out and the peer to close.
+pub const LINGER: Duration = Duration::from_secs(2);
 
 /// A fragmented message being reassembled.
 enum Fragments {
@@ -52,22 +60,25 @@ pub struct Session {
     /// The client closed with 1000: it left on purpose (no seat held for it).
     left: bool,
     rate: RateLimit,
-    /// Raised by [`CloseReasonSniffer`] when a close frame's reason is not UTF-8.
-    bad_close_utf8: Arc<AtomicBool>,
-    slot: Arc<SnapshotSlot>,
+    conn: Arc<WsConn>,
+    /// Deregistered and counted as closed (once, at the close or at the stop).
+    released: bool,
+    /// The write side is done: flushed after a close, or failed.
+    flushed: bool,
+    /// The read side is done: the peer closed it, or it broke.
+    read_done: bool,
 }
 
 impl Session {
-    /// A session for a redeemed seat; it registers when started.
+    /// A session for a redeemed seat on `conn`; it registers when started.
     pub fn new(
         id: SessionId,
         grant: SessionGrant,
         lobby: Addr<Lobby>,
         config: Arc<Config>,
         metrics: Arc<Metrics>,
-        socket: Option<std::os::fd::OwnedFd>,
+        conn: Arc<WsConn>,
     ) -> Self {
-        let queued = config.max_queued_snapshots;
         Self {
             id,
             grant,
@@ -79,35 +90,84 @@ impl Session {
             closing: false,
             left: false,
             rate: RateLimit::new(),
-            bad_close_utf8: Arc::new(AtomicBool::new(false)),
-            slot: Arc::new(SnapshotSlot::new(queued, socket)),
+            conn,
+            released: false,
+            flushed: false,
+            read_done: false,
         }
     }
 
-    /// The flag to give the [`CloseReasonSniffer`] wrapping this session's inbound stream.
-    pub fn close_utf8_flag(&self) -> Arc<AtomicBool> {
-        self.bad_close_utf8.clone()
+    /// Starts a session on an upgraded connection: `reader` is its read side, `conn` (shared
+    /// with its match) its write side.
+    pub fn start_on(self, reader: ConnReader) -> Addr<Self> {
+        Session::create(move |ctx| {
+            ctx.add_stream(reader);
+            self
+        })
+    }
+
+    /// Deregisters from the lobby and counts the session closed, once.
+    fn release(&mut self) {
+        if self.released {
+            return;
+        }
+        self.released = true;
+        self.metrics.session_closed(self.grant.seat.role);
+        self.metrics.live_sessions.fetch_sub(1, Ordering::Relaxed);
+        self.lobby.do_send(Deregister {
+            session_id: self.id,
+            match_id: self.grant.seat.match_id.clone(),
+            left: self.left,
+        });
+    }
+
+    /// Stops once a close is through: written, and the peer's side closed.
+    fn stop_when_through(&self, ctx: &mut Context<Self>) {
+        if self.closing && self.flushed && self.read_done {
+            ctx.stop();
+        }
+    }
+
+    /// Starts closing: queues `reason` as the last frame, deregisters, and lingers until the
+    /// close is through or [`LINGER`] passes.
+    fn begin_close(&mut self, ctx: &mut Context<Self>, reason: Option<CloseReason>) {
+        self.closing = true;
+        self.conn.close(close_frame(reason));
+        self.release();
+        ctx.run_later(LINGER, |_, ctx| ctx.stop());
+        self.stop_when_through(ctx);
     }
 
     /// Sends a close frame with `code` and `reason` (cut to the 123 bytes a close frame holds)
     /// and stops; the one way every close this server initiates goes out.
-    fn close_with(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
+    fn close_with(&mut self, ctx: &mut Context<Self>, code: CloseCode, reason: &str) {
         if self.closing {
             return;
         }
-        self.closing = true;
         self.metrics.record_closed(code.code());
         let mut text = reason.to_owned();
         truncate_utf8(&mut text, 123);
-        ctx.close(Some(CloseReason {
-            code: ws::CloseCode::from(code.code()),
-            description: Some(text),
-        }));
+        self.begin_close(
+            ctx,
+            Some(CloseReason {
+                code: ws::CloseCode::from(code.code()),
+                description: Some(text),
+            }),
+        );
+    }
+
+    /// The connection is gone without a close (reset, EOF, a failed write): stop now.
+    fn lost(&mut self, ctx: &mut Context<Self>, why: &str) {
+        if !self.closing {
+            log::debug!("session {} lost its connection: {why}", self.id);
+            self.closing = true;
+            self.metrics.record_closed(CloseCode::Abnormal.code());
+        }
         ctx.stop();
     }
 
     /// Closes this session (only) because of what it sent, counting why.
-    fn fail(&mut self, ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
+    fn fail(&mut self, ctx: &mut Context<Self>, code: CloseCode, reason: &str) {
         if self.closing {
             return;
         }
@@ -122,22 +182,23 @@ impl Session {
     }
 
     /// Encodes and writes a message meant for this session alone (an error, a pong).
-    fn send_direct(&self, ctx: &mut ws::WebsocketContext<Self>, msg: &ServerMsg) {
+    fn send_direct(&self, msg: &ServerMsg) {
         if let Ok(bytes) = codec::encode(msg) {
-            self.metrics.record_sent(1, bytes.len() as u64);
-            ctx.binary(bytes);
+            let frame = binary_frame(&bytes);
+            self.metrics.record_sent(1, frame.len() as u64);
+            self.conn.send(frame);
         }
     }
 
-    fn send_error(&self, ctx: &mut ws::WebsocketContext<Self>, code: &str, message: &str) {
+    fn send_error(&self, code: &str, message: &str) {
         let msg = ServerMsg::Error {
             code: code.to_owned(),
             message: message.to_owned(),
         };
-        self.send_direct(ctx, &msg);
+        self.send_direct(&msg);
     }
 
-    fn on_message(&mut self, bytes: &[u8], ctx: &mut ws::WebsocketContext<Self>) {
+    fn on_message(&mut self, bytes: &[u8], ctx: &mut Context<Self>) {
         let per_second = self.config.input_rate_factor * self.grant.seat.tick_hz as u32;
         if let Err(windows) = self.rate.admit(per_second.max(1)) {
             self.metrics.record_input_dropped();
@@ -169,7 +230,6 @@ impl Session {
                         });
                     }
                     _ => self.send_error(
-                        ctx,
                         error_code::SPECTATOR_INPUT,
                         "spectators cannot send inputs; join as a player to play",
                     ),
@@ -180,13 +240,12 @@ impl Session {
                     client_time_us,
                     server_time_us: unix_time_us(),
                 };
-                self.send_direct(ctx, &pong);
+                self.send_direct(&pong);
             }
             ClientMsg::Chat(text) => {
                 let text = text.trim();
                 if text.is_empty() || text.len() > MAX_CHAT_BYTES {
                     return self.send_error(
-                        ctx,
                         error_code::BAD_CHAT,
                         &format!("chat text must be 1..={MAX_CHAT_BYTES} bytes"),
                     );
@@ -200,7 +259,7 @@ impl Session {
         }
     }
 
-    fn on_fragment(&mut self, item: Item, ctx: &mut ws::WebsocketContext<Self>) {
+    fn on_fragment(&mut self, item: Item, ctx: &mut Context<Self>) {
         let limit = self.config.max_client_message_bytes;
         let (chunk, last) = match item {
             Item::FirstText(_) => {
@@ -252,93 +311,76 @@ fn truncate_utf8(s: &mut String, max: usize) {
     }
 }
 
-/// actix-web-actors reports a text frame that is not UTF-8 only as an I/O error carrying the
-/// conversion's message; every other I/O error means the connection itself is gone.
-fn is_invalid_utf8(e: &std::io::Error) -> bool {
-    e.to_string().to_ascii_lowercase().contains("utf-8")
-}
-
-/// Maps a frame-level error from the codec to the close code and reason to send.
-fn protocol_close(err: &ProtocolError, limit: usize, bad_close_utf8: bool) -> (CloseCode, String) {
+/// Maps a frame-level error to the close code and reason to send.
+fn protocol_close(err: &ProtocolError, limit: usize) -> (CloseCode, String) {
     match err {
-        ProtocolError::BadOpCode if bad_close_utf8 => (
-            CloseCode::Invalid,
-            "close reason is not valid UTF-8".to_owned(),
-        ),
         ProtocolError::Overflow => (
             CloseCode::TooBig,
             format!("frame exceeds the limit of {limit} bytes"),
         ),
-        // actix-http reports a close frame with an invalid code or non-UTF-8 reason as BadOpCode.
+        // actix-http reports a close frame with an invalid code as BadOpCode.
         ProtocolError::BadOpCode => (
             CloseCode::Protocol,
             "bad opcode or invalid close frame".to_owned(),
         ),
-        ProtocolError::Io(e) if is_invalid_utf8(e) => {
-            (CloseCode::Invalid, "text is not valid UTF-8".to_owned())
-        }
         other => (CloseCode::Protocol, format!("protocol error: {other}")),
     }
 }
 
+/// Polls the connection's flush until it is done (flushed after a close, or failed).
+struct Flush(Arc<WsConn>);
+
+impl Future for Flush {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
+        self.0.poll_flush(cx)
+    }
+}
+
 impl Actor for Session {
-    type Context = ws::WebsocketContext<Self>;
+    type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         ctx.set_mailbox_capacity(1024);
         let interval = self.config.heartbeat_interval();
         let timeout = self.config.client_timeout();
         ctx.run_interval(interval, move |act, ctx| {
+            if act.closing {
+                return;
+            }
             if act.last_heard.elapsed() > timeout {
                 log::info!("session {} timed out", act.id);
                 act.close_with(ctx, CloseCode::Away, "idle timeout: no pong");
             } else {
-                ctx.ping(b"");
+                act.conn.send(control_frame(OpCode::Ping, b""));
             }
         });
+        ctx.spawn(
+            actix::fut::wrap_future::<_, Self>(Flush(self.conn.clone())).map(|(), act, ctx| {
+                act.flushed = true;
+                if act.closing {
+                    act.stop_when_through(ctx);
+                } else {
+                    act.lost(ctx, "write failed");
+                }
+            }),
+        );
         self.metrics.session_opened(self.grant.seat.role);
         self.lobby.do_send(Register {
             session_id: self.id,
             grant: self.grant.seat.clone(),
             link: SessionLink {
-                outbound: ctx.address().recipient(),
+                conn: self.conn.clone(),
                 closer: ctx.address().recipient(),
-                slot: self.slot.clone(),
-                ready: ctx.address().recipient(),
             },
         });
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
-        self.metrics.session_closed(self.grant.seat.role);
-        self.metrics.live_sessions.fetch_sub(1, Ordering::Relaxed);
-        self.lobby.do_send(Deregister {
-            session_id: self.id,
-            match_id: self.grant.seat.match_id.clone(),
-            left: self.left,
-        });
+        self.release();
+        // Whatever still waits (a stalled peer's close) is given up on.
+        self.conn.abort();
         Running::Stop
-    }
-}
-
-impl Handler<Outbound> for Session {
-    type Result = ();
-
-    fn handle(&mut self, msg: Outbound, ctx: &mut Self::Context) {
-        if !self.closing {
-            ctx.binary(msg.0);
-        }
-    }
-}
-
-impl Handler<SnapshotReady> for Session {
-    type Result = ();
-
-    fn handle(&mut self, _: SnapshotReady, ctx: &mut Self::Context) {
-        if self.closing {
-            return;
-        }
-        self.slot.drain(|frame| ctx.binary(frame));
     }
 }
 
@@ -350,32 +392,26 @@ impl Handler<CloseSession> for Session {
     }
 }
 
-impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
-    fn handle(&mut self, item: Result<ws::Message, ProtocolError>, ctx: &mut Self::Context) {
+impl StreamHandler<Result<Frame, ReadError>> for Session {
+    fn handle(&mut self, item: Result<Frame, ReadError>, ctx: &mut Self::Context) {
         if self.closing {
+            // Lingering: what the peer still sends is read and dropped until it closes.
             return;
         }
         self.last_heard = Instant::now();
-        let msg = match item {
-            Ok(msg) => msg,
-            Err(ProtocolError::Io(e)) if !is_invalid_utf8(&e) => {
-                // The peer vanished (EOF or reset without a close frame): nothing to answer.
-                log::debug!("session {} lost its connection: {e}", self.id);
-                self.closing = true;
-                self.metrics.record_closed(CloseCode::Abnormal.code());
-                return ctx.stop();
+        let frame = match item {
+            Ok(frame) => frame,
+            Err(ReadError::Io(e)) => return self.lost(ctx, &e.to_string()),
+            Err(ReadError::CloseReasonNotUtf8) => {
+                return self.fail(ctx, CloseCode::Invalid, "close reason is not valid UTF-8")
             }
-            Err(e) => {
-                let (code, reason) = protocol_close(
-                    &e,
-                    self.config.max_client_message_bytes,
-                    self.bad_close_utf8.load(Ordering::Relaxed),
-                );
+            Err(ReadError::Protocol(e)) => {
+                let (code, reason) = protocol_close(&e, self.config.max_client_message_bytes);
                 return self.fail(ctx, code, &reason);
             }
         };
-        match msg {
-            ws::Message::Binary(bytes) => {
+        match frame {
+            Frame::Binary(bytes) => {
                 if let Fragments::Binary(_) = self.fragments {
                     return self.fail(
                         ctx,
@@ -385,27 +421,38 @@ impl StreamHandler<Result<ws::Message, ProtocolError>> for Session {
                 }
                 self.on_message(&bytes, ctx);
             }
-            ws::Message::Text(_) => self.fail(
-                ctx,
-                CloseCode::Unsupported,
-                "text messages are not accepted; send binary arena.v2 messages",
-            ),
-            ws::Message::Continuation(item) => self.on_fragment(item, ctx),
-            ws::Message::Ping(payload) => ctx.pong(&payload),
-            ws::Message::Pong(_) => {}
-            ws::Message::Close(reason) => {
-                self.closing = true;
+            Frame::Text(bytes) => {
+                if std::str::from_utf8(&bytes).is_err() {
+                    self.fail(ctx, CloseCode::Invalid, "text is not valid UTF-8")
+                } else {
+                    self.fail(
+                        ctx,
+                        CloseCode::Unsupported,
+                        "text messages are not accepted; send binary arena.v2 messages",
+                    )
+                }
+            }
+            Frame::Continuation(item) => self.on_fragment(item, ctx),
+            Frame::Ping(payload) => {
+                self.conn.send(control_frame(OpCode::Pong, &payload));
+            }
+            Frame::Pong(_) => {}
+            Frame::Close(reason) => {
                 let code = reason.as_ref().map_or(1005, |r| u16::from(r.code));
                 self.left = code == CloseCode::Normal.code();
                 self.metrics.record_closed(code);
-                ctx.close(reason);
-                ctx.stop();
+                // Echo the peer's close (RFC 6455 §5.5.1), then linger until it hangs up.
+                self.begin_close(ctx, reason);
             }
-            ws::Message::Nop => {}
         }
     }
 
     fn finished(&mut self, ctx: &mut Self::Context) {
-        ctx.stop();
+        self.read_done = true;
+        if self.closing {
+            self.stop_when_through(ctx);
+        } else {
+            self.lost(ctx, "end of stream");
+        }
     }
 }

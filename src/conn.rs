@@ -1,0 +1,527 @@
+//! One WebSocket connection's bytes after the upgrade: a shared writer the match writes
+//! snapshots through directly, and the reader its session actor polls. A leaf: it knows frames
+//! and sockets, not sessions, matches or games.
+//!
+//! # Why the match writes to the socket itself
+//! A snapshot is one ready-made frame, the same bytes for every session with the same view. The
+//! cheapest way to deliver it is what the match does here: one non-blocking `write` per session
+//! per tick, from the tick itself, with no message, no wake-up and no copy. Only when a socket
+//! cannot take the frame at once (its send buffer is full) does the frame wait in this
+//! connection's bounded queue, which the session actor flushes when the socket becomes writable.
+//! Every other frame (welcome, roster, chat, pong, close) goes through the same lock and queue,
+//! so the order of frames on the wire is the order they were handed over.
+//!
+//! # Bounds
+//! At most `max_snapshots` snapshots wait (the oldest not yet started is dropped for a newer
+//! one), and at most [`MAX_QUEUED_BYTES`] bytes in all: a reader that stalls costs a few frames
+//! of memory, never a growing queue.
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll};
+
+use actix_http::ws::{CloseReason, Codec, Frame, OpCode, Parser, ProtocolError};
+use bytes::{Buf, Bytes, BytesMut};
+use futures_util::task::AtomicWaker;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+/// Most bytes that may wait for one connection (reliable frames included). Past it the
+/// connection is overflowing: its owner closes it as slow.
+pub const MAX_QUEUED_BYTES: usize = 256 * 1024;
+
+/// Bytes read from a socket in one `read` (on the stack; a session keeps only an unfinished
+/// frame between reads).
+const READ_CHUNK: usize = 8 * 1024;
+
+/// Most frames handed to one `writev` when flushing a queue.
+const WRITEV_MAX: usize = 16;
+
+/// A server→client binary frame (unmasked) holding `payload`.
+pub fn binary_frame(payload: &[u8]) -> Bytes {
+    let mut dst = BytesMut::with_capacity(payload.len() + 10);
+    Parser::write_message(&mut dst, payload, OpCode::Binary, true, false);
+    dst.freeze()
+}
+
+/// A server→client control frame (ping or pong) with `payload` (at most 125 bytes).
+pub fn control_frame(op: OpCode, payload: &[u8]) -> Bytes {
+    let mut dst = BytesMut::with_capacity(payload.len().min(125) + 2);
+    Parser::write_message(
+        &mut dst,
+        &payload[..payload.len().min(125)],
+        op,
+        true,
+        false,
+    );
+    dst.freeze()
+}
+
+/// A server→client close frame; `reason` must already fit (123 bytes).
+pub fn close_frame(reason: Option<CloseReason>) -> Bytes {
+    let mut dst = BytesMut::with_capacity(128);
+    Parser::write_close(&mut dst, reason, false);
+    dst.freeze()
+}
+
+/// What became of a frame handed to [`WsConn`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// Written to the socket whole, at once.
+    Written,
+    /// Waiting in the connection's queue.
+    Queued {
+        /// An older snapshot that never started was dropped for this one.
+        dropped_stale: bool,
+        /// How long the connection has been dropping snapshots, µs (0: it is not).
+        behind_for_us: u64,
+    },
+    /// The queue is over [`MAX_QUEUED_BYTES`]; the frame was not taken.
+    Overflow,
+    /// The connection is closing or gone; the frame was not taken.
+    Gone,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Open,
+    /// A close frame is queued: nothing more is taken; once flushed, the write side shuts.
+    Closing,
+    /// Flushed and shut, or failed: nothing more is written.
+    Done,
+}
+
+struct Queued {
+    frame: Bytes,
+    /// A whole snapshot not yet started: may be dropped for a newer one.
+    droppable: bool,
+}
+
+struct Out {
+    queue: VecDeque<Queued>,
+    bytes: usize,
+    droppable: usize,
+    state: State,
+    /// When the connection started dropping snapshots, Unix µs; 0 = it is keeping up.
+    behind_since_us: u64,
+}
+
+impl Out {
+    fn push(&mut self, frame: Bytes, droppable: bool) {
+        self.bytes += frame.len();
+        self.droppable += usize::from(droppable);
+        self.queue.push_back(Queued { frame, droppable });
+    }
+
+    fn drop_oldest_snapshot(&mut self) {
+        if let Some(i) = self.queue.iter().position(|q| q.droppable) {
+            if let Some(q) = self.queue.remove(i) {
+                self.bytes -= q.frame.len();
+                self.droppable -= 1;
+            }
+        }
+    }
+
+    fn drop_snapshots(&mut self) {
+        self.queue.retain(|q| !q.droppable);
+        self.bytes = self.queue.iter().map(|q| q.frame.len()).sum();
+        self.droppable = 0;
+    }
+
+    /// Removes `n` written bytes from the front; a frame left half-written is no longer droppable.
+    fn advance(&mut self, mut n: usize) {
+        self.bytes -= n;
+        while n > 0 {
+            let Some(front) = self.queue.front_mut() else {
+                return;
+            };
+            if n >= front.frame.len() {
+                n -= front.frame.len();
+                if front.droppable {
+                    self.droppable -= 1;
+                }
+                self.queue.pop_front();
+            } else {
+                front.frame.advance(n);
+                if front.droppable {
+                    front.droppable = false;
+                    self.droppable -= 1;
+                }
+                n = 0;
+            }
+        }
+    }
+
+    fn fail(&mut self) {
+        self.state = State::Done;
+        self.queue.clear();
+        self.bytes = 0;
+        self.droppable = 0;
+    }
+}
+
+/// The write side of one connection, shared by its session and its match.
+pub struct WsConn {
+    write: OwnedWriteHalf,
+    out: Mutex<Out>,
+    /// The session's flusher, woken when the queue gets its first frame.
+    flusher: AtomicWaker,
+    max_snapshots: usize,
+}
+
+impl WsConn {
+    /// Wraps the write half; at most `max_snapshots` (≥ 1) snapshots wait in the queue.
+    pub fn new(write: OwnedWriteHalf, max_snapshots: usize) -> Self {
+        Self {
+            write,
+            out: Mutex::new(Out {
+                queue: VecDeque::new(),
+                bytes: 0,
+                droppable: 0,
+                state: State::Open,
+                behind_since_us: 0,
+            }),
+            flusher: AtomicWaker::new(),
+            max_snapshots: max_snapshots.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Out> {
+        self.out.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `frame` now if nothing is waiting and the socket takes it; else queues it.
+    fn write_or_queue(&self, out: &mut Out, frame: &Bytes, droppable: bool) -> Option<Delivery> {
+        if !out.queue.is_empty() {
+            return None;
+        }
+        match self.write.try_write(frame) {
+            Ok(n) if n == frame.len() => Some(Delivery::Written),
+            Ok(n) => {
+                out.push(frame.slice(n..), false);
+                self.flusher.wake();
+                Some(Delivery::Queued {
+                    dropped_stale: false,
+                    behind_for_us: 0,
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                out.push(frame.clone(), droppable);
+                self.flusher.wake();
+                Some(Delivery::Queued {
+                    dropped_stale: false,
+                    behind_for_us: 0,
+                })
+            }
+            Err(e) => {
+                log::debug!("write failed: {e}");
+                out.fail();
+                self.flusher.wake();
+                Some(Delivery::Gone)
+            }
+        }
+    }
+
+    /// Hands over a snapshot: written now when the socket has room, else queued behind what
+    /// waits, dropping the oldest waiting snapshot past the limit.
+    pub fn send_snapshot(&self, frame: &Bytes, now_us: u64) -> Delivery {
+        let mut out = self.lock();
+        if out.state != State::Open {
+            return Delivery::Gone;
+        }
+        if let Some(done) = self.write_or_queue(&mut out, frame, true) {
+            return done;
+        }
+        if out.bytes + frame.len() > MAX_QUEUED_BYTES {
+            return Delivery::Overflow;
+        }
+        out.push(frame.clone(), true);
+        let mut dropped_stale = false;
+        let mut behind_for_us = 0;
+        if out.droppable > self.max_snapshots {
+            out.drop_oldest_snapshot();
+            dropped_stale = true;
+            if out.behind_since_us == 0 {
+                out.behind_since_us = now_us;
+            }
+            behind_for_us = now_us.saturating_sub(out.behind_since_us);
+        }
+        Delivery::Queued {
+            dropped_stale,
+            behind_for_us,
+        }
+    }
+
+    /// Hands over a frame that must arrive (never dropped while the connection lives).
+    pub fn send(&self, frame: Bytes) -> Delivery {
+        let mut out = self.lock();
+        if out.state != State::Open {
+            return Delivery::Gone;
+        }
+        if let Some(done) = self.write_or_queue(&mut out, &frame, false) {
+            return done;
+        }
+        if out.bytes + frame.len() > MAX_QUEUED_BYTES {
+            return Delivery::Overflow;
+        }
+        out.push(frame, false);
+        Delivery::Queued {
+            dropped_stale: false,
+            behind_for_us: 0,
+        }
+    }
+
+    /// Queues `close` as the last frame (waiting snapshots are dropped); once it is written the
+    /// write side shuts down. Later frames are refused.
+    pub fn close(&self, close: Bytes) {
+        let mut out = self.lock();
+        if out.state != State::Open {
+            return;
+        }
+        out.drop_snapshots();
+        if !out.queue.is_empty() {
+            out.push(close, false);
+            out.state = State::Closing;
+        } else {
+            match self.write.try_write(&close) {
+                Ok(n) if n == close.len() => {
+                    out.state = State::Done;
+                    self.shutdown(std::net::Shutdown::Write);
+                }
+                Ok(n) => {
+                    out.push(close.slice(n..), false);
+                    out.state = State::Closing;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    out.push(close, false);
+                    out.state = State::Closing;
+                }
+                Err(e) => {
+                    log::debug!("write of a close failed: {e}");
+                    out.fail();
+                }
+            }
+        }
+        self.flusher.wake();
+    }
+
+    /// Ends the connection now, both directions, whatever still waits.
+    pub fn abort(&self) {
+        let mut out = self.lock();
+        if out.state != State::Done {
+            out.fail();
+            self.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn shutdown(&self, how: std::net::Shutdown) {
+        if let Err(e) = socket2::SockRef::from(self.write.as_ref()).shutdown(how) {
+            log::debug!("shutdown failed: {e}");
+        }
+    }
+
+    /// Writes what waits while the socket takes it. Ready once the connection is done: flushed
+    /// after a close (and its write side shut), or failed. Only the session's flusher calls it.
+    pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.flusher.register(cx.waker());
+        let mut out = self.lock();
+        loop {
+            if out.state == State::Done {
+                return Poll::Ready(());
+            }
+            if out.queue.is_empty() {
+                out.behind_since_us = 0;
+                if out.state == State::Closing {
+                    out.state = State::Done;
+                    self.shutdown(std::net::Shutdown::Write);
+                    return Poll::Ready(());
+                }
+                return Poll::Pending;
+            }
+            match self.write.as_ref().poll_write_ready(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    log::debug!("socket failed: {e}");
+                    out.fail();
+                    return Poll::Ready(());
+                }
+                Poll::Ready(Ok(())) => {}
+            }
+            let slices: Vec<IoSlice<'_>> = out
+                .queue
+                .iter()
+                .take(WRITEV_MAX)
+                .map(|q| IoSlice::new(&q.frame))
+                .collect();
+            let written = self.write.try_write_vectored(&slices);
+            drop(slices);
+            match written {
+                Ok(n) => out.advance(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => {
+                    log::debug!("write failed: {e}");
+                    out.fail();
+                    return Poll::Ready(());
+                }
+            }
+        }
+    }
+}
+
+/// Why reading a connection stopped.
+#[derive(Debug)]
+pub enum ReadError {
+    /// A frame broke the WebSocket protocol.
+    Protocol(ProtocolError),
+    /// A close frame's reason is not UTF-8 (RFC 6455 §8.1: 1007, not the 1002 of a bad frame).
+    CloseReasonNotUtf8,
+    /// The socket failed.
+    Io(io::Error),
+}
+
+/// The read side of one connection: client frames, decoded as they arrive. It reads once per
+/// readiness into a stack buffer and keeps only an unfinished frame between reads, so an idle
+/// session holds no read buffer.
+pub struct ConnReader {
+    read: OwnedReadHalf,
+    buf: BytesMut,
+    codec: Codec,
+    /// A frame broke the protocol: what follows is read and dropped until the peer closes.
+    discarding: bool,
+    /// The socket failed: the stream has ended.
+    ended: bool,
+}
+
+impl ConnReader {
+    /// Reads `read`, starting with `leftover` (bytes that came after the upgrade request);
+    /// messages above `max_size` bytes are refused.
+    pub fn new(read: OwnedReadHalf, leftover: BytesMut, max_size: usize) -> Self {
+        Self {
+            read,
+            buf: leftover,
+            codec: Codec::new().max_size(max_size),
+            discarding: false,
+            ended: false,
+        }
+    }
+}
+
+impl futures_util::Stream for ConnReader {
+    type Item = Result<Frame, ReadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        loop {
+            if !this.buf.is_empty() && !this.discarding {
+                if close_reason_not_utf8(&this.buf) {
+                    this.discarding = true;
+                    return Poll::Ready(Some(Err(ReadError::CloseReasonNotUtf8)));
+                }
+                match decode_frame(&mut this.codec, &mut this.buf) {
+                    Ok(Some(frame)) => return Poll::Ready(Some(Ok(frame))),
+                    Ok(None) => {}
+                    Err(e) => {
+                        this.discarding = true;
+                        return Poll::Ready(Some(Err(ReadError::Protocol(e))));
+                    }
+                }
+            }
+            if this.discarding {
+                this.buf.clear();
+            }
+            if this.buf.is_empty() && this.buf.capacity() > 0 {
+                this.buf = BytesMut::new();
+            }
+            let mut chunk = [0u8; READ_CHUNK];
+            let mut rb = ReadBuf::new(&mut chunk);
+            match Pin::new(&mut this.read).poll_read(cx, &mut rb) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => {
+                    this.ended = true;
+                    return Poll::Ready(Some(Err(ReadError::Io(e))));
+                }
+                Poll::Ready(Ok(())) if rb.filled().is_empty() => {
+                    this.ended = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Ok(())) => {
+                    if !this.discarding {
+                        this.buf.extend_from_slice(rb.filled());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decode_frame(codec: &mut Codec, buf: &mut BytesMut) -> Result<Option<Frame>, ProtocolError> {
+    actix_codec::Decoder::decode(codec, buf)
+}
+
+/// Whether `buf` starts with a whole close frame with a valid code whose reason is not UTF-8
+/// (actix-http reports that as a bad opcode; the fitting close code is 1007).
+fn close_reason_not_utf8(buf: &[u8]) -> bool {
+    if buf.len() < 2 || buf[0] & 0x0F != 0x8 {
+        return false;
+    }
+    let len = usize::from(buf[1] & 0x7F);
+    let masked = buf[1] & 0x80 != 0;
+    let start = 2 + if masked { 4 } else { 0 };
+    if len <= 2 || len > 125 || buf.len() < start + len {
+        return false;
+    }
+    let mut payload = buf[start..start + len].to_vec();
+    if masked {
+        for (i, b) in payload.iter_mut().enumerate() {
+            *b ^= buf[2 + i % 4];
+        }
+    }
+    let code = u16::from_be_bytes([payload[0], payload[1]]);
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+        && std::str::from_utf8(&payload[2..]).is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn masked_close(code: u16, reason: &[u8]) -> Vec<u8> {
+        let mask = [1u8, 2, 3, 4];
+        let mut payload = code.to_be_bytes().to_vec();
+        payload.extend_from_slice(reason);
+        let mut frame = vec![0x88, 0x80 | payload.len() as u8];
+        frame.extend_from_slice(&mask);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        frame
+    }
+
+    #[test]
+    fn close_reason_check_tells_bad_utf8_from_good() {
+        assert!(close_reason_not_utf8(&masked_close(1000, &[0xff, 0xfe])));
+        assert!(!close_reason_not_utf8(&masked_close(1000, b"bye")));
+        // An invalid code is the codec's to refuse (1002).
+        assert!(!close_reason_not_utf8(&masked_close(999, &[0xff])));
+        // Not whole yet.
+        let frame = masked_close(1000, &[0xff, 0xfe]);
+        assert!(!close_reason_not_utf8(&frame[..frame.len() - 1]));
+        // Not a close frame.
+        assert!(!close_reason_not_utf8(&[0x82, 0x80, 0, 0, 0, 0]));
+    }
+
+    #[test]
+    fn frames_carry_their_header() {
+        let f = binary_frame(&[7; 130]);
+        assert_eq!(&f[..4], &[0x82, 126, 0, 130]);
+        assert_eq!(f.len(), 134);
+        assert_eq!(&binary_frame(&[1, 2])[..], &[0x82, 2, 1, 2]);
+        assert_eq!(
+            &control_frame(OpCode::Pong, b"hi")[..],
+            &[0x8A, 2, b'h', b'i']
+        );
+    }
+}
