@@ -437,8 +437,9 @@ impl futures_util::Stream for ConnReader {
             if this.buf.is_empty() && this.buf.capacity() > 0 {
                 this.buf = BytesMut::new();
             }
-            let mut chunk = [0u8; READ_CHUNK];
-            let mut rb = ReadBuf::new(&mut chunk);
+            // Uninitialised: zeroing 8 KiB per read would cost more than the read.
+            let mut chunk = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut rb = ReadBuf::uninit(&mut chunk);
             match Pin::new(&mut this.read).poll_read(cx, &mut rb) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => {

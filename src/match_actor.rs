@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
@@ -66,17 +66,68 @@ pub struct RemoveSession {
 #[rtype(result = "()")]
 pub struct ReleasePlayer(pub PlayerId);
 
-/// Session → match: a player's input (the game's bytes), applied at the next tick.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct ApplyInput {
-    /// The sending session: the match knows its seat (and closes it with 1007 if the input does
-    /// not decode).
-    pub session_id: SessionId,
-    /// The client's sequence number, acknowledged once applied.
-    pub seq: u16,
-    /// The game's input, encoded.
-    pub input: Vec<u8>,
+/// One input waiting in an [`InputInbox`]: its session, sequence number, and where its bytes
+/// are in the batch.
+struct PendingInput {
+    session_id: SessionId,
+    seq: u16,
+    start: usize,
+    end: usize,
+}
+
+/// A batch of waiting inputs: their headers and all their bytes in one buffer.
+#[derive(Default)]
+struct InputBatch {
+    inputs: Vec<PendingInput>,
+    bytes: Vec<u8>,
+}
+
+/// Session → match: players' inputs waiting for the next tick. A session pushes under a lock; the
+/// match takes the whole batch when it ticks. An input only matters at the tick, so it costs no
+/// actor message, no wake-up of the match and no allocation of its own. Bounded: past `cap`
+/// inputs (far above what the sessions' rate limits let through) more are dropped and counted.
+pub struct InputInbox {
+    batch: Mutex<InputBatch>,
+    cap: usize,
+}
+
+impl InputInbox {
+    /// An inbox holding at most `cap` inputs between two ticks.
+    pub fn new(cap: usize) -> Self {
+        Self {
+            batch: Mutex::new(InputBatch::default()),
+            cap: cap.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, InputBatch> {
+        self.batch.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a player's input (the game's bytes) for the next tick; false when full.
+    pub fn push(&self, session_id: SessionId, seq: u16, input: &[u8]) -> bool {
+        let mut batch = self.lock();
+        if batch.inputs.len() >= self.cap {
+            return false;
+        }
+        let start = batch.bytes.len();
+        batch.bytes.extend_from_slice(input);
+        let end = batch.bytes.len();
+        batch.inputs.push(PendingInput {
+            session_id,
+            seq,
+            start,
+            end,
+        });
+        true
+    }
+
+    /// Swaps the waiting batch with `spare` (emptied), keeping both buffers' memory.
+    fn take(&self, spare: &mut InputBatch) {
+        spare.inputs.clear();
+        spare.bytes.clear();
+        std::mem::swap(&mut *self.lock(), spare);
+    }
 }
 
 /// Session → match: a chat line to broadcast.
@@ -248,6 +299,9 @@ pub struct MatchActor {
     ack_buf: Vec<Ack>,
     frames: Vec<(ViewKey, Bytes)>,
     keys: Vec<ViewKey>,
+    /// Inputs the sessions queued, and the batch taken from it at the last tick.
+    inbox: Arc<InputInbox>,
+    taken: InputBatch,
 }
 
 impl MatchActor {
@@ -255,6 +309,7 @@ impl MatchActor {
     pub fn new(
         spec: MatchSpec,
         game: Box<dyn DynGame>,
+        inbox: Arc<InputInbox>,
         updates: Recipient<MatchUpdate>,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -287,6 +342,8 @@ impl MatchActor {
             ack_buf: Vec::new(),
             frames: Vec::with_capacity(4),
             keys: Vec::with_capacity(4),
+            inbox,
+            taken: InputBatch::default(),
         };
         actor.rebuild_roster();
         actor
@@ -449,6 +506,7 @@ impl MatchActor {
         }
         self.last_due = due;
 
+        self.apply_inputs();
         self.game.step(self.period.as_secs_f32());
         for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
             if let Some(seq) = queued.take() {
@@ -466,6 +524,38 @@ impl MatchActor {
             self.fan_out(tick);
         }
         self.metrics.record_tick(started.elapsed());
+    }
+
+    /// Hands the game every input queued since the last tick, in arrival order.
+    fn apply_inputs(&mut self) {
+        self.inbox.take(&mut self.taken);
+        let batch = &self.taken;
+        for input in &batch.inputs {
+            // A session gone, or a spectator's, has no seat to play (the session refuses those).
+            let Some(session) = self.sessions.get(&input.session_id) else {
+                continue;
+            };
+            let Some(player) = session.player_id.filter(|p| self.roster.contains_key(p)) else {
+                continue;
+            };
+            match self
+                .game
+                .queue_input(player, &batch.bytes[input.start..input.end])
+            {
+                Ok(()) => self.queued_seq[player as usize] = Some(input.seq),
+                Err(e) => {
+                    self.metrics.record_rejected(CloseCode::Invalid.code());
+                    log::info!(
+                        "match {}: player {player} sent an input that does not decode: {e}",
+                        self.spec.id
+                    );
+                    session.link.closer.do_send(CloseSession::new(
+                        CloseCode::Invalid,
+                        format!("input for {} does not decode: {e}", self.game.name()),
+                    ));
+                }
+            }
+        }
     }
 
     fn welcome(&mut self, role: Role, player_id: Option<PlayerId>) -> Option<Bytes> {
@@ -617,34 +707,6 @@ impl Handler<ReleasePlayer> for MatchActor {
                 *seq = None;
             }
             self.roster_changed();
-        }
-    }
-}
-
-impl Handler<ApplyInput> for MatchActor {
-    type Result = ();
-
-    fn handle(&mut self, msg: ApplyInput, _: &mut Self::Context) {
-        // A session gone, or a spectator's, has no seat to play (the session refuses those).
-        let Some(session) = self.sessions.get(&msg.session_id) else {
-            return;
-        };
-        let Some(player) = session.player_id.filter(|p| self.roster.contains_key(p)) else {
-            return;
-        };
-        match self.game.queue_input(player, &msg.input) {
-            Ok(()) => self.queued_seq[player as usize] = Some(msg.seq),
-            Err(e) => {
-                self.metrics.record_rejected(CloseCode::Invalid.code());
-                log::info!(
-                    "match {}: player {player} sent an input that does not decode: {e}",
-                    self.spec.id
-                );
-                session.link.closer.do_send(CloseSession::new(
-                    CloseCode::Invalid,
-                    format!("input for {} does not decode: {e}", self.game.name()),
-                ));
-            }
         }
     }
 }

@@ -27,8 +27,8 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::link::{CloseSession, SessionId, SessionLink};
 use crate::match_actor::{
-    AddSession, Control, ControlAction, MatchActor, MatchSpec, MatchUpdate, ReleasePlayer,
-    RemoveSession, Shutdown,
+    AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec, MatchUpdate,
+    ReleasePlayer, RemoveSession, Shutdown,
 };
 use crate::metrics::Metrics;
 use crate::tokens;
@@ -90,8 +90,10 @@ pub struct HostControl {
 pub struct SessionGrant {
     /// The seat, role and match.
     pub seat: SeatGrant,
-    /// The match actor, for inputs and chat.
+    /// The match actor, for chat.
     pub match_addr: Addr<MatchActor>,
+    /// The match's input inbox.
+    pub inputs: Arc<InputInbox>,
 }
 
 /// WebSocket handler → lobby: spend a join token (once), or use a player's reconnect token,
@@ -155,6 +157,8 @@ pub struct Lobby {
     metrics: Arc<Metrics>,
     games: Arc<GameRegistry>,
     matches: HashMap<String, Addr<MatchActor>>,
+    /// Each match's input inbox, handed to its sessions.
+    inboxes: HashMap<String, Arc<InputInbox>>,
     /// How to close each connected player session (a reconnect replaces it, a kick ends it).
     closers: HashMap<SessionId, Recipient<CloseSession>>,
     /// Arbiters this lobby started for matches (`match_threads` > 0); stopped with it.
@@ -178,6 +182,7 @@ impl Lobby {
             metrics,
             games,
             matches: HashMap::new(),
+            inboxes: HashMap::new(),
             closers: HashMap::new(),
             own_arbiters,
             match_arbiters,
@@ -204,6 +209,7 @@ impl Lobby {
         }
         for (id, why) in swept.removed {
             log::info!("removing match {id}: {why}");
+            self.inboxes.remove(&id);
             if let Some(addr) = self.matches.remove(&id) {
                 addr.do_send(Shutdown {
                     code: CloseCode::Normal,
@@ -258,10 +264,15 @@ impl Handler<CreateMatch> for Lobby {
         };
         let updates = ctx.address().recipient();
         let metrics = self.metrics.clone();
+        // Between two ticks a seat's session may queue about two inputs (its rate limit); the
+        // inbox holds sixteen per seat before it drops.
+        let inbox = Arc::new(InputInbox::new(16 * usize::from(spec.max_players)));
+        let match_inbox = inbox.clone();
         let addr = MatchActor::start_in_arbiter(&arbiter, move |_| {
-            MatchActor::new(match_spec, game, updates, metrics)
+            MatchActor::new(match_spec, game, match_inbox, updates, metrics)
         });
         self.matches.insert(created.id.clone(), addr);
+        self.inboxes.insert(created.id.clone(), inbox);
         self.update_phase_gauges();
         log::info!(
             "created match {} {:?} ({})",
@@ -375,7 +386,16 @@ impl Handler<Redeem> for Lobby {
             .get(&seat.match_id)
             .cloned()
             .ok_or_else(|| ApiError::Forbidden("unknown, used or expired token".into()))?;
-        Ok(SessionGrant { seat, match_addr })
+        let inputs = self
+            .inboxes
+            .get(&seat.match_id)
+            .cloned()
+            .ok_or_else(|| ApiError::Forbidden("unknown, used or expired token".into()))?;
+        Ok(SessionGrant {
+            seat,
+            match_addr,
+            inputs,
+        })
     }
 }
 

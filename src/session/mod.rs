@@ -34,7 +34,7 @@ use crate::config::Config;
 use crate::conn::{binary_frame, close_frame, control_frame, ConnReader, ReadError, WsConn};
 use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::lobby::{Deregister, Lobby, Register, SessionGrant};
-use crate::match_actor::{ApplyInput, ChatLine};
+use crate::match_actor::ChatLine;
 use crate::metrics::Metrics;
 use rate_limit::RateLimit;
 
@@ -223,11 +223,9 @@ impl Session {
             ClientMsg::Input { seq, input } => {
                 match (self.grant.seat.role, self.grant.seat.player_id) {
                     (Role::Player, Some(_)) => {
-                        self.grant.match_addr.do_send(ApplyInput {
-                            session_id: self.id,
-                            seq,
-                            input: input.0,
-                        });
+                        if !self.grant.inputs.push(self.id, seq, &input.0) {
+                            self.metrics.record_input_dropped();
+                        }
                     }
                     _ => self.send_error(
                         error_code::SPECTATOR_INPUT,
