@@ -36,6 +36,9 @@ struct Cli {
     /// Most WebSocket sessions at once.
     #[arg(long, env = "ARENA_MAX_CONNECTIONS", default_value_t = defaults().max_connections)]
     max_connections: usize,
+    /// Most spectators per match (a match watched by thousands needs a higher cap).
+    #[arg(long, env = "ARENA_MAX_SPECTATORS", default_value_t = defaults().max_spectators_per_match)]
+    max_spectators: usize,
     /// Extra origin allowed to open WebSockets (repeatable; own origin and localhost always are).
     #[arg(
         long = "allowed-origin",
@@ -104,6 +107,7 @@ impl Cli {
             max_queued_snapshots: self.max_queued_snapshots,
             slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,
+            max_spectators_per_match: self.max_spectators,
             allowed_origins: self.allowed_origins.clone(),
             input_rate_factor: self.input_rate_factor,
             match_threads: self.match_threads,
