@@ -165,6 +165,8 @@ impl Out {
 /// The write side of one connection, shared by its session and its match.
 pub struct WsConn {
     write: OwnedWriteHalf,
+    /// The socket's descriptor, for the direct writes (owned by `write`).
+    fd: std::os::fd::RawFd,
     out: Mutex<Out>,
     /// The session's flusher, woken when the queue gets its first frame.
     flusher: AtomicWaker,
@@ -174,8 +176,10 @@ pub struct WsConn {
 impl WsConn {
     /// Wraps the write half; at most `max_snapshots` (≥ 1) snapshots wait in the queue.
     pub fn new(write: OwnedWriteHalf, max_snapshots: usize) -> Self {
+        let fd = std::os::fd::AsRawFd::as_raw_fd(write.as_ref());
         Self {
             write,
+            fd,
             out: Mutex::new(Out {
                 queue: VecDeque::new(),
                 bytes: 0,
@@ -192,12 +196,25 @@ impl WsConn {
         self.out.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// One non-blocking `send` (MSG_NOSIGNAL) straight on the socket, without the runtime's
+    /// readiness bookkeeping: the hot path, called from the match's tick. A `WouldBlock` here
+    /// leaves the runtime's readiness stale; the flusher's first `try_write` then clears it.
+    fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
+        use std::io::Write;
+        use std::os::fd::FromRawFd;
+        // SAFETY: `self.write` owns the descriptor and outlives this call; `ManuallyDrop` keeps
+        // this borrowed view from closing it.
+        let stream =
+            std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(self.fd) });
+        (&*stream).write(buf)
+    }
+
     /// Writes `frame` now if nothing is waiting and the socket takes it; else queues it.
     fn write_or_queue(&self, out: &mut Out, frame: &Bytes, droppable: bool) -> Option<Delivery> {
         if !out.queue.is_empty() {
             return None;
         }
-        match self.write.try_write(frame) {
+        match self.write_now(frame) {
             Ok(n) if n == frame.len() => Some(Delivery::Written),
             Ok(n) => {
                 out.push(frame.slice(n..), false);
@@ -285,7 +302,7 @@ impl WsConn {
             out.push(close, false);
             out.state = State::Closing;
         } else {
-            match self.write.try_write(&close) {
+            match self.write_now(&close) {
                 Ok(n) if n == close.len() => {
                     out.state = State::Done;
                     self.shutdown(std::net::Shutdown::Write);
