@@ -343,8 +343,10 @@ async fn refuse(io: &mut TcpStream, res: HttpResponse) {
         "content-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     ));
-    let _ = io.write_all(head.as_bytes()).await;
-    let _ = io.write_all(&body).await;
+    // One write: a client may read the body only if it came with the head.
+    let mut response = head.into_bytes();
+    response.extend_from_slice(&body);
+    let _ = io.write_all(&response).await;
     let _ = io.shutdown().await;
 }
 
