@@ -211,8 +211,9 @@ pub struct LoadReport {
     /// that died). A target that ticks slower than configured is not penalized here; see
     /// `tick_hz_measured` and `delivered_vs_configured_pct`.
     pub delivered_pct: f64,
-    /// `100 × received / (sessions × max(ticks produced, window × configured rate))`: the
-    /// meaning `arena-bots` reports as `delivered_pct`, where ticking slowly counts as loss.
+    /// `delivered_pct × min(1, tick_hz_measured / tick_hz)`: what arrived of what a target
+    /// ticking at the configured rate would have sent, so ticking slowly counts as loss (what
+    /// `arena-bots` reports as `delivered_pct`, without its ±1 tick at the window's edges).
     pub delivered_vs_configured_pct: f64,
     /// Mean tick rate the target achieved in the window, from its tick numbers and stamps, Hz.
     pub tick_hz_measured: f64,

@@ -332,6 +332,20 @@ impl Engine {
                 0.0
             }
         };
+        let tick_hz_measured = if secs_sum > 0.0 {
+            ticks_sum / secs_sum
+        } else {
+            0.0
+        };
+        let delivered = pct(st.snapshots_window, produced);
+        // At the configured rate: what was delivered, scaled down by how much slower than
+        // configured the target ticked (from its stamps, so a tick that fell just outside the
+        // window's edge does not count as lost); from the counts when no room had a span.
+        let at_rate = if tick_hz_measured > 0.0 {
+            delivered * (tick_hz_measured / hz).min(1.0)
+        } else {
+            pct(st.snapshots_window, expected)
+        };
         let per_session_s = established_at_w0.max(1) as f64 * window_s;
         let cpu_pct = 100.0 * cpu1.saturating_sub(cpu0) as f64 / 1e6 / wall_window.max(1e-6);
         let latency_available = st.snapshots_total > st.snapshots_untimed;
@@ -352,13 +366,9 @@ impl Engine {
             failures: st.failures.clone(),
             snapshots_received: st.snapshots_window,
             snapshots_expected: produced,
-            delivered_pct: pct(st.snapshots_window, produced),
-            delivered_vs_configured_pct: pct(st.snapshots_window, expected),
-            tick_hz_measured: if secs_sum > 0.0 {
-                ticks_sum / secs_sum
-            } else {
-                0.0
-            },
+            delivered_pct: delivered,
+            delivered_vs_configured_pct: at_rate,
+            tick_hz_measured,
             latency_available,
             latency_ms: percentiles(&st.latency_window, 1000.0),
             latency_p99_by_second_ms: st.p99_by_second.clone(),
