@@ -29,6 +29,10 @@
 //! 5 µs of the client's core per snapshot, nearly all of it the kernel's TCP receive and ACK
 //! path that the floor's sink pays too; user space is a few percent.
 //!
+//! Exit code: 0 with a report, 1 when no session was established or the global timeout passed
+//! inside the loop, 2 when the run could not start (bad URL, setup refused), 3 when the
+//! watchdog ended it.
+//!
 //! Joins happen before any socket opens, over HTTP on a current-thread tokio runtime (`setup`),
 //! so they are not on the hot path. Modes: `watch` (receive only) and `play` (each player sends
 //! one input right after each snapshot). Bounded: only 127.0.0.1, a measured window of
@@ -314,6 +318,10 @@ pub fn main() -> ExitCode {
             report.load_cpu_pct,
             report.disconnects
         );
+    }
+    if report.sessions_established == 0 {
+        eprintln!("arena-load: no session was established");
+        return ExitCode::from(1);
     }
     ExitCode::SUCCESS
 }
