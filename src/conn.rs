@@ -531,6 +531,116 @@ mod tests {
         assert!(!close_reason_not_utf8(&[0x82, 0x80, 0, 0, 0, 0]));
     }
 
+    /// A connected loopback pair: the server's write half in a `WsConn` with small kernel
+    /// buffers (so it fills), and the client's std socket, not read until the test says.
+    async fn stalled_pair(max_snapshots: usize) -> (WsConn, std::net::TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        socket2::SockRef::from(&client)
+            .set_recv_buffer_size(4096)
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(4096)
+            .unwrap();
+        let (read, write) = server.into_split();
+        drop(read);
+        (WsConn::new(write, max_snapshots), client)
+    }
+
+    /// Reads the client side to the end and splits it into (opcode, payload) frames.
+    fn read_frames(mut client: std::net::TcpStream) -> Vec<(u8, Vec<u8>)> {
+        use std::io::Read;
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        let mut bytes = Vec::new();
+        client.read_to_end(&mut bytes).unwrap();
+        let mut frames = Vec::new();
+        let mut at = 0;
+        while at < bytes.len() {
+            let op = bytes[at] & 0x0F;
+            let (len, head) = match bytes[at + 1] {
+                126 => (
+                    usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]])),
+                    4,
+                ),
+                n => (usize::from(n), 2),
+            };
+            frames.push((op, bytes[at + head..at + head + len].to_vec()));
+            at += head + len;
+        }
+        frames
+    }
+
+    #[tokio::test]
+    async fn a_stalled_reader_keeps_the_newest_snapshots_in_order_then_the_close() {
+        let (conn, client) = stalled_pair(2).await;
+        let mut sent = 0u32;
+        let mut queued = 0;
+        let mut dropped = 0u64;
+        // Fill the kernel buffers, then keep going: only the newest two wait.
+        while queued < 20 {
+            let frame = binary_frame(&[&sent.to_be_bytes()[..], &[0u8; 1000][..]].concat());
+            match conn.send_snapshot(&frame, u64::from(sent) * 50_000 + 1) {
+                Delivery::Written => {}
+                Delivery::Queued {
+                    dropped_stale,
+                    behind_for_us,
+                } => {
+                    queued += 1;
+                    if dropped_stale {
+                        dropped += 1;
+                        assert!(behind_for_us <= dropped * 50_000, "{behind_for_us}");
+                    }
+                }
+                other => panic!("{other:?}"),
+            }
+            sent += 1;
+        }
+        assert!(dropped >= 17, "{dropped}");
+        // A reliable frame waits behind them; a close comes last and drops waiting snapshots.
+        assert!(matches!(
+            conn.send(binary_frame(b"roster")),
+            Delivery::Queued { .. }
+        ));
+        conn.close(close_frame(Some(CloseReason {
+            code: 4000.into(),
+            description: Some("slow".into()),
+        })));
+        assert_eq!(
+            conn.send_snapshot(&binary_frame(b"late"), 0),
+            Delivery::Gone
+        );
+        let reader = std::thread::spawn(move || read_frames(client));
+        std::future::poll_fn(|cx| conn.poll_flush(cx)).await;
+        let frames = reader.join().unwrap();
+        let (last_op, last) = frames.last().unwrap();
+        assert_eq!((*last_op, &last[..2]), (0x8, &4000u16.to_be_bytes()[..]));
+        assert_eq!(&frames[frames.len() - 2], &(0x2, b"roster".to_vec()));
+        // Snapshots arrive whole and in increasing order; the dropped ones are simply missing.
+        let numbers: Vec<u32> = frames[..frames.len() - 2]
+            .iter()
+            .map(|(op, p)| {
+                assert_eq!((*op, p.len()), (0x2, 1004));
+                u32::from_be_bytes([p[0], p[1], p[2], p[3]])
+            })
+            .collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "{numbers:?}");
+        assert!(numbers.len() < sent as usize);
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_bounded_in_bytes() {
+        let (conn, _client) = stalled_pair(4).await;
+        let big = binary_frame(&[1u8; 60_000]);
+        let mut outcomes = Vec::new();
+        for _ in 0..20 {
+            outcomes.push(conn.send(big.clone()));
+        }
+        assert!(outcomes.contains(&Delivery::Overflow), "{outcomes:?}");
+    }
+
     #[test]
     fn frames_carry_their_header() {
         let f = binary_frame(&[7; 130]);
