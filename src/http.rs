@@ -382,6 +382,12 @@ pub async fn upgrade(
     if let Err(e) = io.set_nodelay(true) {
         log::debug!("cannot set TCP_NODELAY: {e}");
     }
+    // Delayed ACKs: a player's input then gets its ACK on the next snapshot instead of a packet
+    // of its own (the kernel would leave this mode at the first delayed-ACK timeout otherwise;
+    // in it, the timeout only stretches the delay).
+    if let Err(e) = socket2::SockRef::from(&io).set_tcp_quickack(false) {
+        log::debug!("cannot clear TCP_QUICKACK: {e}");
+    }
     if let Some(bytes) = state.config.socket_send_buffer_bytes {
         if let Err(e) = socket2::SockRef::from(&io).set_send_buffer_size(bytes) {
             log::warn!("cannot set SO_SNDBUF: {e}");
