@@ -84,7 +84,7 @@ class RawClient:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Protocol: arena.v1\r\n\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Protocol: arena.v2\r\n\r\n"
                            ).encode())
         head = b""
         while b"\r\n\r\n" not in head:
@@ -150,7 +150,7 @@ def run(kind, args):
                 while not stop.is_set():
                     seq = (seq + 1) & 0xFFFF
                     try:
-                        bad.send_binary(bytes([0, seq & 0xFF, seq >> 8, 0, 0]))
+                        bad.send_binary(bytes([0, seq & 0xFF, seq >> 8, 0]))
                     except OSError:
                         return
                     time.sleep(1 / 2000)

@@ -205,14 +205,26 @@ async fn kick(
 /// `GET /ws` without an upgrade (actix-http hands every upgrade request to [`upgrade`]).
 async fn ws_without_upgrade(req: HttpRequest) -> HttpResponse {
     if let Err(refused) = chosen_protocol(req.headers()) {
-        return refused;
+        return refused.response();
     }
     ApiError::BadRequest("not a WebSocket upgrade: send Upgrade: websocket".into()).error_response()
 }
 
-/// The subprotocol to answer with: the first the client offers that this server speaks, or the
-/// 400 to refuse it with.
-fn chosen_protocol(headers: &header::HeaderMap) -> Result<&'static str, HttpResponse> {
+/// Why a WebSocket's subprotocol was refused: the message of its 400.
+struct ProtocolRefused(String);
+
+impl ProtocolRefused {
+    fn response(&self) -> HttpResponse {
+        HttpResponse::BadRequest().json(serde_json::json!({
+            "error": "unsupported_protocol",
+            "message": self.0,
+            "supported": SUPPORTED_PROTOCOLS,
+        }))
+    }
+}
+
+/// The subprotocol to answer with: the first the client offers that this server speaks.
+fn chosen_protocol(headers: &header::HeaderMap) -> Result<&'static str, ProtocolRefused> {
     let offered = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|v| v.to_str().ok())
@@ -221,17 +233,12 @@ fn chosen_protocol(headers: &header::HeaderMap) -> Result<&'static str, HttpResp
         .split(',')
         .find_map(|p| SUPPORTED_PROTOCOLS.iter().find(|s| **s == p.trim()));
     chosen.copied().ok_or_else(|| {
-        let message = if offered.is_empty() {
+        ProtocolRefused(if offered.is_empty() {
             "name the protocol version as a WebSocket subprotocol (Sec-WebSocket-Protocol)"
                 .to_owned()
         } else {
             format!("unsupported protocol version {offered:?}")
-        };
-        HttpResponse::BadRequest().json(serde_json::json!({
-            "error": "unsupported_protocol",
-            "message": message,
-            "supported": SUPPORTED_PROTOCOLS,
-        }))
+        })
     })
 }
 
@@ -252,7 +259,7 @@ async fn admit(req: &Request, state: &AppState) -> Result<Admitted, HttpResponse
                 .error_response(),
         );
     }
-    let protocol = chosen_protocol(headers)?;
+    let protocol = chosen_protocol(headers).map_err(|refused| refused.response())?;
     if let Some(origin) = headers.get(header::ORIGIN) {
         let origin = origin.to_str().unwrap_or("");
         let host = headers
