@@ -6,7 +6,7 @@
 //   made, set in onBeforePatch, so a client reads patch-to-arrival latency from it), `tick`
 //   uint32 (patches made, so a client can count missed ones), and `players`, a map of
 //   { x float32, y float32, hp uint16, score uint32 } by session id. serverTime and tick are the
-//   first two fields so that every patch starts with them (see clients/bots/src/load/colyseus.rs).
+//   first two fields so that every patch starts with them (see clients/bots/src/load/proto.rs).
 // - `setSimulationInterval(update, 50)` moves every player a little each step;
 //   `setPatchRate(50)` sends one state patch per 50 ms to every client of the room.
 // - `maxClients = 10`; clients join by room name through the matchmaker
