@@ -862,3 +862,80 @@ fn over_long_varints_decode_to_the_canonical_message() {
         ClientMsg::Chat(String::new())
     );
 }
+
+/// A target close to its baseline, as consecutive snapshots are: the baseline with a few bytes
+/// changed, some appended or cut.
+fn near_pair() -> impl Strategy<Value = (Vec<u8>, Vec<u8>)> {
+    (
+        prop::collection::vec(any::<u8>(), 0..300),
+        prop::collection::vec((any::<Index>(), any::<u8>()), 0..12),
+        -8i32..8,
+    )
+        .prop_map(|(base, changes, grow)| {
+            let mut target = base.clone();
+            for (at, byte) in changes {
+                if !target.is_empty() {
+                    let i = at.index(target.len());
+                    target[i] = byte;
+                }
+            }
+            if grow >= 0 {
+                target.extend(std::iter::repeat_n(0xA5, grow as usize));
+            } else {
+                target.truncate(target.len().saturating_sub((-grow) as usize));
+            }
+            (base, target)
+        })
+}
+
+proptest! {
+    /// The snapshot delta (`arena_game::delta`) undoes itself exactly, for near and for unrelated
+    /// pairs, and a near pair's delta is never much larger than the target.
+    #[test]
+    fn deltas_round_trip(
+        (base, target) in prop_oneof![
+            near_pair(),
+            (prop::collection::vec(any::<u8>(), 0..200), prop::collection::vec(any::<u8>(), 0..200)),
+        ],
+    ) {
+        let mut delta = Vec::new();
+        arena_game::delta::encode(&base, &target, &mut delta);
+        let mut back = Vec::new();
+        arena_game::delta::apply(&base, &delta, MAX_MESSAGE_BYTES, &mut back).unwrap();
+        prop_assert_eq!(&back, &target);
+        // Worst case: a length, then one run per MIN_ZERO_RUN + 1 bytes at most.
+        prop_assert!(delta.len() <= 6 + target.len() + 2 * (target.len() / 4 + 1) * 5);
+    }
+
+    /// Any bytes as a delta, against any baseline: never a panic, never a target above the
+    /// limit, and what is accepted re-encodes to a delta that gives the same target.
+    #[test]
+    fn any_delta_bytes_keep_the_contract(
+        base in prop::collection::vec(any::<u8>(), 0..64),
+        delta in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..64),
+            (near_pair(), prop::collection::vec((any::<Index>(), any::<u8>()), 1..4)).prop_map(
+                |((b, t), flips)| {
+                    let mut d = Vec::new();
+                    arena_game::delta::encode(&b, &t, &mut d);
+                    for (at, byte) in flips {
+                        let i = at.index(d.len());
+                        d[i] = byte;
+                    }
+                    d
+                }
+            ),
+        ],
+        limit in 0usize..512,
+    ) {
+        let mut out = Vec::new();
+        if arena_game::delta::apply(&base, &delta, limit, &mut out).is_ok() {
+            prop_assert!(out.len() <= limit);
+            let mut again = Vec::new();
+            arena_game::delta::encode(&base, &out, &mut again);
+            let mut back = Vec::new();
+            arena_game::delta::apply(&base, &again, limit, &mut back).unwrap();
+            prop_assert_eq!(back, out);
+        }
+    }
+}

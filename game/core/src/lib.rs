@@ -8,6 +8,7 @@
 //! - [`protocol`]: the envelope every game shares: welcome, roster, snapshot, chat, errors,
 //!   pings, the final scoreboard, close codes; game data rides inside as [`Payload`]s.
 //! - [`codec`]: the one encode/decode pair (serde + bincode 2, one configuration, bounded decode).
+//! - [`delta`]: a generic delta of one encoded snapshot against another (XOR, zero runs).
 //! - [`erased`]: [`DynGame`] and [`DynBot`], any game behind bytes, as the server and bots hold it.
 //! - [`registry`]: [`GameRegistry`], the games a server hosts by name.
 //! - [`settings`]: a match's settings from JSON, checked against the game's specs.
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod codec;
+pub mod delta;
 pub mod erased;
 pub mod game;
 pub mod kit;
