@@ -18,11 +18,13 @@ use arena_ctf::wire::{actions, status, Point};
 use arena_ctf::{Ctf, FlagState};
 use arena_deathmatch::wire::{buttons, flags};
 use arena_deathmatch::Deathmatch;
+use arena_game::codec::MAX_MESSAGE_BYTES;
+use arena_game::delta::{self, DeltaError};
 use arena_game::protocol::{
     error_code, Ack, ClientMsg, CloseCode, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine,
     ServerMsg, Snapshot, Welcome, PROTOCOL_V2, PROTOCOL_VERSION,
 };
-use arena_game::{codec, Game};
+use arena_game::{codec, BotPolicy, Game, Viewer};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -750,6 +752,158 @@ fn ctf_json() -> String {
 
 /// Every valid vector decodes back to the same bytes, and every invalid one is refused by the
 /// Rust codec too, so the JS tests hold the browser to exactly the server's rules.
+// ------------------------------------------------------------------------------------------------
+// The snapshot delta (docs/protocol.md part C)
+// ------------------------------------------------------------------------------------------------
+
+/// (name, baseline, target): the documented vectors, then consecutive deathmatch views of a bot
+/// match (what a client will undo every tick).
+fn delta_pairs() -> Vec<(String, Vec<u8>, Vec<u8>)> {
+    let mut pairs: Vec<(String, Vec<u8>, Vec<u8>)> = [
+        ("identical", &[1u8, 2, 3, 4][..], &[1u8, 2, 3, 4][..]),
+        ("empty target", &[1, 2], &[]),
+        ("one byte changed", &[1, 2, 3, 4, 5, 6], &[1, 2, 7, 4, 5, 6]),
+        (
+            "short gap inside a literal",
+            &[0, 0, 0, 0, 0],
+            &[9, 0, 0, 9, 0],
+        ),
+        ("target longer than the baseline", &[5], &[5, 1, 2]),
+        ("target shorter than the baseline", &[5, 6, 7], &[5]),
+        ("empty baseline", &[], &[7, 0, 0, 0, 8]),
+    ]
+    .into_iter()
+    .map(|(n, b, t)| (n.to_owned(), b.to_vec(), t.to_vec()))
+    .collect();
+    let mut game = Deathmatch::new(Default::default(), 4, 3);
+    for id in 0..4 {
+        game.add_player(id, &format!("p{id}"));
+    }
+    game.start();
+    let facts = game.facts();
+    let mut bots: Vec<_> = (0..4u8)
+        .map(|id| <Deathmatch as Game>::Bot::new(&facts, id, 3))
+        .collect();
+    let mut view = <Deathmatch as Game>::View::default();
+    let mut last = Vec::new();
+    for tick in 0..40u32 {
+        let inputs: Vec<_> = (0..4u8)
+            .filter_map(|id| {
+                game.view_into(game.view_key(Viewer::Player(id)), &mut view);
+                bots[id as usize].input(tick, &view).map(|i| (id, i))
+            })
+            .collect();
+        game.step(&inputs, 0.05);
+        game.view_into(game.view_key(Viewer::Spectator), &mut view);
+        let bytes = codec::encode(&view).unwrap();
+        if tick % 10 == 9 {
+            pairs.push((
+                format!("deathmatch view, tick {tick}"),
+                last.clone(),
+                bytes.clone(),
+            ));
+        }
+        last = bytes;
+    }
+    pairs
+}
+
+/// (name, baseline, delta, error): malformed deltas and why each is refused.
+fn delta_invalid() -> Vec<(&'static str, Vec<u8>, Vec<u8>, DeltaError)> {
+    let base = vec![1u8, 2, 3];
+    vec![
+        ("empty", base.clone(), vec![], DeltaError::Truncated),
+        ("no runs", base.clone(), vec![3], DeltaError::Truncated),
+        (
+            "run past the end",
+            base.clone(),
+            vec![3, 0, 4, 1, 2, 3, 4],
+            DeltaError::Overrun,
+        ),
+        (
+            "literal cut short",
+            base.clone(),
+            vec![3, 1, 2, 9],
+            DeltaError::Truncated,
+        ),
+        (
+            "trailing bytes",
+            base.clone(),
+            vec![3, 3, 0, 7],
+            DeltaError::Trailing(1),
+        ),
+        (
+            "empty run",
+            base.clone(),
+            vec![3, 0, 0],
+            DeltaError::Overrun,
+        ),
+        (
+            "six-byte varint",
+            base.clone(),
+            vec![0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+            DeltaError::BadVarint,
+        ),
+        (
+            "varint above u32",
+            base.clone(),
+            vec![0xFF, 0xFF, 0xFF, 0xFF, 0x1F],
+            DeltaError::BadVarint,
+        ),
+        (
+            "target above the limit",
+            base,
+            vec![0x81, 0x80, 0x04],
+            DeltaError::TooLarge {
+                len: 65_537,
+                limit: 65_536,
+            },
+        ),
+    ]
+}
+
+fn delta_json() -> String {
+    let vectors: Vec<Value> = delta_pairs()
+        .into_iter()
+        .map(|(name, base, target)| {
+            let mut d = Vec::new();
+            delta::encode(&base, &target, &mut d);
+            json!({ "name": name, "base": hex(&base), "target": hex(&target), "delta": hex(&d) })
+        })
+        .collect();
+    let invalid: Vec<Value> = delta_invalid()
+        .into_iter()
+        .map(|(name, base, d, err)| json!({ "name": name, "base": hex(&base), "delta": hex(&d), "error": err.to_string() }))
+        .collect();
+    let doc = json!({
+        "about": "Generated by game/catalog/tests/wire_fixtures.rs from arena_game::delta; do not \
+                  edit. Hex bytes; 'limit' is the largest target a client accepts.",
+        "limit": MAX_MESSAGE_BYTES,
+        "vectors": vectors,
+        "invalid": invalid,
+    });
+    serde_json::to_string_pretty(&doc).expect("fixture serializes") + "\n"
+}
+
+#[test]
+fn delta_vectors_hold() {
+    for (name, base, target) in delta_pairs() {
+        let mut d = Vec::new();
+        delta::encode(&base, &target, &mut d);
+        let mut back = Vec::new();
+        delta::apply(&base, &d, MAX_MESSAGE_BYTES, &mut back).unwrap();
+        assert_eq!(back, target, "{name}");
+    }
+    for (name, base, d, err) in delta_invalid() {
+        let mut out = Vec::new();
+        assert_eq!(
+            delta::apply(&base, &d, MAX_MESSAGE_BYTES, &mut out),
+            Err(err),
+            "{name}"
+        );
+    }
+}
+
 #[test]
 fn vectors_round_trip_and_invalid_ones_are_refused() {
     check_vectors::<ServerMsg>(&envelope_server(), &envelope_invalid_server());
@@ -769,4 +923,5 @@ fn committed_fixtures_match_the_codec() {
     check_committed("test/fixtures/wire.json", &envelope_json());
     check_committed("games/deathmatch/test/wire.json", &dm_json());
     check_committed("games/ctf/test/wire.json", &ctf_json());
+    check_committed("test/fixtures/delta.json", &delta_json());
 }
