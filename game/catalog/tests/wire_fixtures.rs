@@ -749,10 +749,6 @@ fn ctf_json() -> String {
 }
 
 // ------------------------------------------------------------------------------------------------
-
-/// Every valid vector decodes back to the same bytes, and every invalid one is refused by the
-/// Rust codec too, so the JS tests hold the browser to exactly the server's rules.
-// ------------------------------------------------------------------------------------------------
 // The snapshot delta (docs/protocol.md part C)
 // ------------------------------------------------------------------------------------------------
 
@@ -904,6 +900,10 @@ fn delta_vectors_hold() {
     }
 }
 
+// ------------------------------------------------------------------------------------------------
+
+/// Every valid vector decodes back to the same bytes, and every invalid one is refused by the
+/// Rust codec too, so the JS tests hold the browser to exactly the server's rules.
 #[test]
 fn vectors_round_trip_and_invalid_ones_are_refused() {
     check_vectors::<ServerMsg>(&envelope_server(), &envelope_invalid_server());
