@@ -209,36 +209,35 @@ impl WsConn {
         (&*stream).write(buf)
     }
 
-    /// Writes `frame` now if nothing is waiting and the socket takes it; else queues it.
-    fn write_or_queue(&self, out: &mut Out, frame: &Bytes, droppable: bool) -> Option<Delivery> {
+    /// Writes `frame` now if nothing waits and the socket takes it whole; else queues it (or
+    /// what is left of it) behind what waits, refusing it past [`MAX_QUEUED_BYTES`] when
+    /// `bounded`. The one path every frame takes, so frames keep their order.
+    fn hand_over(&self, out: &mut Out, frame: &Bytes, droppable: bool, bounded: bool) -> Delivery {
+        let queued = Delivery::Queued {
+            dropped_stale: false,
+            behind_for_us: 0,
+        };
         if !out.queue.is_empty() {
-            return None;
+            if bounded && out.bytes + frame.len() > MAX_QUEUED_BYTES {
+                return Delivery::Overflow;
+            }
+            out.push(frame.clone(), droppable);
+            return queued;
         }
         match self.write_now(frame) {
-            Ok(n) if n == frame.len() => Some(Delivery::Written),
-            Ok(n) => {
-                out.push(frame.slice(n..), false);
-                self.flusher.wake();
-                Some(Delivery::Queued {
-                    dropped_stale: false,
-                    behind_for_us: 0,
-                })
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                out.push(frame.clone(), droppable);
-                self.flusher.wake();
-                Some(Delivery::Queued {
-                    dropped_stale: false,
-                    behind_for_us: 0,
-                })
-            }
+            Ok(n) if n == frame.len() => return Delivery::Written,
+            // A frame cut short must go out whole: no longer droppable.
+            Ok(n) => out.push(frame.slice(n..), false),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => out.push(frame.clone(), droppable),
             Err(e) => {
                 log::debug!("write failed: {e}");
                 out.fail();
                 self.flusher.wake();
-                Some(Delivery::Gone)
+                return Delivery::Gone;
             }
         }
+        self.flusher.wake();
+        queued
     }
 
     /// Hands over a snapshot: written now when the socket has room, else queued behind what
@@ -248,27 +247,18 @@ impl WsConn {
         if out.state != State::Open {
             return Delivery::Gone;
         }
-        if let Some(done) = self.write_or_queue(&mut out, frame, true) {
-            return done;
-        }
-        if out.bytes + frame.len() > MAX_QUEUED_BYTES {
-            return Delivery::Overflow;
-        }
-        out.push(frame.clone(), true);
-        let mut dropped_stale = false;
-        let mut behind_for_us = 0;
-        if out.droppable > self.max_snapshots {
+        let delivery = self.hand_over(&mut out, frame, true, true);
+        if matches!(delivery, Delivery::Queued { .. }) && out.droppable > self.max_snapshots {
             out.drop_oldest_snapshot();
-            dropped_stale = true;
             if out.behind_since_us == 0 {
                 out.behind_since_us = now_us;
             }
-            behind_for_us = now_us.saturating_sub(out.behind_since_us);
+            return Delivery::Queued {
+                dropped_stale: true,
+                behind_for_us: now_us.saturating_sub(out.behind_since_us),
+            };
         }
-        Delivery::Queued {
-            dropped_stale,
-            behind_for_us,
-        }
+        delivery
     }
 
     /// Hands over a frame that must arrive (never dropped while the connection lives).
@@ -277,17 +267,7 @@ impl WsConn {
         if out.state != State::Open {
             return Delivery::Gone;
         }
-        if let Some(done) = self.write_or_queue(&mut out, &frame, false) {
-            return done;
-        }
-        if out.bytes + frame.len() > MAX_QUEUED_BYTES {
-            return Delivery::Overflow;
-        }
-        out.push(frame, false);
-        Delivery::Queued {
-            dropped_stale: false,
-            behind_for_us: 0,
-        }
+        self.hand_over(&mut out, &frame, false, true)
     }
 
     /// Queues `close` as the last frame (waiting snapshots are dropped); once it is written the
@@ -298,30 +278,15 @@ impl WsConn {
             return;
         }
         out.drop_snapshots();
-        if !out.queue.is_empty() {
-            out.push(close, false);
-            out.state = State::Closing;
-        } else {
-            match self.write_now(&close) {
-                Ok(n) if n == close.len() => {
-                    out.state = State::Done;
-                    self.shutdown(std::net::Shutdown::Write);
-                }
-                Ok(n) => {
-                    out.push(close.slice(n..), false);
-                    out.state = State::Closing;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    out.push(close, false);
-                    out.state = State::Closing;
-                }
-                Err(e) => {
-                    log::debug!("write of a close failed: {e}");
-                    out.fail();
-                }
+        match self.hand_over(&mut out, &close, false, false) {
+            Delivery::Written => {
+                out.state = State::Done;
+                self.shutdown(std::net::Shutdown::Write);
+                self.flusher.wake();
             }
+            Delivery::Queued { .. } => out.state = State::Closing,
+            Delivery::Overflow | Delivery::Gone => {}
         }
-        self.flusher.wake();
     }
 
     /// Ends the connection now, both directions, whatever still waits.
