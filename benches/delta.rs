@@ -18,36 +18,21 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use arena_game::{codec, delta, BotPolicy, Game, ViewKey, Viewer};
+use arena_game::{delta, kit::BotMatch, Game, ViewKey, Viewer};
 use zstd::zstd_safe::{CCtx, DCtx};
 
 const HZ: f64 = 20.0;
 const ZSTD_LEVEL: i32 = 1;
 
-/// Every view's encoded bytes at every tick of a bot match of `G`: `ticks` ticks after `warm`.
-/// Views are encoded as the match encodes them (`ErasedGame::encode_view`: the view, then the
-/// codec).
+/// Every view's encoded bytes at every tick of a bot match of `G`: `ticks` ticks after `warm`,
+/// encoded as the match encodes them.
 fn play<G: Game>(settings: G::Settings, players: u8, warm: u32, ticks: u32) -> Vec<Vec<Vec<u8>>> {
-    let mut game = G::new(settings, players, 11);
-    for id in 0..players {
-        game.add_player(id, &format!("bot-{id}"));
-    }
-    game.start();
-    let facts = game.facts();
-    let mut bots: Vec<G::Bot> = (0..players).map(|id| G::Bot::new(&facts, id, 11)).collect();
+    let mut bots = BotMatch::<G>::new(settings, players, 11);
     let mut frames = Vec::new();
-    let mut inputs = Vec::new();
-    let mut view = G::View::default();
     for tick in 0..warm + ticks {
-        inputs.clear();
-        for id in 0..players {
-            game.view_into(game.view_key(Viewer::Player(id)), &mut view);
-            if let Some(input) = bots[id as usize].input(tick, &view) {
-                inputs.push((id, input));
-            }
-        }
-        game.step(&inputs, 0.05);
+        bots.step(0.05);
         if tick >= warm {
+            let game = bots.game();
             let mut keys: Vec<ViewKey> = vec![game.view_key(Viewer::Spectator)];
             for id in 0..players {
                 let k = game.view_key(Viewer::Player(id));
@@ -58,9 +43,8 @@ fn play<G: Game>(settings: G::Settings, players: u8, warm: u32, ticks: u32) -> V
             let views = keys
                 .into_iter()
                 .map(|key| {
-                    game.view_into(key, &mut view);
                     let mut bytes = Vec::new();
-                    codec::encode_into(&view, &mut bytes).expect("encodes");
+                    bots.encode_view(key, &mut bytes).expect("encodes");
                     bytes
                 })
                 .collect();

@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use arena_game::{
-    codec, BotPolicy, DynGame, ErasedGame, Game, Payload, Phase, ServerMsg, Snapshot, ViewKey,
+    codec, kit::BotMatch, DynGame, ErasedGame, Game, Payload, Phase, ServerMsg, Snapshot, ViewKey,
     Viewer,
 };
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -22,28 +22,12 @@ fn running<G: Game>(
     players: u8,
     warm_ticks: u32,
 ) -> (ErasedGame<G>, Vec<(u8, G::Input)>) {
-    let mut game = G::new(settings, players, 7);
-    for id in 0..players {
-        game.add_player(id, &format!("bot-{id}"));
+    let mut bots = BotMatch::<G>::new(settings, players, 7);
+    for _ in 0..warm_ticks {
+        bots.step(0.05);
     }
-    game.start();
-    let facts = game.facts();
-    let mut bots: Vec<G::Bot> = (0..players).map(|id| G::Bot::new(&facts, id, 7)).collect();
-    let mut inputs = Vec::new();
-    for tick in 0..=warm_ticks {
-        inputs.clear();
-        for id in 0..players {
-            let mut view = G::View::default();
-            game.view_into(game.view_key(Viewer::Player(id)), &mut view);
-            if let Some(input) = bots[id as usize].input(tick, &view) {
-                inputs.push((id, input));
-            }
-        }
-        if tick < warm_ticks {
-            game.step(&inputs, 0.05);
-        }
-    }
-    (ErasedGame::new(game), inputs)
+    let inputs = bots.gather_inputs().to_vec();
+    (ErasedGame::new(bots.into_game()), inputs)
 }
 
 /// The view keys a match of this game encodes per tick: each player's and the spectators'.

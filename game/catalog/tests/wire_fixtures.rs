@@ -20,11 +20,12 @@ use arena_deathmatch::wire::{buttons, flags};
 use arena_deathmatch::Deathmatch;
 use arena_game::codec::MAX_MESSAGE_BYTES;
 use arena_game::delta::{self, DeltaError};
+use arena_game::kit::BotMatch;
 use arena_game::protocol::{
     error_code, Ack, ClientMsg, CloseCode, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine,
     ServerMsg, Snapshot, Welcome, PROTOCOL_V2, PROTOCOL_VERSION,
 };
-use arena_game::{codec, BotPolicy, Game, Viewer};
+use arena_game::{codec, Game, Viewer};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -771,27 +772,13 @@ fn delta_pairs() -> Vec<(String, Vec<u8>, Vec<u8>)> {
     .into_iter()
     .map(|(n, b, t)| (n.to_owned(), b.to_vec(), t.to_vec()))
     .collect();
-    let mut game = Deathmatch::new(Default::default(), 4, 3);
-    for id in 0..4 {
-        game.add_player(id, &format!("p{id}"));
-    }
-    game.start();
-    let facts = game.facts();
-    let mut bots: Vec<_> = (0..4u8)
-        .map(|id| <Deathmatch as Game>::Bot::new(&facts, id, 3))
-        .collect();
-    let mut view = <Deathmatch as Game>::View::default();
+    let mut bots = BotMatch::<Deathmatch>::new(Default::default(), 4, 3);
     let mut last = Vec::new();
     for tick in 0..40u32 {
-        let inputs: Vec<_> = (0..4u8)
-            .filter_map(|id| {
-                game.view_into(game.view_key(Viewer::Player(id)), &mut view);
-                bots[id as usize].input(tick, &view).map(|i| (id, i))
-            })
-            .collect();
-        game.step(&inputs, 0.05);
-        game.view_into(game.view_key(Viewer::Spectator), &mut view);
-        let bytes = codec::encode(&view).unwrap();
+        bots.step(0.05);
+        let mut bytes = Vec::new();
+        let key = bots.game().view_key(Viewer::Spectator);
+        bots.encode_view(key, &mut bytes).unwrap();
         if tick % 10 == 9 {
             pairs.push((
                 format!("deathmatch view, tick {tick}"),

@@ -2,8 +2,11 @@
 //!
 //! - [`MatchClock`]: the phase, why the match ended, and a time limit counted in simulated time.
 //! - [`quantize`] / [`dequantize`]: world coordinates to fixed-size wire integers and back.
+//! - [`BotMatch`]: a match played offline by the game's own bots (benches, fixtures, tests).
 
-use crate::protocol::{EndReason, Phase};
+use crate::codec::{self, EncodeError};
+use crate::game::{BotPolicy, Game, ViewKey, Viewer};
+use crate::protocol::{EndReason, Phase, PlayerId};
 
 /// A match's lifecycle and its time limit, counted in the time steps the server hands the game
 /// (never the clock): Waiting → Running → Ended.
@@ -99,6 +102,75 @@ pub fn quantize(world: f32, scale: f32) -> u16 {
 /// A wire integer back to world units.
 pub fn dequantize(wire: u16, scale: f32) -> f32 {
     wire as f32 / scale
+}
+
+/// A match of `G` played offline by the game's own bot policy: every seat a bot that sees its
+/// player's view. Seeded and clock-free, so the same arguments give the same match: what the
+/// benches, the wire fixtures and tests use for realistic states.
+pub struct BotMatch<G: Game> {
+    game: G,
+    bots: Vec<G::Bot>,
+    inputs: Vec<(PlayerId, G::Input)>,
+    view: G::View,
+    tick: u32,
+}
+
+impl<G: Game> BotMatch<G> {
+    /// A started match of `players` bots ("bot-0", …); the game and the bots get `seed`.
+    pub fn new(settings: G::Settings, players: u8, seed: u64) -> Self {
+        let mut game = G::new(settings, players, seed);
+        for id in 0..players {
+            game.add_player(id, &format!("bot-{id}"));
+        }
+        game.start();
+        let facts = game.facts();
+        let bots = (0..players)
+            .map(|id| G::Bot::new(&facts, id, seed))
+            .collect();
+        Self {
+            game,
+            bots,
+            inputs: Vec::new(),
+            view: G::View::default(),
+            tick: 0,
+        }
+    }
+
+    /// Every bot's input for the current state (a bot may send none).
+    pub fn gather_inputs(&mut self) -> &[(PlayerId, G::Input)] {
+        self.inputs.clear();
+        for (id, bot) in (0..).zip(&mut self.bots) {
+            self.game
+                .view_into(self.game.view_key(Viewer::Player(id)), &mut self.view);
+            if let Some(input) = bot.input(self.tick, &self.view) {
+                self.inputs.push((id, input));
+            }
+        }
+        &self.inputs
+    }
+
+    /// One step of `dt_s` seconds with the bots' inputs for the current state.
+    pub fn step(&mut self, dt_s: f32) {
+        self.gather_inputs();
+        self.game.step(&self.inputs, dt_s);
+        self.tick += 1;
+    }
+
+    /// The game.
+    pub fn game(&self) -> &G {
+        &self.game
+    }
+
+    /// The game, leaving the bots.
+    pub fn into_game(self) -> G {
+        self.game
+    }
+
+    /// Encodes what `key` sees now into `out`, as the match does.
+    pub fn encode_view(&mut self, key: ViewKey, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.game.view_into(key, &mut self.view);
+        codec::encode_into(&self.view, out)
+    }
 }
 
 #[cfg(test)]
