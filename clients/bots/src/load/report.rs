@@ -4,38 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use arena_bots::swarm::Percentiles;
+use arena_bots::swarm::{histogram, Percentiles, TickSpan};
 use hdrhistogram::Histogram;
 use serde::Serialize;
-
-/// Largest latency the histograms hold, µs (60 s); larger values are clamped.
-const HIST_MAX_US: u64 = 60_000_000;
-
-pub fn histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds")
-}
-
-/// Percentiles of `h` divided by `scale` (1000: µs to ms).
-pub fn percentiles(h: &Histogram<u64>, scale: f64) -> Percentiles {
-    if h.is_empty() {
-        return Percentiles::default();
-    }
-    Percentiles {
-        count: h.len(),
-        p50: h.value_at_quantile(0.50) as f64 / scale,
-        p90: h.value_at_quantile(0.90) as f64 / scale,
-        p99: h.value_at_quantile(0.99) as f64 / scale,
-        max: h.max() as f64 / scale,
-        mean: h.mean() / scale,
-    }
-}
-
-/// First and last tick seen inside the window in one room: (tick, time µs).
-#[derive(Debug, Clone, Copy)]
-pub struct TickSpan {
-    pub first: (u32, u64),
-    pub last: (u32, u64),
-}
 
 /// One room (an Arena match, a ws-peer room, a Colyseus room).
 #[derive(Debug, Clone, Default)]
@@ -149,23 +120,7 @@ impl Stats {
         self.latency_window
             .saturating_record(recv_us.saturating_sub(stamp).max(1));
         if let Some(r) = self.rooms.get_mut(room as usize) {
-            let point = (tick, stamp);
-            match &mut r.span {
-                None => {
-                    r.span = Some(TickSpan {
-                        first: point,
-                        last: point,
-                    })
-                }
-                Some(s) => {
-                    if point.1 < s.first.1 {
-                        s.first = point;
-                    }
-                    if point.1 > s.last.1 {
-                        s.last = point;
-                    }
-                }
-            }
+            TickSpan::widen(&mut r.span, tick, stamp);
         }
     }
 }

@@ -11,11 +11,11 @@ use std::io::Write;
 use std::os::fd::RawFd;
 use std::time::{Duration, Instant};
 
-use arena_bots::swarm::{now_us, process_cpu_us};
+use arena_bots::swarm::{now_us, process_cpu_us, Percentiles, TickSpan};
 use arena_game::protocol::ServerMsg;
 
 use super::proto::{self, arena_tag, colyseus, ArenaGame};
-use super::report::{percentiles, LoadReport, Stats};
+use super::report::{LoadReport, Stats};
 use super::setup::Plan;
 use super::sys::{self, Epoll, Read};
 use super::ws::{self, MaskRng, Upgrade};
@@ -306,24 +306,13 @@ impl Engine {
         }
         let st = &self.stats;
         let window_s = window_us as f64 / 1e6;
-        let (mut expected, mut produced, mut ticks_sum, mut secs_sum) = (0u64, 0u64, 0f64, 0f64);
+        let (mut expected, mut produced) = (0u64, 0u64);
         let mut rooms_used = 0u32;
-        for r in &st.rooms {
-            if r.sessions == 0 {
-                continue;
-            }
+        for r in st.rooms.iter().filter(|r| r.sessions > 0) {
             rooms_used += 1;
-            let seen = r
-                .span
-                .map_or(0, |s| s.last.0.wrapping_sub(s.first.0) as u64 + 1);
+            let seen = r.span.map_or(0, |s| s.seen());
             expected += r.sessions * seen.max(ticks as u64);
             produced += r.sessions * seen;
-            if let Some(s) = r.span {
-                if s.last.1 > s.first.1 {
-                    ticks_sum += s.last.0.wrapping_sub(s.first.0) as f64;
-                    secs_sum += (s.last.1 - s.first.1) as f64 / 1e6;
-                }
-            }
         }
         let pct = |a: u64, b: u64| {
             if b > 0 {
@@ -332,11 +321,12 @@ impl Engine {
                 0.0
             }
         };
-        let tick_hz_measured = if secs_sum > 0.0 {
-            ticks_sum / secs_sum
-        } else {
-            0.0
-        };
+        let tick_hz_measured = TickSpan::measured_hz(
+            st.rooms
+                .iter()
+                .filter(|r| r.sessions > 0)
+                .filter_map(|r| r.span.as_ref()),
+        );
         let delivered = pct(st.snapshots_window, produced);
         // At the configured rate: what was delivered, scaled down by how much slower than
         // configured the target ticked (from its stamps, so a tick that fell just outside the
@@ -370,10 +360,10 @@ impl Engine {
             delivered_vs_configured_pct: at_rate,
             tick_hz_measured,
             latency_available,
-            latency_ms: percentiles(&st.latency_window, 1000.0),
+            latency_ms: Percentiles::of(&st.latency_window, 1000.0),
             latency_p99_by_second_ms: st.p99_by_second.clone(),
-            input_rtt_ms: percentiles(&st.rtt, 1000.0),
-            connect_ms: percentiles(&st.connect, 1000.0),
+            input_rtt_ms: Percentiles::of(&st.rtt, 1000.0),
+            connect_ms: Percentiles::of(&st.connect, 1000.0),
             bytes_per_session_per_s: st.bytes_window as f64 / per_session_s,
             wire_bytes_per_session_per_s: st.wire_bytes_window as f64 / per_session_s,
             disconnects: st.disconnects,

@@ -233,24 +233,11 @@ impl Bot {
         if let Some(rtt) = rtt {
             st.rtt.saturating_record((rtt.as_micros() as u64).max(1));
         }
-        let point = (snap.tick, snap.server_time_us);
-        let span = &mut st.ticks[self.match_index];
-        match span {
-            None => {
-                *span = Some(TickSpan {
-                    first: point,
-                    last: point,
-                })
-            }
-            Some(s) => {
-                if point.1 < s.first.1 {
-                    s.first = point;
-                }
-                if point.1 > s.last.1 {
-                    s.last = point;
-                }
-            }
-        }
+        TickSpan::widen(
+            &mut st.ticks[self.match_index],
+            snap.tick,
+            snap.server_time_us,
+        );
     }
 }
 

@@ -43,7 +43,7 @@ use crate::{BotError, LobbyClient};
 use bot::Bot;
 pub use report::{Percentiles, Progress, Stage, SwarmReport};
 use stats::Stats;
-pub use stats::{error_kind, now_us, process_cpu_us};
+pub use stats::{error_kind, histogram, now_us, process_cpu_us, TickSpan};
 
 /// How long to wait, after the last bot was spawned, for every join and handshake to finish.
 const CONNECT_DEADLINE: Duration = Duration::from_secs(20);
@@ -315,25 +315,9 @@ async fn run_local(
         .match_sessions
         .iter()
         .zip(&st.ticks)
-        .map(|(&sessions, span)| {
-            let seen = span.map_or(0, |s| s.last.0.wrapping_sub(s.first.0) as u64 + 1);
-            sessions * seen.max(ticks as u64)
-        })
+        .map(|(&sessions, span)| sessions * span.map_or(0, |s| s.seen()).max(ticks as u64))
         .sum();
-    let tick_hz_measured = {
-        let (mut ticks_sum, mut secs_sum) = (0f64, 0f64);
-        for span in st.ticks.iter().flatten() {
-            if span.last.1 > span.first.1 {
-                ticks_sum += span.last.0.wrapping_sub(span.first.0) as f64;
-                secs_sum += (span.last.1 - span.first.1) as f64 / 1e6;
-            }
-        }
-        if secs_sum > 0.0 {
-            ticks_sum / secs_sum
-        } else {
-            0.0
-        }
-    };
+    let tick_hz_measured = TickSpan::measured_hz(st.ticks.iter().flatten());
     let per_session_s = (established_at_w0.max(1) as f64) * window_s;
     Ok(SwarmReport {
         url: config.url.clone(),

@@ -62,7 +62,7 @@ pub struct Percentiles {
 
 impl Percentiles {
     /// Percentiles of `h`, divided by `scale` (e.g. 1000 to turn µs into ms).
-    pub(crate) fn of(h: &Histogram<u64>, scale: f64) -> Self {
+    pub fn of(h: &Histogram<u64>, scale: f64) -> Self {
         if h.is_empty() {
             return Self::default();
         }

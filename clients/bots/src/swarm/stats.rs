@@ -11,11 +11,58 @@ use crate::BotError;
 /// Largest latency the histograms hold, microseconds (60 s); larger values are clamped.
 const HIST_MAX_US: u64 = 60_000_000;
 
-/// First and last tick seen inside the window for one match: (tick, server_time_us).
+/// First and last tick seen inside the window in one match (or room): (tick, send time µs).
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct TickSpan {
-    pub(crate) first: (u32, u64),
-    pub(crate) last: (u32, u64),
+pub struct TickSpan {
+    /// The earliest-stamped tick seen.
+    pub first: (u32, u64),
+    /// The latest-stamped tick seen.
+    pub last: (u32, u64),
+}
+
+impl TickSpan {
+    /// Widens `span` (none yet: starts it) to hold `tick`, stamped `time_us`.
+    pub fn widen(span: &mut Option<TickSpan>, tick: u32, time_us: u64) {
+        let point = (tick, time_us);
+        match span {
+            None => {
+                *span = Some(TickSpan {
+                    first: point,
+                    last: point,
+                })
+            }
+            Some(s) => {
+                if point.1 < s.first.1 {
+                    s.first = point;
+                }
+                if point.1 > s.last.1 {
+                    s.last = point;
+                }
+            }
+        }
+    }
+
+    /// Ticks from the first to the last, both included.
+    pub fn seen(&self) -> u64 {
+        self.last.0.wrapping_sub(self.first.0) as u64 + 1
+    }
+
+    /// The mean tick rate over `spans`, Hz: ticks advanced over time passed, summed over every
+    /// span that covers some time (0 when none does).
+    pub fn measured_hz<'a>(spans: impl IntoIterator<Item = &'a TickSpan>) -> f64 {
+        let (mut ticks, mut secs) = (0f64, 0f64);
+        for s in spans {
+            if s.last.1 > s.first.1 {
+                ticks += s.last.0.wrapping_sub(s.first.0) as f64;
+                secs += (s.last.1 - s.first.1) as f64 / 1e6;
+            }
+        }
+        if secs > 0.0 {
+            ticks / secs
+        } else {
+            0.0
+        }
+    }
 }
 
 /// The counters every bot task adds to; one per run, shared through an `Rc`.
@@ -47,7 +94,8 @@ pub(crate) struct Stats {
     pub(crate) bytes_total: u64,
 }
 
-pub(crate) fn histogram() -> Histogram<u64> {
+/// A latency histogram, 1 µs to 60 s, 3 significant digits.
+pub fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("valid histogram bounds")
 }
 
