@@ -1,7 +1,8 @@
 //! The per-session fan-out cost inside the server: what a match does for each session every
-//! tick, over real loopback sockets. `arena_ws_conn` hands the shared frame to each session's
-//! [`WsConn`] (lock, one non-blocking `write`, unlock), as the match does; `raw_write` is one
-//! `write` of the same frame on the same kind of socket, with nothing else. Their difference is
+//! tick, over real loopback sockets. `arena_ws_conn` hands the shared message and the session's
+//! own 3-byte tail to each session's [`WsConn`] (lock, one non-blocking vectored `send` of
+//! header, message and tail, unlock), as the match does; `raw_write` is one `write` of a frame
+//! of the same size on the same kind of socket, with nothing else. Their difference is
 //! what the connection's bookkeeping costs on top of the syscall. Reading the frames (the
 //! clients' side) happens between measured ticks.
 //!
@@ -11,7 +12,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arena::conn::{binary_frame, Delivery, WsConn};
+use arena::conn::{binary_frame, Delivery, SnapshotOut, WsConn};
+use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 /// `n` connected loopback pairs: the server side (tokio) and the client side (std, non-blocking).
@@ -50,6 +52,8 @@ fn fanout(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
+    let body = Bytes::from(vec![7u8; 147]);
+    let tail = [1u8, 2, 3];
     let frame = binary_frame(&[7u8; 150]);
     let mut buf = vec![0u8; 64 * 1024];
     for sessions in [10usize, 1000] {
@@ -73,7 +77,13 @@ fn fanout(c: &mut Criterion) {
                     runtime.block_on(async {
                         let start = Instant::now();
                         for conn in &conns {
-                            let d = conn.send_snapshot(&frame, tick);
+                            let snap = SnapshotOut {
+                                body: &body,
+                                tail: &tail,
+                                id: tick,
+                                key: false,
+                            };
+                            let d = conn.send_snapshot(snap, tick);
                             debug_assert_eq!(d, Delivery::Written);
                         }
                         spent += start.elapsed();

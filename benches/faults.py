@@ -84,7 +84,7 @@ class RawClient:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall((f"GET /{path} HTTP/1.1\r\nHost: {hostport}\r\nUpgrade: websocket\r\n"
                            f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Protocol: arena.v2\r\n\r\n"
+                           f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Protocol: arena.v3\r\n\r\n"
                            ).encode())
         head = b""
         while b"\r\n\r\n" not in head:

@@ -50,7 +50,7 @@ fn encode_snapshot(game: &mut dyn DynGame, key: ViewKey, view: &mut Vec<u8>, out
         tick: 123_456,
         server_time_us: 1_764_000_000_000_000,
         phase: Phase::Running,
-        acks: Vec::new(),
+        ack: None,
         view: Payload(std::mem::take(view)),
     });
     out.clear();

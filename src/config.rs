@@ -44,6 +44,13 @@ pub struct Config {
     pub slow_client_timeout_ms: u64,
     /// Snapshots that may wait for one session before the oldest is dropped (default 4).
     pub max_queued_snapshots: usize,
+    /// Every this many ticks every session gets a whole snapshot (a keyframe) instead of a
+    /// delta (default 100: every 5 s at 20 Hz; 1 sends every snapshot whole). Joins, resumes,
+    /// resync requests and sessions without a usable baseline get one at once in any case.
+    pub keyframe_interval: u32,
+    /// Every this many ticks a delta carries the checksum of the view it rebuilds, so a client
+    /// that drifted notices and asks for a keyframe (default 20; 0 never).
+    pub checksum_interval: u32,
     /// Kernel send buffer of each accepted socket, bytes (default: the kernel's auto-tuning).
     /// Small values make a stalled reader visible sooner.
     pub socket_send_buffer_bytes: Option<usize>,
@@ -82,6 +89,8 @@ impl Default for Config {
             slow_client_timeout_ms: 5_000,
             socket_send_buffer_bytes: None,
             max_queued_snapshots: 4,
+            keyframe_interval: 100,
+            checksum_interval: 20,
             match_threads: 0,
             http_workers: cpus,
         }

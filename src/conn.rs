@@ -97,6 +97,82 @@ struct Queued {
     frame: Bytes,
     /// A whole snapshot not yet started: may be dropped for a newer one.
     droppable: bool,
+    /// A snapshot not yet started: which one (becomes the baseline once started).
+    snapshot: Option<Mark>,
+}
+
+/// Which snapshot a frame is, for the baseline bookkeeping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mark {
+    id: u64,
+    key: bool,
+}
+
+/// One recipient's snapshot: the message bytes shared by its group (encoded once) and the
+/// recipient's own tail, framed here as one WebSocket message.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotOut<'a> {
+    /// The shared part of the message.
+    pub body: &'a Bytes,
+    /// The recipient's own last bytes of the message (a few bytes).
+    pub tail: &'a [u8],
+    /// Which snapshot this is, as the match names it; once its first byte is on the socket it is
+    /// the connection's [`WsConn::baseline`].
+    pub id: u64,
+    /// Whether it is whole (a keyframe) rather than a delta.
+    pub key: bool,
+}
+
+/// The header of an unmasked binary frame of `len` payload bytes, and its length.
+fn binary_head(len: usize) -> ([u8; 10], usize) {
+    let mut head = [0u8; 10];
+    head[0] = 0x82;
+    if len < 126 {
+        head[1] = len as u8;
+        (head, 2)
+    } else if let Ok(len) = u16::try_from(len) {
+        head[1] = 126;
+        head[2..4].copy_from_slice(&len.to_be_bytes());
+        (head, 4)
+    } else {
+        head[1] = 127;
+        head[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        (head, 10)
+    }
+}
+
+/// A frame on its way to [`WsConn::hand_over`]: ready-made, or a snapshot still in parts.
+enum Outgoing<'a> {
+    Whole(&'a Bytes),
+    Parts {
+        head: &'a [u8],
+        body: &'a Bytes,
+        tail: &'a [u8],
+    },
+}
+
+impl Outgoing<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Whole(f) => f.len(),
+            Outgoing::Parts { head, body, tail } => head.len() + body.len() + tail.len(),
+        }
+    }
+
+    /// What is left after the first `n` bytes, as one frame for the queue (a copy only for a
+    /// snapshot in parts, which waits only when its socket is full).
+    fn rest(&self, n: usize) -> Bytes {
+        match self {
+            Outgoing::Whole(f) => f.slice(n..),
+            Outgoing::Parts { head, body, tail } => {
+                let mut all = BytesMut::with_capacity(self.len());
+                all.extend_from_slice(head);
+                all.extend_from_slice(body);
+                all.extend_from_slice(tail);
+                all.freeze().split_off(n)
+            }
+        }
+    }
 }
 
 struct Out {
@@ -106,13 +182,28 @@ struct Out {
     state: State,
     /// When the connection started dropping snapshots, Unix µs; 0 = it is keeping up.
     behind_since_us: u64,
+    /// The newest snapshot whose first byte went to the socket: the peer will have it before
+    /// anything handed over later (TCP is reliable and ordered). `None` until a keyframe goes.
+    baseline: Option<u64>,
 }
 
 impl Out {
-    fn push(&mut self, frame: Bytes, droppable: bool) {
+    fn push(&mut self, frame: Bytes, droppable: bool, snapshot: Option<Mark>) {
         self.bytes += frame.len();
         self.droppable += usize::from(droppable);
-        self.queue.push_back(Queued { frame, droppable });
+        self.queue.push_back(Queued {
+            frame,
+            droppable,
+            snapshot,
+        });
+    }
+
+    /// A snapshot started: it is the baseline now, unless there is none and it is a delta (after
+    /// [`WsConn::forget_baseline`], only a keyframe starts a new chain).
+    fn started(&mut self, mark: Mark) {
+        if mark.key || self.baseline.is_some() {
+            self.baseline = Some(mark.id);
+        }
     }
 
     fn drop_oldest_snapshot(&mut self) {
@@ -134,6 +225,12 @@ impl Out {
     fn advance(&mut self, mut n: usize) {
         self.bytes -= n;
         while n > 0 {
+            let Some(front) = self.queue.front_mut() else {
+                return;
+            };
+            if let Some(mark) = front.snapshot.take() {
+                self.started(mark);
+            }
             let Some(front) = self.queue.front_mut() else {
                 return;
             };
@@ -165,8 +262,6 @@ impl Out {
 /// The write side of one connection, shared by its session and its match.
 pub struct WsConn {
     write: OwnedWriteHalf,
-    /// The socket's descriptor, for the direct writes (owned by `write`).
-    fd: std::os::fd::RawFd,
     out: Mutex<Out>,
     /// The session's flusher, woken when the queue gets its first frame.
     flusher: AtomicWaker,
@@ -176,16 +271,15 @@ pub struct WsConn {
 impl WsConn {
     /// Wraps the write half; at most `max_snapshots` (≥ 1) snapshots wait in the queue.
     pub fn new(write: OwnedWriteHalf, max_snapshots: usize) -> Self {
-        let fd = std::os::fd::AsRawFd::as_raw_fd(write.as_ref());
         Self {
             write,
-            fd,
             out: Mutex::new(Out {
                 queue: VecDeque::new(),
                 bytes: 0,
                 droppable: 0,
                 state: State::Open,
                 behind_since_us: 0,
+                baseline: None,
             }),
             flusher: AtomicWaker::new(),
             max_snapshots: max_snapshots.max(1),
@@ -196,39 +290,61 @@ impl WsConn {
         self.out.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// One non-blocking `send` (MSG_NOSIGNAL) straight on the socket, without the runtime's
-    /// readiness bookkeeping: the hot path, called from the match's tick. A `WouldBlock` here
-    /// leaves the runtime's readiness stale; the flusher's first `try_write` then clears it.
-    fn write_now(&self, buf: &[u8]) -> io::Result<usize> {
-        use std::io::Write;
-        use std::os::fd::FromRawFd;
-        // SAFETY: `self.write` owns the descriptor and outlives this call; `ManuallyDrop` keeps
-        // this borrowed view from closing it.
-        let stream =
-            std::mem::ManuallyDrop::new(unsafe { std::net::TcpStream::from_raw_fd(self.fd) });
-        (&*stream).write(buf)
+    /// One non-blocking `send` (MSG_NOSIGNAL) of `frame` straight on the socket, without the
+    /// runtime's readiness bookkeeping: the hot path, called from the match's tick. A
+    /// `WouldBlock` here leaves the runtime's readiness stale; the flusher's first `try_write`
+    /// then clears it.
+    fn write_now(&self, frame: &Outgoing<'_>) -> io::Result<usize> {
+        let sock = socket2::SockRef::from(self.write.as_ref());
+        match frame {
+            Outgoing::Whole(f) => sock.send_with_flags(f, libc::MSG_NOSIGNAL),
+            Outgoing::Parts { head, body, tail } => sock.send_vectored_with_flags(
+                &[IoSlice::new(head), IoSlice::new(body), IoSlice::new(tail)],
+                libc::MSG_NOSIGNAL,
+            ),
+        }
     }
 
     /// Writes `frame` now if nothing waits and the socket takes it whole; else queues it (or
     /// what is left of it) behind what waits, refusing it past [`MAX_QUEUED_BYTES`] when
-    /// `bounded`. The one path every frame takes, so frames keep their order.
-    fn hand_over(&self, out: &mut Out, frame: &Bytes, droppable: bool, bounded: bool) -> Delivery {
+    /// `bounded`. The one path every frame takes, so frames keep their order. A snapshot
+    /// (`mark`) whose first byte goes out now becomes the baseline.
+    fn hand_over(
+        &self,
+        out: &mut Out,
+        frame: Outgoing<'_>,
+        mark: Option<Mark>,
+        bounded: bool,
+    ) -> Delivery {
         let queued = Delivery::Queued {
             dropped_stale: false,
             behind_for_us: 0,
         };
+        let droppable = mark.is_some();
         if !out.queue.is_empty() {
             if bounded && out.bytes + frame.len() > MAX_QUEUED_BYTES {
                 return Delivery::Overflow;
             }
-            out.push(frame.clone(), droppable);
+            out.push(frame.rest(0), droppable, mark);
             return queued;
         }
-        match self.write_now(frame) {
-            Ok(n) if n == frame.len() => return Delivery::Written,
-            // A frame cut short must go out whole: no longer droppable.
-            Ok(n) => out.push(frame.slice(n..), false),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => out.push(frame.clone(), droppable),
+        match self.write_now(&frame) {
+            Ok(n) => {
+                if let Some(mark) = mark.filter(|_| n > 0) {
+                    out.started(mark);
+                }
+                if n == frame.len() {
+                    return Delivery::Written;
+                }
+                // A frame cut short must go out whole: no longer droppable.
+                match n {
+                    0 => out.push(frame.rest(0), droppable, mark),
+                    _ => out.push(frame.rest(n), false, None),
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                out.push(frame.rest(0), droppable, mark)
+            }
             Err(e) => {
                 log::debug!("write failed: {e}");
                 out.fail();
@@ -240,14 +356,24 @@ impl WsConn {
         queued
     }
 
-    /// Hands over a snapshot: written now when the socket has room, else queued behind what
-    /// waits, dropping the oldest waiting snapshot past the limit.
-    pub fn send_snapshot(&self, frame: &Bytes, now_us: u64) -> Delivery {
+    /// Hands over one recipient's snapshot: written now when the socket has room, else queued
+    /// behind what waits, dropping the oldest waiting snapshot past the limit.
+    pub fn send_snapshot(&self, snap: SnapshotOut<'_>, now_us: u64) -> Delivery {
+        let (head, head_len) = binary_head(snap.body.len() + snap.tail.len());
+        let frame = Outgoing::Parts {
+            head: &head[..head_len],
+            body: snap.body,
+            tail: snap.tail,
+        };
+        let mark = Mark {
+            id: snap.id,
+            key: snap.key,
+        };
         let mut out = self.lock();
         if out.state != State::Open {
             return Delivery::Gone;
         }
-        let delivery = self.hand_over(&mut out, frame, true, true);
+        let delivery = self.hand_over(&mut out, frame, Some(mark), true);
         if matches!(delivery, Delivery::Queued { .. }) && out.droppable > self.max_snapshots {
             out.drop_oldest_snapshot();
             if out.behind_since_us == 0 {
@@ -261,13 +387,25 @@ impl WsConn {
         delivery
     }
 
+    /// The newest snapshot (by the id it was handed over with) the peer is sure to get before
+    /// anything handed over from now on; `None` before the first keyframe has started, and
+    /// after [`WsConn::forget_baseline`].
+    pub fn baseline(&self) -> Option<u64> {
+        self.lock().baseline
+    }
+
+    /// The peer lost track (it asked for a keyframe): no baseline until a keyframe has started.
+    pub fn forget_baseline(&self) {
+        self.lock().baseline = None;
+    }
+
     /// Hands over a frame that must arrive (never dropped while the connection lives).
     pub fn send(&self, frame: Bytes) -> Delivery {
         let mut out = self.lock();
         if out.state != State::Open {
             return Delivery::Gone;
         }
-        self.hand_over(&mut out, &frame, false, true)
+        self.hand_over(&mut out, Outgoing::Whole(&frame), None, true)
     }
 
     /// Queues `close` as the last frame (waiting snapshots are dropped); once it is written the
@@ -278,7 +416,7 @@ impl WsConn {
             return;
         }
         out.drop_snapshots();
-        match self.hand_over(&mut out, &close, false, false) {
+        match self.hand_over(&mut out, Outgoing::Whole(&close), None, false) {
             Delivery::Written => {
                 out.state = State::Done;
                 self.shutdown(std::net::Shutdown::Write);
@@ -538,6 +676,63 @@ mod tests {
         frames
     }
 
+    fn snapshot<'a>(body: &'a Bytes, tail: &'a [u8], id: u32) -> SnapshotOut<'a> {
+        SnapshotOut {
+            body,
+            tail,
+            id: u64::from(id),
+            key: id == 0,
+        }
+    }
+
+    /// The baseline is the newest snapshot that started out: written at once, or flushed
+    /// later; never one dropped while waiting, never a delta after the baseline was forgotten.
+    #[tokio::test]
+    async fn the_baseline_is_the_newest_snapshot_that_started() {
+        let (conn, client) = stalled_pair(1).await;
+        let body = Bytes::from(vec![0u8; 1000]);
+        assert_eq!(conn.baseline(), None);
+        // A delta cannot start a chain: only a keyframe can.
+        assert_eq!(
+            conn.send_snapshot(snapshot(&body, &[], 5), 0),
+            Delivery::Written
+        );
+        assert_eq!(conn.baseline(), None);
+        assert_eq!(
+            conn.send_snapshot(snapshot(&body, &[], 0), 0),
+            Delivery::Written
+        );
+        assert_eq!(conn.baseline(), Some(0));
+        let mut id = 1;
+        while conn.send_snapshot(snapshot(&body, &[], id), 0) == Delivery::Written {
+            assert_eq!(conn.baseline(), Some(u64::from(id)));
+            id += 1;
+        }
+        // The socket is full: what waits is not a baseline yet, and is dropped for newer ones.
+        let written = conn.baseline().unwrap();
+        assert!(written + 1 >= u64::from(id), "{written} {id}");
+        for more in 1..=3 {
+            conn.send_snapshot(snapshot(&body, &[], id + more), 0);
+        }
+        assert_eq!(conn.baseline(), Some(written));
+        let reader = std::thread::spawn(move || read_frames(client));
+        conn.close(close_frame(None));
+        std::future::poll_fn(|cx| conn.poll_flush(cx)).await;
+        drop(reader.join().unwrap());
+        // The close dropped the waiting snapshots, except one already started.
+        assert!(conn.baseline().unwrap() <= u64::from(id) + 3);
+        conn.forget_baseline();
+        assert_eq!(conn.baseline(), None);
+    }
+
+    #[test]
+    fn binary_heads_match_the_codec() {
+        for len in [0, 1, 125, 126, 65_535, 65_536] {
+            let (head, n) = binary_head(len);
+            assert_eq!(&head[..n], &binary_frame(&vec![0; len])[..n], "{len}");
+        }
+    }
+
     #[tokio::test]
     async fn a_stalled_reader_keeps_the_newest_snapshots_in_order_then_the_close() {
         let (conn, client) = stalled_pair(2).await;
@@ -546,8 +741,8 @@ mod tests {
         let mut dropped = 0u64;
         // Fill the kernel buffers, then keep going: only the newest two wait.
         while queued < 20 {
-            let frame = binary_frame(&[&sent.to_be_bytes()[..], &[0u8; 1000][..]].concat());
-            match conn.send_snapshot(&frame, u64::from(sent) * 50_000 + 1) {
+            let body = Bytes::from([&sent.to_be_bytes()[..], &[0u8; 1000][..]].concat());
+            match conn.send_snapshot(snapshot(&body, &[9], sent), u64::from(sent) * 50_000 + 1) {
                 Delivery::Written => {}
                 Delivery::Queued {
                     dropped_stale,
@@ -574,7 +769,7 @@ mod tests {
             description: Some("slow".into()),
         })));
         assert_eq!(
-            conn.send_snapshot(&binary_frame(b"late"), 0),
+            conn.send_snapshot(snapshot(&Bytes::from_static(b"late"), &[], 999), 0),
             Delivery::Gone
         );
         let reader = std::thread::spawn(move || read_frames(client));
@@ -587,7 +782,7 @@ mod tests {
         let numbers: Vec<u32> = frames[..frames.len() - 2]
             .iter()
             .map(|(op, p)| {
-                assert_eq!((*op, p.len()), (0x2, 1004));
+                assert_eq!((*op, p.len(), p[1004]), (0x2, 1005, 9));
                 u32::from_be_bytes([p[0], p[1], p[2], p[3]])
             })
             .collect();

@@ -77,6 +77,13 @@ struct Cli {
     /// Snapshots that may wait for one session before the oldest is dropped.
     #[arg(long, env = "ARENA_MAX_QUEUED_SNAPSHOTS", default_value_t = defaults().max_queued_snapshots)]
     max_queued_snapshots: usize,
+    /// Every this many ticks, send every session a whole snapshot (1 = never send deltas).
+    #[arg(long, env = "ARENA_KEYFRAME_INTERVAL", default_value_t = defaults().keyframe_interval,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    keyframe_interval: u32,
+    /// Every this many ticks, a delta carries the checksum of the view it rebuilds (0 = never).
+    #[arg(long, env = "ARENA_CHECKSUM_INTERVAL", default_value_t = defaults().checksum_interval)]
+    checksum_interval: u32,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = defaults().shutdown_deadline_s)]
     shutdown_deadline_s: u64,
@@ -105,6 +112,8 @@ impl Cli {
             reconnect_grace_s: self.reconnect_grace_s,
             socket_send_buffer_bytes: self.socket_send_buffer_bytes,
             max_queued_snapshots: self.max_queued_snapshots,
+            keyframe_interval: self.keyframe_interval,
+            checksum_interval: self.checksum_interval,
             slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,
             max_spectators_per_match: self.max_spectators,

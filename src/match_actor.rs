@@ -2,26 +2,29 @@
 //!
 //! It owns the game ([`DynGame`]: any registered game behind bytes), decodes and queues the
 //! inputs sessions forward, ticks on a drift-free schedule at the match's `tick_hz`, and each
-//! tick encodes one snapshot per distinct view (the game says which view each session gets) and
-//! hands the same bytes to every session with that view. It keeps the roster, acknowledges input
+//! tick encodes each distinct view once (the game says which view each session gets), and from it
+//! one message per group of sessions that share the view and the baseline they hold: a delta
+//! against that baseline, or the whole snapshot (a keyframe). Every session of a group gets the
+//! same bytes, followed by its own few (its input ack). It keeps the roster, acknowledges input
 //! sequence numbers, and reports phase and scoreboard changes to whoever holds its
 //! [`MatchUpdate`] recipient (the lobby). The lobby adds and removes sessions; sessions send
 //! inputs and chat straight here.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use arena_game::protocol::{encode_shared, recipient_tail, view_checksum, Delta, DELTA_WINDOW};
 use arena_game::{
-    codec, Ack, CloseCode, DynGame, EndReason, Payload, Phase, PlayerId, Role, RosterEntry,
+    codec, delta, CloseCode, DynGame, EndReason, Payload, Phase, PlayerId, Role, RosterEntry,
     ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
 };
 use bytes::Bytes;
 
-use crate::conn::{binary_frame, Delivery, MAX_QUEUED_BYTES};
+use crate::conn::{binary_frame, Delivery, SnapshotOut, MAX_QUEUED_BYTES};
 use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::metrics::Metrics;
 
@@ -186,6 +189,125 @@ pub struct MatchSpec {
     pub phase_offset: f64,
     /// A session behind for this long is closed with 4000, ms.
     pub slow_client_timeout_ms: u64,
+    /// Every this many ticks (≥ 1) every session gets a keyframe.
+    pub keyframe_interval: u32,
+    /// Every this many ticks deltas carry their view's checksum (0: never).
+    pub checksum_interval: u32,
+}
+
+/// How a snapshot is named on a connection ([`SnapshotOut::id`]): its tick and its view.
+fn snapshot_id(tick: u32, view: ViewKey) -> u64 {
+    (u64::from(view.0) << 32) | u64::from(tick)
+}
+
+/// The tick and view of a [`snapshot_id`].
+fn snapshot_of(id: u64) -> (u32, ViewKey) {
+    (id as u32, ViewKey((id >> 32) as u32))
+}
+
+/// One tick's views, whole, as the game encoded them: kept for [`DELTA_WINDOW`] ticks as the
+/// baselines of later deltas.
+struct Kept {
+    tick: u32,
+    time_us: u64,
+    views: Vec<(ViewKey, Bytes)>,
+}
+
+/// The shared bytes of one message this tick: a view's keyframe (`baseline: None`) or its delta
+/// against a baseline (a [`snapshot_id`]).
+struct Group {
+    view: ViewKey,
+    baseline: Option<u64>,
+    body: Bytes,
+}
+
+/// What every message of one tick shares.
+struct TickHead {
+    tick: u32,
+    time_us: u64,
+    phase: Phase,
+    check: bool,
+}
+
+/// The views kept by tick, newest last.
+struct Baselines(VecDeque<Kept>);
+
+impl Baselines {
+    fn view(&self, tick: u32, view: ViewKey) -> Option<&Kept> {
+        self.0
+            .iter()
+            .rev()
+            .find(|k| k.tick == tick)
+            .filter(|k| k.views.iter().any(|(v, _)| *v == view))
+    }
+
+    fn bytes(kept: &Kept, view: ViewKey) -> Option<&Bytes> {
+        kept.views.iter().find(|(v, _)| *v == view).map(|(_, b)| b)
+    }
+
+    /// Whether a session holding `id` can get a delta at `tick`: recent enough for every
+    /// client to still hold it, and still kept here.
+    fn usable(&self, id: u64, tick: u32) -> bool {
+        let (base, view) = snapshot_of(id);
+        let back = tick.wrapping_sub(base);
+        (1..DELTA_WINDOW).contains(&back) && self.view(base, view).is_some()
+    }
+
+    /// Encodes the shared part of the message for `view` at this tick against `baseline`
+    /// (whole when `None`), into a fresh `Bytes`.
+    fn encode(
+        &self,
+        head: &TickHead,
+        view: ViewKey,
+        baseline: Option<u64>,
+        scratch: &mut (Vec<u8>, Vec<u8>),
+    ) -> Option<Bytes> {
+        let newest = self.0.back().filter(|k| k.tick == head.tick)?;
+        let target = Self::bytes(newest, view)?;
+        let (payload, out) = scratch;
+        payload.clear();
+        out.clear();
+        let msg = match baseline {
+            None => {
+                payload.extend_from_slice(target);
+                ServerMsg::Snapshot(Snapshot {
+                    tick: head.tick,
+                    server_time_us: head.time_us,
+                    phase: head.phase,
+                    view: Payload(std::mem::take(payload)),
+                    ack: None,
+                })
+            }
+            Some(id) => {
+                let (base_tick, base_view) = snapshot_of(id);
+                let kept = self.view(base_tick, base_view)?;
+                delta::encode(Self::bytes(kept, base_view)?, target, payload);
+                ServerMsg::Delta(Delta {
+                    tick: head.tick,
+                    back: head.tick.wrapping_sub(base_tick),
+                    since_us: u32::try_from(head.time_us.saturating_sub(kept.time_us))
+                        .unwrap_or(u32::MAX),
+                    phase: head.phase,
+                    check: head.check.then(|| view_checksum(target)),
+                    view: Payload(std::mem::take(payload)),
+                    ack: None,
+                })
+            }
+        };
+        let encoded = encode_shared(&msg, out);
+        if let ServerMsg::Snapshot(Snapshot { view, .. }) | ServerMsg::Delta(Delta { view, .. }) =
+            msg
+        {
+            *payload = view.0;
+        }
+        match encoded {
+            Ok(()) => Some(Bytes::copy_from_slice(out)),
+            Err(e) => {
+                log::error!("cannot encode a snapshot: {e}");
+                None
+            }
+        }
+    }
 }
 
 struct SessionEntry {
@@ -217,11 +339,17 @@ impl SessionEntry {
     /// Offers this tick's snapshot: written to the socket now when it has room, else queued
     /// (the oldest waiting snapshot dropped past the limit). Closes the session with 4000 when
     /// it stayed behind past the slow-client timeout. Returns whether the session took part.
-    fn offer(&mut self, metrics: &Metrics, frame: &Bytes, now_us: u64, slow_after_us: u64) -> bool {
+    fn offer(
+        &mut self,
+        metrics: &Metrics,
+        snap: SnapshotOut<'_>,
+        now_us: u64,
+        slow_after_us: u64,
+    ) -> bool {
         if self.slow {
             return false;
         }
-        match self.link.conn.send_snapshot(frame, now_us) {
+        match self.link.conn.send_snapshot(snap, now_us) {
             Delivery::Written => true,
             Delivery::Queued {
                 dropped_stale,
@@ -292,12 +420,14 @@ pub struct MatchActor {
     ended_frame: Option<Bytes>,
     last_phase: Phase,
     last_board: Vec<ScoreLine>,
-    /// Reused buffers: the envelope, the view inside it, its acks; the last tick's frames by view
-    /// (also what a joining session gets first).
+    /// Reused buffers: a message; a view; a delta and a message around it.
     buf: Vec<u8>,
     view_buf: Vec<u8>,
-    ack_buf: Vec<Ack>,
-    frames: Vec<(ViewKey, Bytes)>,
+    scratch: (Vec<u8>, Vec<u8>),
+    /// The views of the last [`DELTA_WINDOW`] ticks (the newest is also what a joining session
+    /// gets first), and this tick's groups.
+    baselines: Baselines,
+    groups: Vec<Group>,
     keys: Vec<ViewKey>,
     /// Inputs the sessions queued, and the batch taken from it at the last tick.
     inbox: Arc<InputInbox>,
@@ -339,8 +469,9 @@ impl MatchActor {
             last_board: Vec::new(),
             buf: Vec::with_capacity(1024),
             view_buf: Vec::with_capacity(1024),
-            ack_buf: Vec::new(),
-            frames: Vec::with_capacity(4),
+            scratch: (Vec::with_capacity(1024), Vec::with_capacity(1024)),
+            baselines: Baselines(VecDeque::with_capacity(DELTA_WINDOW as usize)),
+            groups: Vec::with_capacity(4),
             keys: Vec::with_capacity(4),
             inbox,
             taken: InputBatch::default(),
@@ -373,48 +504,45 @@ impl MatchActor {
         }
     }
 
-    /// Encodes the snapshot `key` sees at tick `tick`, with the acks of the players who see it.
-    fn encode_snapshot(&mut self, key: ViewKey, tick: u32) -> Option<Bytes> {
-        let mut view = std::mem::take(&mut self.view_buf);
-        view.clear();
-        if let Err(e) = self.game.encode_view(key, &mut view) {
-            log::error!("match {}: cannot encode a view: {e}", self.spec.id);
-            self.view_buf = view;
-            return None;
+    /// Encodes each view in `keys` as the game sees it now and keeps the bytes as this tick's
+    /// baselines (dropping the ones older than the window).
+    fn keep_views(&mut self, tick: u32, time_us: u64) {
+        let history = &mut self.baselines.0;
+        while history
+            .front()
+            .is_some_and(|k| tick.wrapping_sub(k.tick) >= DELTA_WINDOW)
+        {
+            history.pop_front();
         }
-        let mut acks = std::mem::take(&mut self.ack_buf);
-        acks.clear();
-        for &id in self.roster.keys() {
-            if let Some(Some(seq)) = self.applied_seq.get(id as usize) {
-                if self.game.view_key(Viewer::Player(id)) == key {
-                    acks.push(Ack {
-                        player: id,
-                        seq: *seq,
-                    });
-                }
+        let mut kept = match history.len() >= DELTA_WINDOW as usize {
+            true => history.pop_front(),
+            false => None,
+        }
+        .unwrap_or(Kept {
+            tick,
+            time_us,
+            views: Vec::with_capacity(self.keys.len()),
+        });
+        kept.tick = tick;
+        kept.time_us = time_us;
+        kept.views.clear();
+        for &key in &self.keys {
+            self.view_buf.clear();
+            match self.game.encode_view(key, &mut self.view_buf) {
+                Ok(()) => kept
+                    .views
+                    .push((key, Bytes::copy_from_slice(&self.view_buf))),
+                Err(e) => log::error!("match {}: cannot encode a view: {e}", self.spec.id),
             }
         }
-        let msg = ServerMsg::Snapshot(Snapshot {
-            tick,
-            server_time_us: unix_time_us(),
-            phase: self.game.phase(),
-            acks,
-            view: Payload(view),
-        });
-        let frame = self.encode(&msg);
-        if let ServerMsg::Snapshot(s) = msg {
-            self.view_buf = s.view.0;
-            self.ack_buf = s.acks;
-        }
-        frame
+        history.push_back(kept);
     }
 
-    /// One snapshot per distinct view, shared by every session with that view.
+    /// Each session's snapshot: one message per distinct (view, baseline) among the sessions,
+    /// shared by every session of that group, each followed by the session's own ack.
     fn fan_out(&mut self, tick: u32) {
         let spectator_view = self.game.view_key(Viewer::Spectator);
         let game = &self.game;
-        let mut frames = std::mem::take(&mut self.frames);
-        frames.clear();
         let mut keys = std::mem::take(&mut self.keys);
         keys.clear();
         for s in self.sessions.values_mut() {
@@ -426,28 +554,71 @@ impl MatchActor {
                 keys.push(s.view);
             }
         }
-        for &key in &keys {
-            if let Some(frame) = self.encode_snapshot(key, tick) {
-                frames.push((key, frame));
-            }
-        }
-        self.metrics.record_encodes_per_tick(keys.len() as u64);
-        let now_us = unix_time_us();
-        let slow_after_us = self.spec.slow_client_timeout_ms * 1000;
-        let mut offered = 0u64;
-        let mut bytes = 0u64;
-        for s in self.sessions.values_mut() {
-            let Some((_, frame)) = frames.iter().find(|(k, _)| *k == s.view) else {
-                continue;
-            };
-            if s.offer(&self.metrics, frame, now_us, slow_after_us) {
-                offered += 1;
-                bytes += frame.len() as u64;
-            }
-        }
-        self.metrics.record_sent_frames(offered, bytes);
-        self.frames = frames;
         self.keys = keys;
+        let now_us = unix_time_us();
+        self.keep_views(tick, now_us);
+        let head = TickHead {
+            tick,
+            time_us: now_us,
+            phase: self.game.phase(),
+            check: self.spec.checksum_interval > 0
+                && tick.is_multiple_of(self.spec.checksum_interval),
+        };
+        let keyframes_now = tick.is_multiple_of(self.spec.keyframe_interval.max(1));
+        let slow_after_us = self.spec.slow_client_timeout_ms * 1000;
+        let (mut offered, mut bytes, mut full, mut deltas) = (0u64, 0u64, 0u64, 0u64);
+        let baselines = &self.baselines;
+        let groups = &mut self.groups;
+        groups.clear();
+        for s in self.sessions.values_mut() {
+            if s.slow {
+                continue;
+            }
+            let baseline = match keyframes_now {
+                true => None,
+                false => s
+                    .link
+                    .conn
+                    .baseline()
+                    .filter(|&id| baselines.usable(id, tick)),
+            };
+            let group = match groups
+                .iter()
+                .position(|g| g.view == s.view && g.baseline == baseline)
+            {
+                Some(i) => i,
+                None => {
+                    let Some(body) = baselines.encode(&head, s.view, baseline, &mut self.scratch)
+                    else {
+                        continue;
+                    };
+                    match baseline {
+                        None => full += 1,
+                        Some(_) => deltas += 1,
+                    }
+                    groups.push(Group {
+                        view: s.view,
+                        baseline,
+                        body,
+                    });
+                    groups.len() - 1
+                }
+            };
+            let ack = s.player_id.and_then(|p| self.applied_seq[p as usize]);
+            let (tail, tail_len) = recipient_tail(ack);
+            let snap = SnapshotOut {
+                body: &groups[group].body,
+                tail: &tail[..tail_len],
+                id: snapshot_id(tick, s.view),
+                key: baseline.is_none(),
+            };
+            if s.offer(&self.metrics, snap, now_us, slow_after_us) {
+                offered += 1;
+                bytes += (groups[group].body.len() + tail_len) as u64;
+            }
+        }
+        self.metrics.record_encodes(full, deltas);
+        self.metrics.record_sent_frames(offered, bytes);
     }
 
     fn rebuild_roster(&mut self) {
@@ -518,8 +689,8 @@ impl MatchActor {
         let once_a_second = tick.is_multiple_of(u32::from(self.spec.tick_hz.max(1)));
         self.after_change(once_a_second);
         if self.sessions.is_empty() {
-            // Nobody to send to: forget the last frames, so a later joiner is not sent old ones.
-            self.frames.clear();
+            // Nobody to send to: forget the kept views, so a later joiner is not sent old ones.
+            self.baselines.0.clear();
         } else {
             self.fan_out(tick);
         }
@@ -662,10 +833,29 @@ impl Handler<AddSession> for MatchActor {
             entry.send(&self.metrics, &welcome);
         }
         entry.send(&self.metrics, &self.roster_frame);
-        // The last tick's snapshot of its view, when another session shares that view: the very
-        // bytes everyone got for that tick (a fresh encode would give one tick two contents).
-        if let Some((_, frame)) = self.frames.iter().find(|(k, _)| *k == view) {
-            entry.send(&self.metrics, frame);
+        // The last tick's snapshot of its view, whole, when another session shares that view: the
+        // very view bytes everyone got for that tick (a fresh encode would give one tick two
+        // contents), and its first baseline.
+        let last = self.baselines.0.back().map(|k| (k.tick, k.time_us));
+        if let Some((tick, time_us)) = last.filter(|(t, _)| t.wrapping_add(1) == self.tick) {
+            let head = TickHead {
+                tick,
+                time_us,
+                phase: self.game.phase(),
+                check: false,
+            };
+            if let Some(body) = self.baselines.encode(&head, view, None, &mut self.scratch) {
+                self.metrics.record_encodes(1, 0);
+                let ack = msg.player_id.and_then(|p| self.applied_seq[p as usize]);
+                let (tail, tail_len) = recipient_tail(ack);
+                let snap = SnapshotOut {
+                    body: &body,
+                    tail: &tail[..tail_len],
+                    id: snapshot_id(tick, view),
+                    key: true,
+                };
+                entry.offer(&self.metrics, snap, unix_time_us(), u64::MAX);
+            }
         }
         if let Some(ended) = &self.ended_frame {
             entry.send(&self.metrics, ended);

@@ -30,6 +30,15 @@ struct CodeLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+fn encodes_histogram() -> Histogram {
+    Histogram::new([0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0])
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ReasonLabel {
     reason: &'static str,
 }
@@ -42,7 +51,7 @@ pub struct Metrics {
     ticks: Counter,
     ticks_skipped: Counter,
     tick_seconds: Histogram,
-    encodes_per_tick: Histogram,
+    encodes_per_tick: Family<KindLabel, Histogram, fn() -> Histogram>,
     frames_sent: Counter,
     bytes_sent: Counter,
     frames_rejected: Family<ReasonLabel, Counter>,
@@ -91,7 +100,7 @@ impl Metrics {
             ticks: Counter::default(),
             ticks_skipped: Counter::default(),
             tick_seconds: Histogram::new(exponential_buckets(0.000_01, 2.0, 16)),
-            encodes_per_tick: Histogram::new(exponential_buckets(1.0, 2.0, 8)),
+            encodes_per_tick: Family::new_with_constructor(encodes_histogram),
             frames_sent: Counter::default(),
             bytes_sent: Counter::default(),
             frames_rejected: Family::default(),
@@ -121,7 +130,8 @@ impl Metrics {
         );
         r.register(
             "snapshot_encodes_per_tick",
-            "Snapshots a match encoded in one tick: one per distinct view, never one per session",
+            "Snapshot messages a match encoded in one tick, by kind (full: keyframes, delta): one per \
+             distinct view and baseline, never one per session",
             m.encodes_per_tick.clone(),
         );
         r.register(
@@ -207,9 +217,14 @@ impl Metrics {
         self.bytes_sent.inc_by(bytes);
     }
 
-    /// A match's tick encoded `n` snapshots (one per distinct view among its sessions).
-    pub fn record_encodes_per_tick(&self, n: u64) {
-        self.encodes_per_tick.observe(n as f64);
+    /// A match's tick encoded `full` whole snapshots and `delta` deltas (one per distinct view
+    /// and baseline among its sessions).
+    pub fn record_encodes(&self, full: u64, delta: u64) {
+        for (kind, n) in [("full", full), ("delta", delta)] {
+            self.encodes_per_tick
+                .get_or_create(&KindLabel { kind })
+                .observe(n as f64);
+        }
     }
 
     /// We closed a session with `code` because of a frame it sent.

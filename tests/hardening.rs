@@ -21,7 +21,7 @@ async fn upgrade_with_origin(server: &TestServer, match_id: &str, origin: &str) 
     let req = format!(
         "GET /ws?token={} HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
          Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v2\r\n\r\n",
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v3\r\n\r\n",
         joined.token, server.addr
     );
     stream.write_all(req.as_bytes()).await.unwrap();
@@ -72,11 +72,11 @@ async fn connection_cap_answers_503() {
         .await
         .unwrap();
     let path = format!("/ws?token={}", joined.token);
-    let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
+    let (_, head) = handshake(server.addr, &path, Some("arena.v3")).await;
     assert!(head.starts_with("HTTP/1.1 503"), "{head}");
     a.close().await.unwrap();
     eventually("a slot to free", || async {
-        let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
+        let (_, head) = handshake(server.addr, &path, Some("arena.v3")).await;
         head.starts_with("HTTP/1.1 101")
     })
     .await;

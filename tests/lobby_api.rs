@@ -258,15 +258,15 @@ async fn websocket_handshake_refusals() {
         .unwrap();
     let json: serde_json::Value = resp.json().await.unwrap();
     assert_eq!(json["error"], "unsupported_protocol");
-    assert_eq!(json["supported"], serde_json::json!(["arena.v2"]));
-    let (_, head) = handshake(server.addr, "/ws", Some("arena.v2")).await;
+    assert_eq!(json["supported"], serde_json::json!(["arena.v3"]));
+    let (_, head) = handshake(server.addr, "/ws", Some("arena.v3")).await;
     assert!(head.starts_with("HTTP/1.1 401"), "{head}");
-    let (_, head) = handshake(server.addr, "/ws?token=deadbeef", Some("arena.v2")).await;
+    let (_, head) = handshake(server.addr, "/ws?token=deadbeef", Some("arena.v3")).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
     // The token was not spent by the refused attempts: it works once, then never again.
     let s = arena_bots::Session::connect(&joined.ws_url).await.unwrap();
     assert_eq!(s.welcome.player_id, Some(0));
-    let (_, head) = handshake(server.addr, &path, Some("arena.v2")).await;
+    let (_, head) = handshake(server.addr, &path, Some("arena.v3")).await;
     assert!(head.starts_with("HTTP/1.1 403"), "{head}");
 }
 

@@ -85,6 +85,7 @@ impl Strict {
                 assert!(!self.ended, "{name}: a second MatchEnded");
                 self.ended = true;
             }
+            ServerMsg::Delta(_) => panic!("{name}: Session::recv rebuilds deltas"),
             ServerMsg::Error { .. } | ServerMsg::Pong { .. } | ServerMsg::Chat { .. } => {}
         }
         msg

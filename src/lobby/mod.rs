@@ -261,6 +261,8 @@ impl Handler<CreateMatch> for Lobby {
             // Golden-ratio offsets spread tick instants evenly over the period, whatever the count.
             phase_offset: (created.order as f64 * 0.618_033_988_749_895).fract(),
             slow_client_timeout_ms: self.config.slow_client_timeout_ms,
+            keyframe_interval: self.config.keyframe_interval.max(1),
+            checksum_interval: self.config.checksum_interval,
         };
         let updates = ctx.address().recipient();
         let metrics = self.metrics.clone();

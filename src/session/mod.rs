@@ -240,6 +240,9 @@ impl Session {
                 };
                 self.send_direct(&pong);
             }
+            // The client's view drifted: the next snapshot goes whole (the match sees no
+            // baseline). Costs the server nothing but one keyframe's bytes; rate-limited above.
+            ClientMsg::Resync => self.conn.forget_baseline(),
             ClientMsg::Chat(text) => {
                 let text = text.trim();
                 if text.is_empty() || text.len() > MAX_CHAT_BYTES {
@@ -264,7 +267,7 @@ impl Session {
                 return self.fail(
                     ctx,
                     CloseCode::Unsupported,
-                    "text messages are not accepted; send binary arena.v2 messages",
+                    "text messages are not accepted; send binary arena.v3 messages",
                 )
             }
             Item::FirstBinary(b) => {
@@ -426,7 +429,7 @@ impl StreamHandler<Result<Frame, ReadError>> for Session {
                     self.fail(
                         ctx,
                         CloseCode::Unsupported,
-                        "text messages are not accepted; send binary arena.v2 messages",
+                        "text messages are not accepted; send binary arena.v3 messages",
                     )
                 }
             }

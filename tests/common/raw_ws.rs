@@ -70,10 +70,10 @@ pub async fn handshake_on(
 }
 
 impl RawWs {
-    /// Upgrades `/ws?token=...` with subprotocol arena.v2; panics unless the server switches.
+    /// Upgrades `/ws?token=...` with subprotocol arena.v3; panics unless the server switches.
     pub async fn connect(addr: std::net::SocketAddr, ws_url: &str) -> Self {
         let path = &ws_url[ws_url.find("/ws").expect("ws path")..];
-        let (stream, head) = handshake(addr, path, Some("arena.v2")).await;
+        let (stream, head) = handshake(addr, path, Some("arena.v3")).await;
         assert!(head.starts_with("HTTP/1.1 101"), "upgrade refused: {head}");
         Self {
             stream,
@@ -91,7 +91,7 @@ impl RawWs {
         socket.set_recv_buffer_size(recv_buffer).unwrap();
         let stream = socket.connect(addr).await.expect("connect");
         let path = &ws_url[ws_url.find("/ws").expect("ws path")..];
-        let (stream, head) = handshake_on(stream, addr, path, Some("arena.v2")).await;
+        let (stream, head) = handshake_on(stream, addr, path, Some("arena.v3")).await;
         assert!(head.starts_with("HTTP/1.1 101"), "upgrade refused: {head}");
         Self {
             stream,

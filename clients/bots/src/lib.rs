@@ -5,7 +5,7 @@
 //! # Layout
 //! - [`error`]: [`BotError`], every way a lobby call or a session can fail.
 //! - [`lobby`]: [`LobbyClient`], the JSON lobby API (create, list, get, join, start, end).
-//! - [`session`]: [`Session`], one WebSocket connection speaking `arena.v2` through the one codec.
+//! - [`session`]: [`Session`], one WebSocket connection speaking `arena.v3` through the one codec.
 //! - [`swarm`]: [`swarm::run_swarm`], the load generator: many bots, one report.
 //!
 //! Nothing here prints: progress and reports are the binary's business.

@@ -233,6 +233,14 @@ fn print_table(r: &SwarmReport) {
         "bytes per session", r.bytes_per_session_per_s, r.wire_bytes_per_session_per_s
     );
     println!(
+        "{:<28} {:.0} B/s per player, {:.0} B/s per spectator (with WS headers); {} keyframes, {} deltas",
+        "  by role",
+        r.wire_bytes_per_player_per_s,
+        r.wire_bytes_per_spectator_per_s,
+        r.keyframes_received,
+        r.deltas_received
+    );
+    println!(
         "{:<28} {} messages, {} payload bytes (whole run, all kinds)",
         "received in total", r.messages_received_total, r.bytes_received_total
     );

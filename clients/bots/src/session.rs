@@ -1,14 +1,16 @@
-//! [`Session`]: one WebSocket connection to a match, speaking `arena.v2` through the one codec.
+//! [`Session`]: one WebSocket connection to a match, speaking `arena.v3` through the one codec.
 //!
 //! It reads Arena's envelope for any game; the game's own bytes (facts, views, inputs) are read
 //! and written with the typed helpers at the end ([`view`], [`facts`], [`Session::send_input`]).
-//! The server speaks first: a [`Welcome`], then the roster, then one snapshot per tick. Pings from
+//! The server speaks first: a [`Welcome`], then the roster, then one snapshot per tick: whole (a
+//! keyframe) or as a delta, which [`Session::recv`] rebuilds, so callers see whole snapshots. Pings from
 //! the server are answered by tungstenite itself on the next read or write, so a session that keeps
 //! calling [`Session::recv`] keeps the connection alive.
 
 use std::time::Duration;
 
-use arena_game::protocol::{ClientMsg, Payload, ServerMsg, Snapshot, Welcome, PROTOCOL_V2};
+use arena_game::protocol::{ClientMsg, Payload, ServerMsg, Snapshot, Welcome, PROTOCOL_V3};
+use arena_game::rebuild::{Rebuilder, Rebuilt};
 use arena_game::{codec, DecodeError, Game};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -35,6 +37,8 @@ pub struct Session {
     pub welcome: Welcome,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     bytes_received: u64,
+    rebuilder: Rebuilder,
+    resyncs: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -46,12 +50,12 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// The upgrade request for `ws_url`, naming the `arena.v2` subprotocol.
+/// The upgrade request for `ws_url`, naming the `arena.v3` subprotocol.
 pub fn ws_request(ws_url: &str) -> Result<Request, BotError> {
     let mut req = ws_url.into_client_request()?;
     req.headers_mut().insert(
         "Sec-WebSocket-Protocol",
-        HeaderValue::from_static(PROTOCOL_V2),
+        HeaderValue::from_static(PROTOCOL_V3),
     );
     Ok(req)
 }
@@ -75,6 +79,8 @@ impl Session {
             welcome: placeholder_welcome(),
             ws,
             bytes_received: 0,
+            rebuilder: Rebuilder::new(),
+            resyncs: 0,
         };
         match session.recv().await? {
             ServerMsg::Welcome(w) => {
@@ -127,10 +133,54 @@ impl Session {
         }
     }
 
-    /// The next server message, decoded. `Err(BotError::Closed)` once the server closes.
+    /// The next server message, decoded, with deltas rebuilt into whole snapshots (a delta
+    /// always arrives as a [`ServerMsg::Snapshot`]). `Err(BotError::Closed)` once the server
+    /// closes; a delta that cannot be rebuilt closes the session with 1007.
     pub async fn recv(&mut self) -> Result<ServerMsg, BotError> {
+        loop {
+            let msg = self.recv_wire().await?;
+            if let Some(msg) = self.rebuild(msg).await? {
+                return Ok(msg);
+            }
+        }
+    }
+
+    /// The next server message as it came on the wire (a delta stays a [`ServerMsg::Delta`]);
+    /// nothing is rebuilt, so mixing this with [`Session::recv`] loses baselines.
+    pub async fn recv_wire(&mut self) -> Result<ServerMsg, BotError> {
         let bytes = self.recv_bytes().await?;
         Ok(decode_server_msg(&bytes)?)
+    }
+
+    /// Rebuilds a message from [`Session::recv_bytes`]: a delta becomes the whole snapshot;
+    /// `None` when there is nothing to show (a checksum disagreed and a keyframe was asked for,
+    /// or a delta was skipped while waiting for it). A delta that cannot be rebuilt (no such
+    /// baseline, malformed) closes the session with 1007 and is an error.
+    pub async fn rebuild(&mut self, msg: ServerMsg) -> Result<Option<ServerMsg>, BotError> {
+        match self.rebuilder.accept(msg) {
+            Ok(Rebuilt::Snapshot(msg) | Rebuilt::Other(msg)) => Ok(Some(msg)),
+            Ok(Rebuilt::Skipped) => Ok(None),
+            Ok(Rebuilt::NeedsResync) => {
+                self.resyncs += 1;
+                self.send(&ClientMsg::Resync).await?;
+                Ok(None)
+            }
+            Err(e) => {
+                let reason = e.to_string();
+                let frame = CloseFrame {
+                    code: CloseCode::Invalid,
+                    reason: reason.chars().take(120).collect::<String>().into(),
+                };
+                let _ = self.ws.close(Some(frame)).await;
+                Err(BotError::Protocol(reason))
+            }
+        }
+    }
+
+    /// Keyframes and deltas received so far, and how many resyncs this session asked for.
+    pub fn snapshot_counts(&self) -> (u64, u64, u64) {
+        let (keys, deltas) = self.rebuilder.counts();
+        (keys, deltas, self.resyncs)
     }
 
     /// Skips messages until `f` matches one and returns it; [`BotError::Timeout`] after `timeout`.
@@ -252,11 +302,11 @@ fn placeholder_welcome() -> Welcome {
 mod tests {
     use super::*;
 
-    /// The upgrade request names exactly the `arena.v2` subprotocol and keeps the token query.
+    /// The upgrade request names exactly the `arena.v3` subprotocol and keeps the token query.
     #[test]
     fn request_names_the_subprotocol() {
         let req = ws_request("ws://127.0.0.1:9/ws?token=abc").unwrap();
-        assert_eq!(req.headers()["Sec-WebSocket-Protocol"], "arena.v2");
+        assert_eq!(req.headers()["Sec-WebSocket-Protocol"], "arena.v3");
         assert_eq!(req.uri().query(), Some("token=abc"));
     }
 

@@ -171,7 +171,7 @@ fn server_inputs() -> Vec<Vec<u8>> {
         &[1],
         &[1, 1, 0],
         &[2, 0, 0, 0],
-        &[2, 0, 0, 0, 0],
+        &[7, 0, 0, 0, 0, 0],
         &[3],
         &[3, 0],
         &[5, 0],
@@ -186,8 +186,8 @@ fn server_inputs() -> Vec<Vec<u8>> {
         .collect();
     let valid = [
         encode(&ServerMsg::Snapshot(Snapshot {
-            acks: vec![Default::default(); 64],
             view: Payload(vec![7; 700]),
+            ack: Some(3),
             ..Snapshot::default()
         }))
         .unwrap(),

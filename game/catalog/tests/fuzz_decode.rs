@@ -21,7 +21,7 @@ use arena_game::codec::{
     decode, decode_limited, encode, DecodeError, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES,
 };
 use arena_game::protocol::{
-    Ack, ClientMsg, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine, ServerMsg, Snapshot,
+    ClientMsg, Delta, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine, ServerMsg, Snapshot,
     Welcome,
 };
 use proptest::prelude::*;
@@ -101,6 +101,7 @@ fn client_msg() -> impl Strategy<Value = ClientMsg> {
         (any::<u16>(), payload()).prop_map(|(seq, input)| ClientMsg::Input { seq, input }),
         edge_u64().prop_map(|client_time_us| ClientMsg::Ping { client_time_us }),
         wire_string().prop_map(ClientMsg::Chat),
+        Just(ClientMsg::Resync),
     ]
 }
 
@@ -166,18 +167,34 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
         edge_u32(),
         edge_u64(),
         phase(),
-        prop::collection::vec(
-            (any::<u8>(), any::<u16>()).prop_map(|(player, seq)| Ack { player, seq }),
-            0..=64,
-        ),
         payload(),
+        any::<Option<u16>>(),
     )
-        .prop_map(|(tick, server_time_us, phase, acks, view)| Snapshot {
+        .prop_map(|(tick, server_time_us, phase, view, ack)| Snapshot {
             tick,
             server_time_us,
             phase,
-            acks,
             view,
+            ack,
+        })
+}
+
+fn delta_msg() -> impl Strategy<Value = Delta> {
+    (
+        (edge_u32(), prop_oneof![0u32..40, edge_u32()], edge_u32()),
+        phase(),
+        any::<Option<u32>>(),
+        payload(),
+        any::<Option<u16>>(),
+    )
+        .prop_map(|((tick, back, since_us), phase, check, view, ack)| Delta {
+            tick,
+            back,
+            since_us,
+            phase,
+            check,
+            view,
+            ack,
         })
 }
 
@@ -222,6 +239,7 @@ fn server_msg() -> impl Strategy<Value = ServerMsg> {
             .prop_map(|(from, name, text)| ServerMsg::Chat { from, name, text }),
         (end_reason(), prop::collection::vec(score_line(), 0..=64))
             .prop_map(|(reason, scoreboard)| ServerMsg::MatchEnded { reason, scoreboard }),
+        delta_msg().prop_map(ServerMsg::Delta),
     ]
 }
 
@@ -777,9 +795,10 @@ const LENGTH_SITES: &[(SiteKind, &str, &[u8])] = &[
     ),
     (SERVER_VEC, "Roster", &[1]),
     (SERVER_CLAIMED, "RosterEntry.name", &[1, 1, 0]),
-    // Snapshot: tag 2, tick, server_time_us, phase, acks, view.
-    (SERVER_VEC, "Snapshot.acks", &[2, 0, 0, 0]),
-    (SERVER_CLAIMED, "Snapshot.view", &[2, 0, 0, 0, 0]),
+    // Snapshot: tag 2, tick, server_time_us, phase, view, ack.
+    (SERVER_CLAIMED, "Snapshot.view", &[2, 0, 0, 0]),
+    // Delta: tag 7, tick, back, since_us, phase, check (none), view, ack.
+    (SERVER_CLAIMED, "Delta.view", &[7, 0, 0, 0, 0, 0]),
     (SERVER_CLAIMED, "Error.code", &[3]),
     (SERVER_CLAIMED, "Error.message", &[3, 0]),
     (SERVER_CLAIMED, "Chat.name", &[5, 0]),
@@ -829,7 +848,7 @@ fn length_sites_point_at_length_prefixes() {
         &[],
         &[0],
         &[0],
-        &[],
+        &[0],
         &[0],
         &[],
         &[0],
@@ -936,6 +955,59 @@ proptest! {
             let mut back = Vec::new();
             arena_game::delta::apply(&base, &again, limit, &mut back).unwrap();
             prop_assert_eq!(back, out);
+        }
+    }
+
+    /// A client's rebuilder (`arena_game::rebuild`) fed any stream of keyframes and deltas, valid,
+    /// corrupted or unrelated: never a panic, never more than the window held, and a delta that
+    /// is rebuilt is exactly its baseline plus the delta.
+    #[test]
+    fn any_snapshot_stream_keeps_the_rebuilder_sound(
+        steps in prop::collection::vec(
+            (0u8..4, 1u32..4, prop::collection::vec(any::<u8>(), 0..24), any::<Index>(), any::<u8>()),
+            1..40,
+        ),
+    ) {
+        use arena_game::rebuild::{Rebuilder, Rebuilt};
+        let mut r = Rebuilder::new();
+        let mut tick = 0u32;
+        // What the client should hold: (tick, view) it accepted.
+        let mut views: Vec<(u32, Vec<u8>)> = Vec::new();
+        for (kind, advance, target, at, flip) in steps {
+            tick += advance;
+            let msg = match kind {
+                0 => ServerMsg::Snapshot(Snapshot {
+                    tick,
+                    view: Payload(target.clone()),
+                    ..Snapshot::default()
+                }),
+                _ => {
+                    let (base_tick, base) = views.last().cloned().unwrap_or((tick - 1, Vec::new()));
+                    let mut d = Vec::new();
+                    arena_game::delta::encode(&base, &target, &mut d);
+                    if kind == 3 && !d.is_empty() {
+                        let i = at.index(d.len());
+                        d[i] ^= flip | 1;
+                    }
+                    ServerMsg::Delta(Delta {
+                        tick,
+                        back: if kind == 2 { advance } else { tick - base_tick },
+                        check: Some(arena_game::protocol::view_checksum(&target)),
+                        view: Payload(d),
+                        ..Delta::default()
+                    })
+                }
+            };
+            match r.accept(msg) {
+                Ok(Rebuilt::Snapshot(ServerMsg::Snapshot(s))) => {
+                    prop_assert_eq!(s.tick, tick);
+                    prop_assert_eq!(&s.view.0, &target);
+                    views.push((tick, target));
+                }
+                Ok(Rebuilt::NeedsResync | Rebuilt::Skipped) => views.clear(),
+                Ok(other) => prop_assert!(false, "{other:?}"),
+                Err(_) => {}
+            }
         }
     }
 }

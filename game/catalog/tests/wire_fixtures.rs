@@ -22,9 +22,10 @@ use arena_game::codec::MAX_MESSAGE_BYTES;
 use arena_game::delta::{self, DeltaError};
 use arena_game::kit::BotMatch;
 use arena_game::protocol::{
-    error_code, Ack, ClientMsg, CloseCode, EndReason, Payload, Phase, Role, RosterEntry, ScoreLine,
-    ServerMsg, Snapshot, Welcome, PROTOCOL_V2, PROTOCOL_VERSION,
+    error_code, ClientMsg, CloseCode, Delta, EndReason, Payload, Phase, Role, RosterEntry,
+    ScoreLine, ServerMsg, Snapshot, Welcome, DELTA_WINDOW, PROTOCOL_V3, PROTOCOL_VERSION,
 };
+use arena_game::rebuild::{RebuildError, Rebuilt};
 use arena_game::{codec, Game, Viewer};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -150,16 +151,26 @@ fn check_vectors<T: Serialize + DeserializeOwned>(vectors: &[Value], invalid: &[
 
 fn envelope_server() -> Vec<Value> {
     let dm_facts = payload(&Deathmatch::new(Default::default(), 8, 0).facts());
-    let snapshot = |tick, server_time_us, phase, acks: Vec<Ack>, view: Vec<u8>| {
+    let snapshot = |tick, server_time_us, phase, ack: Option<u16>, view: Vec<u8>| {
         ServerMsg::Snapshot(Snapshot {
             tick,
             server_time_us,
             phase,
-            acks,
             view: Payload(view),
+            ack,
         })
     };
-    let ack = |player, seq| Ack { player, seq };
+    let delta = |tick, back, since_us, check, view: Vec<u8>, ack| {
+        ServerMsg::Delta(Delta {
+            tick,
+            back,
+            since_us,
+            phase: Phase::Running,
+            check,
+            view: Payload(view),
+            ack,
+        })
+    };
     let line = |id, name: &str, team, score, stats: Vec<i32>| ScoreLine {
         id,
         name: name.into(),
@@ -241,7 +252,7 @@ fn envelope_server() -> Vec<Value> {
         ),
         vector(
             "snapshot_waiting_empty",
-            &snapshot(0, 0, Phase::Waiting, vec![], vec![]),
+            &snapshot(0, 0, Phase::Waiting, None, vec![]),
         ),
         vector(
             "snapshot_running",
@@ -249,17 +260,17 @@ fn envelope_server() -> Vec<Value> {
                 250,
                 1_764_000_000_123_456,
                 Phase::Running,
-                vec![ack(0, 300), ack(3, 7)],
+                Some(300),
                 vec![0x0b, 0xb8, 0x00],
             ),
         ),
         vector(
             "snapshot_tick_251",
-            &snapshot(251, 250, Phase::Running, vec![ack(2, 251)], vec![1; 251]),
+            &snapshot(251, 250, Phase::Running, Some(251), vec![1; 251]),
         ),
         vector(
             "snapshot_tick_65536",
-            &snapshot(65_536, 65_535, Phase::Running, vec![ack(9, 256)], vec![7]),
+            &snapshot(65_536, 65_535, Phase::Running, Some(256), vec![7]),
         ),
         vector(
             "snapshot_ended_edges",
@@ -267,13 +278,32 @@ fn envelope_server() -> Vec<Value> {
                 u32::MAX,
                 u64::MAX,
                 Phase::Ended,
-                vec![ack(0, u16::MAX), ack(u8::MAX, 0)],
+                Some(u16::MAX),
                 vec![0xff; 3],
             ),
         ),
         vector(
             "snapshot_time_u32",
-            &snapshot(4_294_967_295, 4_294_967_296, Phase::Waiting, vec![], vec![]),
+            &snapshot(4_294_967_295, 4_294_967_296, Phase::Waiting, None, vec![]),
+        ),
+        vector(
+            "delta_keeping_up",
+            &delta(1_201, 1, 50_000, None, vec![6, 2, 1, 4], Some(301)),
+        ),
+        vector(
+            "delta_checked_spectator",
+            &delta(1_220, 3, 150_012, Some(0x811c_9dc5), vec![0], None),
+        ),
+        vector(
+            "delta_edges",
+            &delta(
+                u32::MAX,
+                31,
+                u32::MAX,
+                Some(u32::MAX),
+                vec![0xff; 251],
+                Some(0),
+            ),
         ),
         vector(
             "error_spectator_input",
@@ -397,6 +427,7 @@ fn envelope_client() -> Vec<Value> {
         vector("chat_gg", &ClientMsg::Chat("gg".into())),
         vector("chat_unicode", &ClientMsg::Chat("zoë 🎮 ☕".into())),
         vector("chat_max_200_bytes", &ClientMsg::Chat("a".repeat(200))),
+        vector("resync", &ClientMsg::Resync),
     ]
 }
 
@@ -405,8 +436,8 @@ fn envelope_invalid_server() -> Vec<(&'static str, Vec<u8>)> {
         tick: 3,
         server_time_us: 4,
         phase: Phase::Running,
-        acks: vec![Ack { player: 0, seq: 9 }],
         view: Payload(vec![1, 2, 3]),
+        ack: Some(9),
     }))
     .unwrap();
     let mut length_bomb = vec![1u8, 253];
@@ -420,7 +451,11 @@ fn envelope_invalid_server() -> Vec<(&'static str, Vec<u8>)> {
     trailing.push(0);
     vec![
         ("empty", vec![]),
-        ("unknown_tag_7", vec![7]),
+        ("unknown_tag_8", vec![8]),
+        ("snapshot_ack_option_tag_2", vec![2, 0, 0, 0, 0, 2]),
+        ("snapshot_ack_truncated", vec![2, 0, 0, 0, 0, 1, 9]),
+        ("delta_check_option_tag_2", vec![7, 1, 1, 0, 0, 2]),
+        ("delta_truncated_ack", vec![7, 1, 1, 0, 0, 0, 0]),
         ("reserved_varint_marker_254", vec![254, 0]),
         (
             "truncated_snapshot",
@@ -428,7 +463,7 @@ fn envelope_invalid_server() -> Vec<(&'static str, Vec<u8>)> {
         ),
         (
             "snapshot_view_longer_than_message",
-            vec![2, 0, 0, 0, 0, 5, 1, 2],
+            vec![2, 0, 0, 0, 5, 1, 2],
         ),
         ("trailing_byte_after_pong", trailing),
         ("roster_length_bomb", length_bomb),
@@ -445,7 +480,8 @@ fn envelope_invalid_server() -> Vec<(&'static str, Vec<u8>)> {
 fn envelope_invalid_client() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("empty", vec![]),
-        ("unknown_tag_3", vec![3]),
+        ("unknown_tag_4", vec![4]),
+        ("resync_trailing_byte", vec![3, 0]),
         ("truncated_input_seq", vec![0, 1]),
         ("input_payload_truncated", vec![0, 1, 0, 3, 1, 2]),
         ("chat_bad_utf8", vec![2, 2, 0xff, 0xfe]),
@@ -462,7 +498,7 @@ fn envelope_json() -> String {
         "about": "Generated by game/catalog/tests/wire_fixtures.rs from arena_game::codec; do not \
                   edit. 'msg' is serde_json's view of the Rust value (externally tagged enums); \
                   payloads are hex; integers above 2^53-1 are decimal strings.",
-        "subprotocol": PROTOCOL_V2,
+        "subprotocol": PROTOCOL_V3,
         "protocol_version": PROTOCOL_VERSION,
         "close_codes": close_codes,
         "reconnect_after": CloseCode::ALL
@@ -845,6 +881,90 @@ fn delta_invalid() -> Vec<(&'static str, Vec<u8>, Vec<u8>, DeltaError)> {
     ]
 }
 
+/// A stream of snapshots as a client receives them, from a deathmatch played by its bots: a
+/// keyframe, deltas against the previous tick and older ones, a checksum that holds and one
+/// that does not (the client asks for a keyframe and skips until it comes), then a delta
+/// against a baseline the client never had and a malformed one (each closes with 1007).
+fn delta_stream() -> Vec<(ServerMsg, Value)> {
+    let mut bots = BotMatch::<Deathmatch>::new(Default::default(), 4, 11);
+    let mut views: Vec<Vec<u8>> = Vec::new();
+    for _ in 0..12 {
+        bots.step(0.05);
+        let mut bytes = Vec::new();
+        bots.encode_view(bots.game().view_key(Viewer::Spectator), &mut bytes)
+            .unwrap();
+        views.push(bytes);
+    }
+    let time = |tick: u32| 1_764_000_000_000_000 + u64::from(tick) * 50_000 + u64::from(tick % 3);
+    let key = |tick: u32| {
+        ServerMsg::Snapshot(Snapshot {
+            tick,
+            server_time_us: time(tick),
+            phase: Phase::Running,
+            view: Payload(views[tick as usize].clone()),
+            ack: Some(tick as u16),
+        })
+    };
+    let delta_msg = |tick: u32, back: u32, check: Option<u32>| {
+        let mut d = Vec::new();
+        delta::encode(
+            &views[(tick - back) as usize],
+            &views[tick as usize],
+            &mut d,
+        );
+        ServerMsg::Delta(Delta {
+            tick,
+            back,
+            since_us: (time(tick) - time(tick - back)) as u32,
+            phase: Phase::Running,
+            check,
+            view: Payload(d),
+            ack: None,
+        })
+    };
+    let sum = |tick: u32| Some(arena_game::protocol::view_checksum(&views[tick as usize]));
+    let mut msgs = vec![
+        key(0),
+        delta_msg(1, 1, None),
+        delta_msg(2, 1, sum(2)),
+        delta_msg(4, 3, None),
+        delta_msg(5, 1, sum(5).map(|c| c ^ 0x100)),
+        delta_msg(6, 1, None),
+        key(7),
+        delta_msg(8, 1, sum(8)),
+        delta_msg(10, 1, None),
+    ];
+    let mut malformed = delta_msg(11, 3, None);
+    if let ServerMsg::Delta(d) = &mut malformed {
+        d.view.0.push(0);
+    }
+    msgs.push(malformed);
+    let mut rebuilder = arena_game::rebuild::Rebuilder::new();
+    msgs.into_iter()
+        .map(|msg| {
+            let expect = match rebuilder.accept(msg.clone()) {
+                Ok(Rebuilt::Snapshot(ServerMsg::Snapshot(s))) => json!({
+                    "snapshot": {
+                        "tick": s.tick,
+                        "server_time_us": s.server_time_us.to_string(),
+                        "view": hex(&s.view.0),
+                        "ack": s.ack,
+                    }
+                }),
+                Ok(Rebuilt::NeedsResync) => json!("resync"),
+                Ok(Rebuilt::Skipped) => json!("skipped"),
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(e) => json!({ "error": match e {
+                    RebuildError::MissingBaseline { .. } => "missing_baseline",
+                    RebuildError::BadBack { .. } => "bad_back",
+                    RebuildError::Malformed { .. } => "malformed",
+                } }),
+            };
+            (msg, expect)
+        })
+        .collect()
+}
+
 fn delta_json() -> String {
     let vectors: Vec<Value> = delta_pairs()
         .into_iter()
@@ -862,10 +982,50 @@ fn delta_json() -> String {
         "about": "Generated by game/catalog/tests/wire_fixtures.rs from arena_game::delta; do not \
                   edit. Hex bytes; 'limit' is the largest target a client accepts.",
         "limit": MAX_MESSAGE_BYTES,
+        "window": DELTA_WINDOW,
         "vectors": vectors,
         "invalid": invalid,
+        "stream_about": "Server messages in order, as one client receives them, and what the \
+                         client makes of each (arena_game::rebuild::Rebuilder): a whole snapshot, \
+                         'resync' (send Resync), 'skipped', or an error that closes with 1007. \
+                         server_time_us is a decimal string.",
+        "stream": delta_stream()
+            .into_iter()
+            .map(|(msg, expect)| json!({ "msg": hex(&codec::encode(&msg).unwrap()), "expect": expect }))
+            .collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).expect("fixture serializes") + "\n"
+}
+
+/// The stream covers each outcome a client must handle.
+#[test]
+fn the_delta_stream_covers_every_outcome() {
+    let outcomes: Vec<String> = delta_stream()
+        .into_iter()
+        .map(|(_, e)| match e {
+            Value::String(s) => s,
+            Value::Object(o) => match o.get("error") {
+                Some(kind) => kind.as_str().unwrap().to_owned(),
+                None => "snapshot".into(),
+            },
+            other => panic!("{other}"),
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "snapshot",
+            "snapshot",
+            "snapshot",
+            "snapshot",
+            "resync",
+            "skipped",
+            "snapshot",
+            "snapshot",
+            "missing_baseline",
+            "malformed"
+        ]
+    );
 }
 
 #[test]

@@ -124,7 +124,7 @@ pub type GamesResponse = Vec<crate::game::GameInfo>;
 pub struct JoinResponse {
     /// One-use join token (also inside `ws_url`).
     pub token: String,
-    /// The full `ws://` URL to open with subprotocol `arena.v2`.
+    /// The full `ws://` URL to open with subprotocol `arena.v3`.
     pub ws_url: String,
     /// Match id.
     pub match_id: String,

@@ -96,11 +96,8 @@ mod tests {
             tick: 123_456,
             server_time_us: 1_764_000_000_000_000,
             phase: Phase::Running,
-            acks: vec![Ack {
-                player: 3,
-                seq: 65_000,
-            }],
             view: Payload(vec![7; 100]),
+            ack: Some(65_000),
         }
     }
 
@@ -132,6 +129,15 @@ mod tests {
                     stats: vec![300, -1],
                 }],
             },
+            ServerMsg::Delta(Delta {
+                tick: 70_000,
+                back: 1,
+                since_us: 50_012,
+                phase: Phase::Running,
+                check: Some(u32::MAX),
+                view: Payload(vec![4, 4, 0]),
+                ack: None,
+            }),
         ];
         for m in msgs {
             let bytes = encode(&m).unwrap();
@@ -151,14 +157,40 @@ mod tests {
         assert_eq!(decode::<ClientMsg>(&bytes).unwrap(), input);
         let chat = ClientMsg::Chat("gg".into());
         assert_eq!(decode::<ClientMsg>(&encode(&chat).unwrap()).unwrap(), chat);
+        assert_eq!(encode(&ClientMsg::Resync).unwrap(), vec![3]);
     }
 
     /// The envelope around a view costs a fixed, small header.
     #[test]
     fn snapshot_envelope_is_compact() {
         let bytes = encode(&ServerMsg::Snapshot(sample_snapshot())).unwrap();
-        // 1 tag + 5 tick + 9 time + 1 phase + (1 + 3) acks + 1 length + 100 view
-        assert_eq!(bytes.len(), 21 + 100);
+        // 1 tag + 5 tick + 9 time + 1 phase + 1 length + 100 view + 3 ack
+        assert_eq!(bytes.len(), 17 + 100 + 3);
+    }
+
+    /// A delta's envelope, for a client that keeps up: tag, tick, back, time since the
+    /// baseline, phase, no check, the delta's length; then the recipient's ack.
+    #[test]
+    fn delta_envelope_is_compact() {
+        let delta = Delta {
+            tick: 1200,
+            back: 1,
+            since_us: 50_000,
+            phase: Phase::Running,
+            check: None,
+            view: Payload(vec![0; 40]),
+            ack: Some(9),
+        };
+        let bytes = encode(&ServerMsg::Delta(delta.clone())).unwrap();
+        // 1 tag + 3 tick + 1 back + 3 since + 1 phase + 1 check + 1 length + 40 + 3 ack
+        assert_eq!(bytes.len(), 11 + 40 + 3);
+        // The shared part is everything but the ack; the tail completes it.
+        let mut shared = Vec::new();
+        let msg = ServerMsg::Delta(Delta { ack: None, ..delta });
+        encode_shared(&msg, &mut shared).unwrap();
+        let (tail, n) = recipient_tail(Some(9));
+        shared.extend_from_slice(&tail[..n]);
+        assert_eq!(shared, bytes);
     }
 
     /// A 12-byte message claiming a 2^40-byte string is refused without allocating it.

@@ -9,6 +9,7 @@
 //!   pings, the final scoreboard, close codes; game data rides inside as [`Payload`]s.
 //! - [`codec`]: the one encode/decode pair (serde + bincode 2, one configuration, bounded decode).
 //! - [`delta`]: a generic delta of one encoded snapshot against another (XOR, zero runs).
+//! - [`rebuild`]: a client's side of deltas: [`rebuild::Rebuilder`] turns them back into snapshots.
 //! - [`erased`]: [`DynGame`] and [`DynBot`], any game behind bytes, as the server and bots hold it.
 //! - [`registry`]: [`GameRegistry`], the games a server hosts by name.
 //! - [`settings`]: a match's settings from JSON, checked against the game's specs.
@@ -22,6 +23,7 @@ pub mod erased;
 pub mod game;
 pub mod kit;
 pub mod protocol;
+pub mod rebuild;
 pub mod registry;
 pub mod settings;
 

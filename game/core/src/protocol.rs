@@ -10,13 +10,19 @@
 use serde::{Deserialize, Serialize};
 
 /// The WebSocket subprotocol a client must name (`Sec-WebSocket-Protocol`) to speak this protocol.
-pub const PROTOCOL_V2: &str = "arena.v2";
+/// Version 3 sends snapshots as deltas ([`Delta`]) against a baseline the client holds.
+pub const PROTOCOL_V3: &str = "arena.v3";
 
 /// Every protocol version this build serves, newest first.
-pub const SUPPORTED_PROTOCOLS: &[&str] = &[PROTOCOL_V2];
+pub const SUPPORTED_PROTOCOLS: &[&str] = &[PROTOCOL_V3];
 
 /// Numeric protocol version carried in [`Welcome::protocol`].
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
+
+/// How many ticks back a [`Delta`]'s baseline may be: a client keeps the views of the snapshots
+/// it received within the last `DELTA_WINDOW` ticks (by tick), and the server never refers to an
+/// older one (it sends a keyframe instead).
+pub const DELTA_WINDOW: u32 = 32;
 
 /// A player's seat in a match: `0..max_players`. Stable for the whole match.
 pub type PlayerId = u8;
@@ -93,6 +99,9 @@ pub enum ClientMsg {
     },
     /// A chat line to everyone in the match (players and spectators), at most [`MAX_CHAT_BYTES`].
     Chat(String),
+    /// The client's view disagrees with a [`Delta::check`] (or it lost its baselines): send the
+    /// next snapshot whole. The client skips deltas it has no baseline for until it comes.
+    Resync,
 }
 
 /// What a session is in its match.
@@ -165,18 +174,13 @@ pub struct RosterEntry {
     pub connected: bool,
 }
 
-/// The newest input of one player that the server has applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Ack {
-    /// Seat.
-    pub player: PlayerId,
-    /// The `seq` of that input.
-    #[serde(with = "wire::fixed_u16")]
-    pub seq: u16,
-}
-
-/// The state of a match after one tick as one group of sessions sees it: encoded once per view
-/// and shared by every session with that view.
+/// The state of a match after one tick as one group of sessions sees it, whole: a keyframe. Sent
+/// on join and resume, when a session has no usable baseline, when it asked ([`ClientMsg::Resync`])
+/// and every few seconds; every other tick brings a [`Delta`].
+///
+/// All fields but the last are encoded once per view and tick and shared by every session with
+/// that view; [`Snapshot::ack`] is the recipient's own, appended to the shared bytes on the way
+/// out (see [`recipient_tail`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Snapshot {
     /// Tick number, from 0 when the match was created.
@@ -185,11 +189,80 @@ pub struct Snapshot {
     pub server_time_us: u64,
     /// Current phase.
     pub phase: Phase,
-    /// The newest applied input of each player in this view who has sent one, by seat.
-    #[serde(deserialize_with = "wire::bounded_vec::deserialize")]
-    pub acks: Vec<Ack>,
     /// The game's view of its state for this group, encoded by the game.
     pub view: Payload,
+    /// The newest applied input `seq` of the recipient, for a player who has sent one.
+    #[serde(with = "wire::opt_fixed_u16")]
+    pub ack: Option<u16>,
+}
+
+/// A snapshot as the change from an earlier one the recipient holds (its baseline): the view is
+/// an [`crate::delta`] of the baseline's view bytes. Encoded once per view, baseline and tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Delta {
+    /// Tick number of this snapshot.
+    pub tick: u32,
+    /// How many ticks before `tick` the baseline is (1 when the client keeps up), at most
+    /// [`DELTA_WINDOW`]` - 1`.
+    pub back: u32,
+    /// Microseconds between the baseline's `server_time_us` and this snapshot's.
+    pub since_us: u32,
+    /// Current phase.
+    pub phase: Phase,
+    /// Every few ticks: [`view_checksum`] of the view this delta rebuilds. A client whose
+    /// rebuilt view disagrees sends [`ClientMsg::Resync`].
+    pub check: Option<u32>,
+    /// The delta that turns the baseline's view bytes into this tick's.
+    pub view: Payload,
+    /// As [`Snapshot::ack`]: the recipient's own.
+    #[serde(with = "wire::opt_fixed_u16")]
+    pub ack: Option<u16>,
+}
+
+impl Delta {
+    /// The tick of the baseline this delta applies to.
+    pub fn baseline_tick(&self) -> u32 {
+        self.tick.wrapping_sub(self.back)
+    }
+}
+
+/// FNV-1a (32 bits) of a view's bytes: the [`Delta::check`] a client compares its rebuilt view
+/// with. Not a defence against tampering (the connection is the trust boundary), only a way to
+/// notice a bug that made a client's view drift.
+pub fn view_checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// The recipient's part of a [`Snapshot`] or [`Delta`] (its `ack`, the message's last field),
+/// as bytes to append to the shared part: `00`, or `01` and the seq's two bytes.
+pub fn recipient_tail(ack: Option<u16>) -> ([u8; 3], usize) {
+    match ack {
+        None => ([0, 0, 0], 1),
+        Some(seq) => {
+            let [lo, hi] = seq.to_le_bytes();
+            ([1, lo, hi], 3)
+        }
+    }
+}
+
+/// Encodes the shared part of a snapshot or delta (`msg` with `ack: None`, without that last
+/// byte) into `out`: what a match encodes once per group; [`recipient_tail`] completes it.
+pub fn encode_shared(msg: &ServerMsg, out: &mut Vec<u8>) -> Result<(), crate::EncodeError> {
+    let ack = match msg {
+        ServerMsg::Snapshot(s) => s.ack,
+        ServerMsg::Delta(d) => d.ack,
+        _ => None,
+    };
+    debug_assert!(ack.is_none(), "the shared part carries no recipient's ack");
+    let start = out.len();
+    crate::codec::encode_into(msg, out)?;
+    if matches!(msg, ServerMsg::Snapshot(_) | ServerMsg::Delta(_)) && out.len() > start {
+        // The trailing `ack: None` byte: each recipient's tail takes its place.
+        out.pop();
+    }
+    Ok(())
 }
 
 /// One line of a final scoreboard: generic, so the lobby API and any client can show it.
@@ -215,7 +288,7 @@ pub enum ServerMsg {
     Welcome(Welcome),
     /// The seated players; sent after the welcome and whenever it changes.
     Roster(#[serde(deserialize_with = "wire::bounded_vec::deserialize")] Vec<RosterEntry>),
-    /// The state after a tick, as your view sees it.
+    /// The state after a tick, as your view sees it, whole (a keyframe).
     Snapshot(Snapshot),
     /// A request was refused; the connection stays open.
     Error {
@@ -248,6 +321,8 @@ pub enum ServerMsg {
         #[serde(deserialize_with = "wire::bounded_vec::deserialize")]
         scoreboard: Vec<ScoreLine>,
     },
+    /// The state after a tick, as a change from a snapshot you already hold.
+    Delta(Delta),
 }
 
 impl ServerMsg {
@@ -261,6 +336,7 @@ impl ServerMsg {
             ServerMsg::Pong { .. } => "pong",
             ServerMsg::Chat { .. } => "chat",
             ServerMsg::MatchEnded { .. } => "match_ended",
+            ServerMsg::Delta(_) => "delta",
         }
     }
 }
@@ -372,6 +448,21 @@ pub mod wire {
         /// Two little-endian bytes.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
             <[u8; 2]>::deserialize(d).map(u16::from_le_bytes)
+        }
+    }
+
+    /// An `Option<u16>` as `00`, or `01` and two little-endian bytes.
+    pub mod opt_fixed_u16 {
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// `00`, or `01` and two little-endian bytes.
+        pub fn serialize<S: Serializer>(v: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
+            v.map(u16::to_le_bytes).serialize(s)
+        }
+
+        /// `00`, or `01` and two little-endian bytes.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
+            Option::<[u8; 2]>::deserialize(d).map(|v| v.map(u16::from_le_bytes))
         }
     }
 

@@ -56,7 +56,7 @@ use run::{RunConfig, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TargetArg {
-    /// An Arena server: joins through its lobby API, speaks arena.v2.
+    /// An Arena server: joins through its lobby API, speaks arena.v3.
     Arena,
     /// benches/peers/ws-server.js.
     WsPeer,

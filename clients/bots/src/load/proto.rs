@@ -1,5 +1,5 @@
 //! What the load client reads from and writes to each target, byte by byte, without allocating:
-//! Arena's envelope header (`arena.v2`, docs/protocol.md), the seed-style ws peer's snapshot
+//! Arena's envelope header (`arena.v3`, docs/protocol.md), the seed-style ws peer's snapshot
 //! (benches/peers/ws-server.js) and the few Colyseus 0.18 messages it needs
 //! (benches/peers/colyseus-server.js).
 
@@ -8,6 +8,7 @@ pub mod arena_tag {
     pub const WELCOME: u8 = 0;
     pub const SNAPSHOT: u8 = 2;
     pub const ERROR: u8 = 3;
+    pub const DELTA: u8 = 7;
 }
 
 /// Reads one bincode-standard varint of at most `max_marker` width (251: u16, 252: u32, 253:
@@ -40,32 +41,92 @@ pub struct ArenaSnapshot {
     pub tick: u32,
     /// The server's wall clock when it encoded the snapshot, Unix µs.
     pub server_time_us: u64,
-    /// The newest applied input `seq` of the seat asked for, when the snapshot carries one.
+    /// The newest applied input `seq` of this session's player, when the snapshot carries one.
     pub ack: Option<u16>,
 }
 
-/// Reads the header of an Arena `Snapshot` (tag, tick, server time, phase, acks) and stops
-/// before the game's view. `None` for any other message or a malformed header. The full decode
-/// (`arena_game::codec`) allocates the acks and the view; this does not, and the tests below
-/// hold it to the codec.
+/// The stamps of the snapshots a session received in the last
+/// [`arena_game::protocol::DELTA_WINDOW`] ticks, by tick: a delta carries its time as an offset
+/// from its baseline's.
+#[derive(Clone)]
+pub struct Stamps([(u32, u64); DELTA_WINDOW]);
+
+const DELTA_WINDOW: usize = arena_game::protocol::DELTA_WINDOW as usize;
+
+impl Default for Stamps {
+    fn default() -> Self {
+        // A tick that never matches slot 0 (u32::MAX % 32 = 31).
+        Stamps([(u32::MAX, 0); DELTA_WINDOW])
+    }
+}
+
+impl Stamps {
+    fn get(&self, tick: u32) -> Option<u64> {
+        let (t, time) = self.0[tick as usize % DELTA_WINDOW];
+        (t == tick).then_some(time)
+    }
+
+    fn put(&mut self, tick: u32, time: u64) {
+        self.0[tick as usize % DELTA_WINDOW] = (tick, time);
+    }
+}
+
+/// Skips a `Payload` (varint length, bytes) and reads the recipient's `ack` after it, which must
+/// end the message.
 #[inline]
-pub fn arena_snapshot(msg: &[u8], seat: Option<u8>) -> Option<ArenaSnapshot> {
-    if *msg.first()? != arena_tag::SNAPSHOT {
-        return None;
-    }
-    let mut at = 1;
-    let tick = varint(msg, &mut at, 252)? as u32;
-    let server_time_us = varint(msg, &mut at, 253)?;
-    let _phase = varint(msg, &mut at, 252)?;
-    let acks = varint(msg, &mut at, 253)? as usize;
-    let mut ack = None;
-    for _ in 0..acks {
-        let entry = msg.get(at..at + 3)?;
-        if Some(entry[0]) == seat {
-            ack = Some(u16::from_le_bytes([entry[1], entry[2]]));
+fn view_and_ack(msg: &[u8], at: &mut usize) -> Option<Option<u16>> {
+    let len = varint(msg, at, 253)? as usize;
+    *at = at.checked_add(len)?;
+    let ack = match *msg.get(*at)? {
+        0 => {
+            *at += 1;
+            None
         }
-        at += 3;
-    }
+        1 => {
+            let b = msg.get(*at + 1..*at + 3)?;
+            *at += 3;
+            Some(u16::from_le_bytes([b[0], b[1]]))
+        }
+        _ => return None,
+    };
+    (*at == msg.len()).then_some(ack)
+}
+
+/// Reads an Arena `Snapshot` or `Delta` (tag, tick, its time, the recipient's ack) without
+/// decoding or rebuilding the game's view, and notes its stamp in `stamps`. `None` for any other
+/// message, a malformed one, or a delta whose baseline is not in `stamps`. The full decode
+/// (`arena_game::codec`) allocates the view; this does not, and the tests below hold it to the
+/// codec.
+#[inline]
+pub fn arena_snapshot(msg: &[u8], stamps: &mut Stamps) -> Option<ArenaSnapshot> {
+    let mut at = 1;
+    let (tick, server_time_us) = match *msg.first()? {
+        arena_tag::SNAPSHOT => {
+            let tick = varint(msg, &mut at, 252)? as u32;
+            let time = varint(msg, &mut at, 253)?;
+            let _phase = varint(msg, &mut at, 252)?;
+            (tick, time)
+        }
+        arena_tag::DELTA => {
+            let tick = varint(msg, &mut at, 252)? as u32;
+            let back = varint(msg, &mut at, 252)? as u32;
+            let since = varint(msg, &mut at, 252)?;
+            let _phase = varint(msg, &mut at, 252)?;
+            match *msg.get(at)? {
+                0 => at += 1,
+                1 => {
+                    at += 1;
+                    varint(msg, &mut at, 252)?;
+                }
+                _ => return None,
+            }
+            let base = stamps.get(tick.wrapping_sub(back))?;
+            (tick, base.saturating_add(since))
+        }
+        _ => return None,
+    };
+    let ack = view_and_ack(msg, &mut at)?;
+    stamps.put(tick, server_time_us);
     Some(ArenaSnapshot {
         tick,
         server_time_us,
@@ -199,23 +260,34 @@ pub fn colyseus_input(dir: u8) -> [u8; 3] {
 mod tests {
     use super::*;
     use arena_game::codec;
-    use arena_game::protocol::{Ack, ClientMsg, Payload, Phase, ServerMsg, Snapshot};
+    use arena_game::protocol::{ClientMsg, Delta, Payload, Phase, ServerMsg, Snapshot};
 
-    fn snap(tick: u32, time: u64, acks: &[(u8, u16)], view: usize) -> Vec<u8> {
+    fn snap(tick: u32, time: u64, ack: Option<u16>, view: usize) -> Vec<u8> {
         codec::encode(&ServerMsg::Snapshot(Snapshot {
             tick,
             server_time_us: time,
             phase: Phase::Running,
-            acks: acks
-                .iter()
-                .map(|&(player, seq)| Ack { player, seq })
-                .collect(),
             view: Payload(vec![7; view]),
+            ack,
         }))
         .unwrap()
     }
 
-    /// The header reader agrees with the codec on every varint width and on the acks.
+    fn delta(tick: u32, back: u32, since_us: u32, check: Option<u32>, ack: Option<u16>) -> Vec<u8> {
+        codec::encode(&ServerMsg::Delta(Delta {
+            tick,
+            back,
+            since_us,
+            phase: Phase::Running,
+            check,
+            view: Payload(vec![3; 300]),
+            ack,
+        }))
+        .unwrap()
+    }
+
+    /// The header reader agrees with the codec on every varint width, on deltas' times and on
+    /// the ack.
     #[test]
     fn arena_header_matches_the_codec() {
         for (tick, time) in [
@@ -223,30 +295,55 @@ mod tests {
             (250, 250),
             (251, 65_535),
             (70_000, 1_764_000_000_123_456),
-            (u32::MAX, u64::MAX),
+            (u32::MAX - 40, u64::MAX / 2),
         ] {
-            let bytes = snap(tick, time, &[(0, 9), (3, 65_535), (7, 300)], 120);
-            let ServerMsg::Snapshot(full) = codec::decode::<ServerMsg>(&bytes).unwrap() else {
-                panic!("not a snapshot")
-            };
-            let h = arena_snapshot(&bytes, Some(3)).unwrap();
-            assert_eq!((h.tick, h.server_time_us), (full.tick, full.server_time_us));
-            assert_eq!(h.ack, Some(65_535));
-            assert_eq!(arena_snapshot(&bytes, Some(5)).unwrap().ack, None);
-            assert_eq!(arena_snapshot(&bytes, None).unwrap().ack, None);
+            let mut stamps = Stamps::default();
+            for ack in [None, Some(65_535)] {
+                let bytes = snap(tick, time, ack, 120);
+                let ServerMsg::Snapshot(full) = codec::decode::<ServerMsg>(&bytes).unwrap() else {
+                    panic!("not a snapshot")
+                };
+                let h = arena_snapshot(&bytes, &mut stamps).unwrap();
+                assert_eq!(
+                    (h.tick, h.server_time_us, h.ack),
+                    (full.tick, full.server_time_us, ack)
+                );
+            }
+            for (back, since, check) in [
+                (1, 50_000, None),
+                (3, 250, Some(u32::MAX)),
+                (1, 70_000, Some(5)),
+            ] {
+                let base = tick;
+                let bytes = delta(base + back, back, since, check, Some(4));
+                let h = arena_snapshot(&bytes, &mut stamps).unwrap();
+                assert_eq!(
+                    (h.tick, h.server_time_us, h.ack),
+                    (base + back, time + u64::from(since), Some(4))
+                );
+                stamps.put(base, time);
+            }
+            // A delta against a stamp this session never got is not read.
+            assert_eq!(
+                arena_snapshot(&delta(tick + 20, 9, 1, None, None), &mut stamps),
+                None
+            );
         }
+        let mut stamps = Stamps::default();
         // Other messages and truncated headers are not snapshots.
         let ping = codec::encode(&ServerMsg::Pong {
             client_time_us: 1,
             server_time_us: 2,
         })
         .unwrap();
-        assert_eq!(arena_snapshot(&ping, None), None);
-        let bytes = snap(300, 1_764_000_000_123_456, &[(1, 1)], 0);
-        assert_eq!(arena_snapshot(&bytes[..5], None), None);
+        assert_eq!(arena_snapshot(&ping, &mut stamps), None);
+        let bytes = snap(300, 1_764_000_000_123_456, Some(1), 0);
+        for cut in 0..bytes.len() {
+            assert_eq!(arena_snapshot(&bytes[..cut], &mut stamps), None, "{cut}");
+        }
         // A marker wider than the type is refused, like the codec does.
         assert_eq!(
-            arena_snapshot(&[2, 253, 0, 0, 0, 0, 0, 0, 0, 0], None),
+            arena_snapshot(&[2, 253, 0, 0, 0, 0, 0, 0, 0, 0], &mut stamps),
             None
         );
     }

@@ -32,7 +32,7 @@ const EVENTS: usize = 4096;
 /// What the sessions talk to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
-    /// Arena (`arena.v2`), playing `game` in play mode.
+    /// Arena (`arena.v3`), playing `game` in play mode.
     Arena(ArenaGame),
     /// benches/peers/ws-server.js.
     WsPeer,
@@ -106,6 +106,8 @@ struct Conn {
     player: bool,
     room: u32,
     seat: Option<u8>,
+    /// Arena: the stamps of the last ticks' snapshots (deltas carry time since their baseline).
+    stamps: proto::Stamps,
     seq: u16,
     pending: Option<(u16, u64)>,
     started_us: u64,
@@ -132,7 +134,7 @@ pub fn run(cfg: RunConfig, plan: Plan) -> Result<LoadReport, String> {
     let run_start = Instant::now();
     let host = format!("127.0.0.1:{}", cfg.port);
     let subprotocol = match cfg.target {
-        Target::Arena(_) => Some(arena_game::protocol::PROTOCOL_V2),
+        Target::Arena(_) => Some(arena_game::protocol::PROTOCOL_V3),
         _ => None,
     };
     let mut stats = Stats::new(plan.rooms);
@@ -151,6 +153,7 @@ pub fn run(cfg: RunConfig, plan: Plan) -> Result<LoadReport, String> {
             player: s.player,
             room: s.room.unwrap_or(NO_ROOM),
             seat: None,
+            stamps: proto::Stamps::default(),
             seq: 0,
             pending: None,
             started_us: 0,
@@ -582,8 +585,7 @@ impl Engine {
         self.stats.bytes_total += msg.len() as u64;
         match self.cfg.target {
             Target::Arena(game) => {
-                let seat = self.conns[idx].seat;
-                if let Some(s) = proto::arena_snapshot(msg, seat) {
+                if let Some(s) = proto::arena_snapshot(msg, &mut self.conns[idx].stamps) {
                     let room = self.conns[idx].room;
                     self.stats
                         .snapshot(room, Some((s.tick, s.server_time_us)), msg.len(), recv_us);

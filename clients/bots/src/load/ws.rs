@@ -208,11 +208,11 @@ mod tests {
     /// The request names the path, the host, the version and the subprotocol, and ends the head.
     #[test]
     fn request_shape() {
-        let r = upgrade_request("127.0.0.1:9", "/ws?token=abc", Some("arena.v2"));
+        let r = upgrade_request("127.0.0.1:9", "/ws?token=abc", Some("arena.v3"));
         let r = String::from_utf8(r).unwrap();
         assert!(r.starts_with("GET /ws?token=abc HTTP/1.1\r\nHost: 127.0.0.1:9\r\n"));
         assert!(r.contains("Sec-WebSocket-Version: 13\r\n"));
-        assert!(r.contains("Sec-WebSocket-Protocol: arena.v2\r\n"));
+        assert!(r.contains("Sec-WebSocket-Protocol: arena.v3\r\n"));
         assert!(r.ends_with("\r\n\r\n"));
         let plain = String::from_utf8(upgrade_request("h", "/", None)).unwrap();
         assert!(!plain.contains("Protocol"));

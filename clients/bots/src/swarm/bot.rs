@@ -117,7 +117,14 @@ impl Bot {
                 // Two monotonic clock reads per message: before the decode (the receive instant, for
                 // the input round trip) and after it (the decode time, and the input's send instant).
                 let received_at = Instant::now();
-                let decoded = decode_server_msg(&bytes);
+                let decoded = match decode_server_msg(&bytes) {
+                    Ok(msg) => match session.rebuild(msg).await {
+                        Ok(Some(msg)) => Ok(msg),
+                        Ok(None) => continue,
+                        Err(e) => break Some(e),
+                    },
+                    Err(e) => Err(e),
+                };
                 let decoded_at = Instant::now();
                 let decode_ns = decoded_at.duration_since(received_at).as_nanos() as u64;
                 let snap = match decoded {
@@ -132,8 +139,13 @@ impl Bot {
                         continue;
                     }
                 };
-                let rtt = me.and_then(|me| applied_input_rtt(&snap, me, &mut pending, received_at));
-                self.record_snapshot(&snap, bytes.len(), recv_us, decode_ns, rtt);
+                let rtt = me.and_then(|_| applied_input_rtt(&snap, &mut pending, received_at));
+                let wire = Wire {
+                    len: bytes.len(),
+                    player: me.is_some(),
+                    delta: bytes.first() == Some(&DELTA_TAG),
+                };
+                self.record_snapshot(&snap, wire, recv_us, decode_ns, rtt);
                 if let Some(brain) = &mut brain {
                     input_buf.clear();
                     match brain.input(snap.tick, &snap.view.0, &mut input_buf) {
@@ -212,7 +224,7 @@ impl Bot {
     fn record_snapshot(
         &self,
         snap: &Snapshot,
-        len: usize,
+        wire: Wire,
         recv_us: u64,
         decode_ns: u64,
         rtt: Option<Duration>,
@@ -226,8 +238,14 @@ impl Bot {
             return;
         }
         st.snapshots_window += 1;
-        st.bytes_window += len as u64;
-        st.wire_bytes_window += len as u64 + ws_header_len(len);
+        let on_wire = wire.len as u64 + ws_header_len(wire.len);
+        st.bytes_window += wire.len as u64;
+        st.wire_bytes_window += on_wire;
+        st.role_wire_bytes_window[usize::from(!wire.player)] += on_wire;
+        match wire.delta {
+            true => st.deltas_window += 1,
+            false => st.keyframes_window += 1,
+        }
         st.latency_window.saturating_record(latency_us);
         st.decode_ns.saturating_record(decode_ns.max(1));
         if let Some(rtt) = rtt {
@@ -241,15 +259,28 @@ impl Bot {
     }
 }
 
-/// Pops the inputs this snapshot shows applied (seq ≤ `last_input_seq`, wrapping) and returns the
+/// `ServerMsg::Delta`'s tag: the first byte of a snapshot that came as a delta.
+const DELTA_TAG: u8 = 7;
+
+/// How a snapshot came on the wire.
+#[derive(Clone, Copy)]
+struct Wire {
+    /// Payload bytes.
+    len: usize,
+    /// To a player (else a spectator).
+    player: bool,
+    /// As a delta (else whole).
+    delta: bool,
+}
+
+/// Pops the inputs this snapshot shows applied (seq ≤ its `ack`, wrapping) and returns the
 /// round trip of the newest one, up to `received_at`.
 fn applied_input_rtt(
     snap: &Snapshot,
-    me: u8,
     pending: &mut VecDeque<(u16, Instant)>,
     received_at: Instant,
 ) -> Option<Duration> {
-    let applied = snap.acks.iter().find(|a| a.player == me)?.seq;
+    let applied = snap.ack?;
     let mut newest = None;
     while let Some(&(seq, sent)) = pending.front() {
         // Wrapping order: seq is at or before `applied` when the distance fits in half the space.
@@ -265,14 +296,10 @@ fn applied_input_rtt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arena_game::protocol::Ack;
 
-    fn snap_with(me: u8, last_input_seq: u16) -> Snapshot {
+    fn snap_with(last_input_seq: Option<u16>) -> Snapshot {
         Snapshot {
-            acks: vec![Ack {
-                player: me,
-                seq: last_input_seq,
-            }],
+            ack: last_input_seq,
             ..Default::default()
         }
     }
@@ -284,14 +311,14 @@ mod tests {
         let mut pending: VecDeque<(u16, Instant)> = [(65534, t), (65535, t), (0, t), (1, t)]
             .into_iter()
             .collect();
-        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_some());
+        assert!(applied_input_rtt(&snap_with(Some(65535)), &mut pending, t).is_some());
         assert_eq!(pending.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0, 1]);
         // An older applied seq pops nothing.
-        assert!(applied_input_rtt(&snap_with(3, 65535), 3, &mut pending, t).is_none());
-        assert!(applied_input_rtt(&snap_with(3, 0), 3, &mut pending, t).is_some());
+        assert!(applied_input_rtt(&snap_with(Some(65535)), &mut pending, t).is_none());
+        assert!(applied_input_rtt(&snap_with(Some(0)), &mut pending, t).is_some());
         assert_eq!(pending.len(), 1);
-        // A snapshot without this player pops nothing.
-        assert!(applied_input_rtt(&snap_with(4, 9), 3, &mut pending, t).is_none());
+        // A snapshot without an ack pops nothing.
+        assert!(applied_input_rtt(&snap_with(None), &mut pending, t).is_none());
         assert_eq!(pending.len(), 1);
     }
 }

@@ -319,6 +319,11 @@ async fn run_local(
         .sum();
     let tick_hz_measured = TickSpan::measured_hz(st.ticks.iter().flatten());
     let per_session_s = (established_at_w0.max(1) as f64) * window_s;
+    // By role, over the planned sessions of that role (a failed one lowers its role's figure).
+    let per_role = |role: usize, sessions: u64| match sessions {
+        0 => 0.0,
+        n => st.role_wire_bytes_window[role] as f64 / (n as f64 * window_s),
+    };
     Ok(SwarmReport {
         url: config.url.clone(),
         matches: config.matches,
@@ -348,6 +353,13 @@ async fn run_local(
         decode_us: Percentiles::of(&st.decode_ns, 1000.0),
         bytes_per_session_per_s: st.bytes_window as f64 / per_session_s,
         wire_bytes_per_session_per_s: st.wire_bytes_window as f64 / per_session_s,
+        wire_bytes_per_player_per_s: per_role(0, config.matches as u64 * config.players as u64),
+        wire_bytes_per_spectator_per_s: per_role(
+            1,
+            config.matches as u64 * config.spectators as u64,
+        ),
+        keyframes_received: st.keyframes_window,
+        deltas_received: st.deltas_window,
         disconnects: st.disconnects,
         reconnects: st.reconnects,
         close_codes: st.close_codes.clone(),

@@ -130,6 +130,14 @@ pub struct SwarmReport {
     pub bytes_per_session_per_s: f64,
     /// The same with WebSocket frame headers, as on the wire above TCP.
     pub wire_bytes_per_session_per_s: f64,
+    /// Wire bytes (with headers) per player session per second in the window (0 without players).
+    pub wire_bytes_per_player_per_s: f64,
+    /// Wire bytes (with headers) per spectator session per second (0 without spectators).
+    pub wire_bytes_per_spectator_per_s: f64,
+    /// Snapshots in the window that came whole (keyframes: joins, resyncs, the schedule).
+    pub keyframes_received: u64,
+    /// Snapshots in the window that came as deltas.
+    pub deltas_received: u64,
     /// Sessions that ended before the swarm closed them (after any reconnect attempts).
     pub disconnects: u64,
     /// Dropped player sessions that got their seat back with the reconnect URL.
@@ -194,6 +202,10 @@ mod tests {
             decode_us: Percentiles::default(),
             bytes_per_session_per_s: 0.0,
             wire_bytes_per_session_per_s: 0.0,
+            wire_bytes_per_player_per_s: 0.0,
+            wire_bytes_per_spectator_per_s: 0.0,
+            keyframes_received: 0,
+            deltas_received: 0,
             disconnects: 0,
             reconnects: 0,
             close_codes: BTreeMap::new(),

@@ -75,6 +75,11 @@ pub(crate) struct Stats {
     pub(crate) snapshots_window: u64,
     pub(crate) bytes_window: u64,
     pub(crate) wire_bytes_window: u64,
+    /// Wire bytes in the window by role: players, spectators.
+    pub(crate) role_wire_bytes_window: [u64; 2],
+    /// Snapshots in the window that came whole (keyframes) and as deltas.
+    pub(crate) keyframes_window: u64,
+    pub(crate) deltas_window: u64,
     pub(crate) latency_all: Histogram<u64>,
     pub(crate) latency_interval: Histogram<u64>,
     pub(crate) p99_by_interval: Vec<f64>,
@@ -110,6 +115,9 @@ impl Stats {
             snapshots_window: 0,
             bytes_window: 0,
             wire_bytes_window: 0,
+            role_wire_bytes_window: [0; 2],
+            keyframes_window: 0,
+            deltas_window: 0,
             latency_all: histogram(),
             latency_interval: histogram(),
             p99_by_interval: Vec::new(),
