@@ -99,7 +99,7 @@ test('capture the flag in Chromium: carry the enemy flag home past a bot, a spec
 
   // Run to the blue flag: one click on the canvas sets the target.
   await clickWorld(host, blueBase.x, blueBase.y);
-  await waitFor(host, 'the input to reach the server (acknowledged)', () => window.arena.snapshot.acks.some((a) => a.player === 0), undefined, 5000);
+  await waitFor(host, 'the input to reach the server (acknowledged)', () => window.arena.snapshot.ack !== null, undefined, 5000);
   await waitFor(host, 'the player to pick up the blue flag', () => window.arena.gameView.flags[1].kind === 'Carried'
     && window.arena.gameView.flags[1].carrier === 0 && window.arena.me.carrying, undefined, 20000);
   await waitFor(watcher, 'the spectator to see the carrier', () => window.arena.gameView.flags[1].kind === 'Carried');

@@ -3,7 +3,9 @@
 // sees it, both draw it smoothly at 10 Hz) → start → attack a second player (a Node client on the
 // same SDK and codec) → health drops → host ends the match → final scoreboard in both pages.
 // Also: lobby messages for a full and an unknown match; reconnect after a drop (banner, same seat,
-// reload); host kick; the live lobby list; spectating bots started with the arena-bots CLI.
+// reload); host kick; the live lobby list; spectating bots started with the arena-bots CLI; a
+// message the page cannot decode; snapshot deltas tampered with on the way (a checksum that
+// disagrees, a delta that cannot be rebuilt).
 // Screenshots go to artifacts/ at the repository root.
 //
 // Needs: target/release/arena and target/release/arena-bots (cargo build --release --workspace
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 
 import { ARTIFACTS, Harness, arena, waitFor } from './harness.mjs';
 import { NodePlayer } from './node-player.mjs';
+import { decodeClientMsg, decodeServerMsg, encodeServerMsg } from '../sdk/protocol.js';
 
 const h = new Harness();
 const bots = h.clients;
@@ -209,7 +212,10 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   const net = await arena(watcher, () => window.arena.net);
   assert.ok(net.snapshotsPerS >= 8 && net.snapshotsPerS <= 12, `spectator receives ~10 snapshots/s: ${JSON.stringify(net)}`);
   assert.ok(net.pingMs !== null && net.pingMs < 200, 'ping measured');
-  assert.match(await watcher.innerText('#net-panel'), /Ping[\s\S]*ms[\s\S]*Snapshots[\s\S]*\/s/);
+  // Most snapshots came as deltas and were rebuilt in the page; none disagreed with its checksum.
+  assert.ok(net.keyframes >= 1 && net.deltas > net.keyframes, `keyframes and deltas: ${JSON.stringify(net)}`);
+  assert.equal(net.resyncs, 0);
+  assert.match(await watcher.innerText('#net-panel'), /Ping[\s\S]*ms[\s\S]*Snapshots[\s\S]*\/s[\s\S]*Keyframes[\s\S]*\d+ deltas · 0 resyncs/);
   await watcher.screenshot({ path: join(ARTIFACTS, 'game-spectator.png') });
 
   // --- the host ends the match; both pages show the final scoreboard ---
@@ -421,6 +427,82 @@ test('a message the page cannot decode closes that connection with a clear messa
   await waitFor(page, 'back in the match', () => window.arena.connected && window.arena.me && window.arena.banner === null, undefined, 10000);
   assert.equal(await arena(page, () => window.arena.myId), seat, 'the same seat');
   assert.equal(connections, 2);
+  assert.deepEqual(page.errors, [], 'the page itself did not fail');
+  await page.close();
+});
+
+test('deltas in Chromium: a checksum that disagrees asks for a keyframe; a delta the page cannot rebuild reconnects it', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Tampered', tick_hz: 20 }) });
+  const page = await newPage();
+  // Between the page and the real server, on the first connection only: the first delta that
+  // carries a checksum gets a wrong one; later, when the test says so, one delta gets a byte
+  // too many (malformed). Everything else passes untouched.
+  let connections = 0;
+  const resyncs = []; // the connection of each Resync the page sent
+  const closes = [];
+  const tamper = { checkTick: null, keyAfterResync: false, breakNext: false, brokenTick: null };
+  await page.routeWebSocket(/\/ws\?/, (ws) => {
+    const n = ++connections;
+    const server = ws.connectToServer();
+    server.onMessage((m) => {
+      const msg = typeof m === 'string' ? null : decodeServerMsg(m);
+      if (n === 1 && msg?.type === 'Snapshot' && resyncs.length) tamper.keyAfterResync = true;
+      if (n === 1 && msg?.type === 'Delta') {
+        if (tamper.checkTick === null && msg.check !== null) {
+          tamper.checkTick = msg.tick;
+          ws.send(Buffer.from(encodeServerMsg({ ...msg, check: (msg.check ^ 0x5a) >>> 0 })));
+          return;
+        }
+        if (tamper.breakNext && tamper.brokenTick === null) {
+          tamper.brokenTick = msg.tick;
+          ws.send(Buffer.from(encodeServerMsg({ ...msg, view: Uint8Array.from([...msg.view, 0]) })));
+          return;
+        }
+      }
+      ws.send(m);
+    });
+    ws.onMessage((m) => {
+      if (typeof m !== 'string' && decodeClientMsg(m).type === 'Resync') resyncs.push(n);
+      server.send(m);
+    });
+    ws.onClose((code, reason) => {
+      closes.push({ n, code, reason });
+      server.close({ code, reason });
+    });
+  });
+  await page.goto(server.base);
+  await page.fill('#player-name', 'Tampered');
+  await waitFor(page, 'the match in the list', (id) => document.querySelector(`#match-rows tr[data-id="${id}"]`), created.body.id);
+  await page.click(`#match-rows tr[data-id="${created.body.id}"] button[data-action=play]`);
+  await waitFor(page, 'playing', () => window.arena.connected && window.arena.me);
+  const seat = await arena(page, () => window.arena.myId);
+
+  // The checksum: the page asks for a keyframe once, shows nothing wrong, and goes on with deltas.
+  await waitFor(page, 'a resync, then the keyframe and deltas again',
+    () => window.arena.net?.resyncs === 1 && window.arena.net.keyframes >= 2 && window.arena.net.deltas > 20, undefined, 10000);
+  assert.ok(tamper.checkTick !== null && tamper.keyAfterResync, `tampered: ${JSON.stringify(tamper)}`);
+  assert.deepEqual(resyncs, [1], 'one Resync, on the first connection');
+  const tickAfterResync = await arena(page, () => window.arena.snapshot.tick);
+  assert.ok(tickAfterResync > tamper.checkTick, 'snapshots went on past the tampered tick');
+  assert.equal(connections, 1, 'a resync keeps the connection');
+  assert.deepEqual(closes, []);
+  assert.equal(await arena(page, () => window.arena.banner), null);
+
+  // A malformed delta: the connection is closed (1007 to the session; a browser may not send
+  // 1007, so the frame says 4900) and the player is back in its seat by itself.
+  tamper.breakNext = true;
+  await waitFor(page, 'the connection-lost banner', () => /Connection lost \(delta for tick \d+ is malformed/.test(window.arena.banner ?? ''), undefined, 5000);
+  await page.screenshot({ path: join(ARTIFACTS, 'delta-reconnect.png') });
+  await waitFor(page, 'back in the match with fresh snapshots',
+    (t) => window.arena.connected && window.arena.snapshot.tick > t + 5 && window.arena.me && window.arena.banner === null, tamper.brokenTick, 15000);
+  assert.equal(closes.length >= 1 && closes[0].n, 1);
+  assert.equal(closes[0].code, 4900, `the page's close: ${JSON.stringify(closes)}`);
+  assert.match(closes[0].reason, new RegExp(`delta for tick ${tamper.brokenTick} is malformed`));
+  assert.equal(connections, 2, 'one reconnect');
+  assert.equal(await arena(page, () => window.arena.myId), seat, 'the same seat');
+  await waitFor(page, 'deltas on the new connection', () => window.arena.net?.deltas > 5 && window.arena.net.resyncs === 0);
+  assert.deepEqual(resyncs, [1]);
+  assert.equal((await api(`api/matches/${created.body.id}`)).body.players, 1, 'no ghost seat');
   assert.deepEqual(page.errors, [], 'the page itself did not fail');
   await page.close();
 });

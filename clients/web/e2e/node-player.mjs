@@ -1,13 +1,13 @@
-// A minimal Arena player for tests, in Node: joins through the lobby API, speaks arena.v2 over the
-// `ws` package with the same SDK the browser uses (sdk/net.js, sdk/inputs.js) and the game's
-// codec from games/<game>/ (picked from the welcome, like the page does), and keeps the newest
-// decoded view. It sends one input per snapshot (`this.input`, the game's input object; it
+// A minimal Arena player for tests, in Node: joins through the lobby API, speaks arena.v3 over the
+// `ws` package with the same SDK the browser uses (sdk/net.js, which rebuilds the snapshot deltas;
+// sdk/inputs.js) and the game's codec from games/<game>/ (picked from the welcome, like the page
+// does), and keeps the newest decoded view. It sends one input per snapshot (`this.input`, the game's input object; it
 // defaults to "do nothing": an easy target).
 
 import WebSocket from 'ws';
 
 import { lobbyApi, resolveWsUrl } from '../sdk/api.js';
-import { InputSequencer, ackFor } from '../sdk/inputs.js';
+import { InputSequencer } from '../sdk/inputs.js';
 import { Connection } from '../sdk/net.js';
 import { gameModule } from '../games/index.js';
 
@@ -67,7 +67,7 @@ export class NodePlayer {
   onSnapshot(snap) {
     this.snapshot = snap;
     this.view = this.game.decodeView(snap.view);
-    this.sequencer.acknowledge(ackFor(snap.acks, this.id), snap.tick);
+    this.sequencer.acknowledge(this.id === null ? null : snap.ack, snap.tick);
     const me = this.me();
     if (me && me.flags & 1) this.minHealth = Math.min(this.minHealth, me.health);
     if (this.id !== null && snap.phase !== 'Ended') {

@@ -14,9 +14,10 @@
 //       sendInput({seq, input}), submit(input, sentTick) (numbers and sends), log(text),
 //       state (window.arena) }
 //     and the client has:
-//       onSnapshot(snap, at)  snap: the envelope Snapshot with `view` decoded, `ack` (this
-//                             player's acknowledged seq or null) and `landed` (the input that
-//                             ack confirmed, or null); at: performance.now() of its arrival
+//       onSnapshot(snap, at)  snap: the envelope Snapshot (always whole: the SDK rebuilds
+//                             deltas) with `view` decoded, `ack` (this player's acknowledged
+//                             seq or null) and `landed` (the input that ack confirmed, or
+//                             null); at: performance.now() of its arrival
 //       onPhase(phase)
 //       draw(ctx2d, viewW, viewH, now, {follow, dpr}) → camera {toScreen, toWorld} or null
 //       hud() → {timeLeftDs, headline, columns, rows: [{id, color, cells, dim}], seated} or null

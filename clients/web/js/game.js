@@ -6,7 +6,7 @@
 
 import { ApiError, friendlyError, hostTokens, reconnectUrls } from '../sdk/api.js';
 import { chatText, ChatLog } from '../sdk/chat.js';
-import { InputSequencer, ackFor } from '../sdk/inputs.js';
+import { InputSequencer } from '../sdk/inputs.js';
 import { Roster, describeRosterChange } from '../sdk/roster.js';
 import { Session } from '../sdk/session.js';
 import { gameModule } from '../games/index.js';
@@ -329,7 +329,8 @@ export class GameView {
       return;
     }
     const myId = this.welcome.role === 'Player' ? this.welcome.player_id : null;
-    const ack = ackFor(snap.acks, myId);
+    // The snapshot's ack is this connection's own: the newest input of ours the server applied.
+    const ack = myId === null ? null : snap.ack;
     const landed = myId === null ? null : this.sequencer.acknowledge(ack, snap.tick);
     if (snap.phase !== this.phase) this.onPhase(snap.phase);
     this.client.onSnapshot({ ...snap, view, ack, landed }, at);
@@ -337,7 +338,7 @@ export class GameView {
       tick: snap.tick,
       phase: snap.phase,
       server_time_us: Number(snap.server_time_us),
-      acks: snap.acks,
+      ack: snap.ack,
       view_bytes: snap.view.length,
     };
     this.state.phase = snap.phase;
@@ -590,6 +591,7 @@ export class GameView {
       e.netPanel.querySelector('#net-rate').textContent = `${net.snapshotsPerS} /s`;
       e.netPanel.querySelector('#net-in').textContent = formatBytes(net.bytesInPerS);
       e.netPanel.querySelector('#net-out').textContent = formatBytes(net.bytesOutPerS);
+      e.netPanel.querySelector('#net-keys').textContent = `${net.keyframes} · ${net.deltas} deltas · ${net.resyncs} resyncs`;
       e.netPanel.querySelector('#net-tick').textContent = net.lastTick === null ? '–' : String(net.lastTick);
       e.netPanel.querySelector('#net-delay').textContent = this.client ? `${Math.round(this.client.delayMs)} ms` : '–';
       e.netPanel.querySelector('#net-pred').textContent = this.client ? this.client.netLine() : '–';

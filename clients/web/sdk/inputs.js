@@ -1,7 +1,8 @@
 // Input sequencing for any game: every input a player sends carries a sequence number (+1 per
 // input, wrapping from 65535 to 0); the server acknowledges the newest one it applied in each
-// snapshot (Snapshot.acks). The sequencer numbers inputs, keeps the ones not yet acknowledged (a
-// game that predicts replays them), and measures how many ticks an input takes to land.
+// snapshot it sends that player (Snapshot.ack: the recipient's own, null before it applied any).
+// The sequencer numbers inputs, keeps the ones not yet acknowledged (a game that predicts replays
+// them), and measures how many ticks an input takes to land.
 
 import { seqAtOrBefore } from './protocol.js';
 
@@ -9,13 +10,6 @@ import { seqAtOrBefore } from './protocol.js';
 const MAX_PENDING = 256;
 /** Landing delays remembered to estimate the lag, in acknowledgements. */
 const LAG_WINDOW = 16;
-
-/** This player's acknowledged seq in a snapshot's acks, or null when it has none. */
-export function ackFor(acks, playerId) {
-  if (playerId === null || playerId === undefined) return null;
-  const a = acks.find((x) => x.player === playerId);
-  return a ? a.seq : null;
-}
 
 export class InputSequencer {
   constructor() {

@@ -1,10 +1,14 @@
-// One WebSocket to the server speaking arena.v2: binary frames, one decoded envelope message per
-// frame, latency probes, and the counters the network panel shows. A frame that does not decode
-// closes this connection (client side) with a clear reason; the page and the match carry on.
+// One WebSocket to the server speaking arena.v3: binary frames, one decoded envelope message per
+// frame, snapshot deltas rebuilt into whole snapshots (sdk/delta.js; the baselines belong to the
+// connection, so every new one starts with none), latency probes, and the counters the network
+// panel shows. A frame that does not decode closes this connection (client side) with a clear
+// reason; a delta that cannot be rebuilt closes it with 1007, after which a player reconnects.
+// The page and the match carry on.
 
 import {
   SUBPROTOCOL, CloseCode, ClientCloseCode, decodeServerMsg, encodeClientMsg,
 } from './protocol.js';
+import { RebuildError, Rebuilder } from './delta.js';
 
 /** Interval between latency probes, ms. */
 const PING_INTERVAL_MS = 1000;
@@ -13,7 +17,10 @@ const RATE_WINDOW_MS = 1000;
 /** Longest close reason a WebSocket allows, bytes. */
 const MAX_CLOSE_REASON_BYTES = 123;
 
-/** Sliding one-second counters of received bytes and snapshots, and the ping round trip. */
+/**
+ * Sliding one-second counters of received bytes and snapshots (keyframes and deltas alike), the
+ * ping round trip, and the totals of keyframes, deltas and resyncs asked for.
+ */
 export class NetStats {
   constructor() {
     this.events = []; // { at, bytes, snapshot }
@@ -22,6 +29,9 @@ export class NetStats {
     this.lastTick = null;
     this.messagesIn = 0;
     this.messagesOut = 0;
+    this.keyframes = 0;
+    this.deltas = 0;
+    this.resyncs = 0;
   }
 
   received(at, bytes, isSnapshot) {
@@ -57,6 +67,9 @@ export class NetStats {
       lastTick: this.lastTick,
       messagesIn: this.messagesIn,
       messagesOut: this.messagesOut,
+      keyframes: this.keyframes,
+      deltas: this.deltas,
+      resyncs: this.resyncs,
     };
   }
 }
@@ -68,11 +81,18 @@ function clipReason(text) {
   return t;
 }
 
+/** Whether a WebSocket in this state has not started closing (CONNECTING or OPEN). */
+const notClosing = (ws) => ws.readyState === 0 || ws.readyState === 1;
+
 /**
- * Opens `url` with the arena.v2 subprotocol and calls `onMessage(msg, at)` for every decoded
- * server message, then `onClose({code, reason, wasClean, byUs, error})` once at the end. A frame
- * that does not decode (or a text frame) closes the connection with ClientCloseCode.Undecodable
- * and `error` set. `WebSocketImpl` lets Node tests pass the `ws` package or a fake.
+ * Opens `url` with the arena.v3 subprotocol and calls `onMessage(msg, at)` for every decoded
+ * server message, then `onClose({code, reason, wasClean, byUs, error})` once at the end. Deltas
+ * never reach `onMessage`: each is rebuilt into the whole Snapshot it stands for (a keyframe
+ * comes as it is); when a rebuilt view disagrees with its checksum this sends ClientMsg Resync
+ * and shows nothing until the keyframe. A frame that does not decode (or a text frame) closes the
+ * connection with ClientCloseCode.Undecodable and `error` set; a delta that cannot be rebuilt
+ * closes it with 1007 (CloseCode.Invalid, `error` null: reconnecting helps). `WebSocketImpl` lets
+ * Node tests pass the `ws` package or a fake.
  */
 export class Connection {
   constructor(url, { onOpen, onMessage, onClose, WebSocketImpl = globalThis.WebSocket, now = () => performance.now() }) {
@@ -82,6 +102,7 @@ export class Connection {
     this.local = null; // { code, reason, error } when this side closed for a reason of its own
     this.onMessage = onMessage;
     this.onClose = onClose;
+    this.rebuilder = new Rebuilder();
     this.ws = new WebSocketImpl(url, [SUBPROTOCOL]);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onopen = () => {
@@ -117,13 +138,41 @@ export class Connection {
       return;
     }
     const at = this.now();
-    this.stats.received(at, data.byteLength, msg.type === 'Snapshot');
-    if (msg.type === 'Snapshot') this.stats.lastTick = msg.tick;
+    const isSnapshot = msg.type === 'Snapshot' || msg.type === 'Delta';
+    this.stats.received(at, data.byteLength, isSnapshot);
     if (msg.type === 'Pong') {
       const rtt = at - Number(msg.client_time_us) / 1000;
       if (rtt >= 0 && rtt < 60000) this.stats.pong(rtt);
     }
-    this.onMessage(msg, at);
+    let out;
+    try {
+      out = this.rebuilder.accept(msg);
+    } catch (e) {
+      if (!(e instanceof RebuildError)) throw e;
+      this.invalid(e);
+      return;
+    }
+    if (isSnapshot) {
+      this.stats.keyframes = this.rebuilder.keyframes;
+      this.stats.deltas = this.rebuilder.deltas;
+    }
+    switch (out.kind) {
+      case 'snapshot':
+        this.stats.lastTick = out.snapshot.tick;
+        this.onMessage(out.snapshot, at);
+        break;
+      case 'other':
+        this.onMessage(out.msg, at);
+        break;
+      case 'resync':
+        // Our view drifted: the server sends the next snapshot whole; until then, deltas against
+        // what was dropped are skipped.
+        this.stats.resyncs += 1;
+        this.send({ type: 'Resync' });
+        break;
+      default: // 'skipped'
+        break;
+    }
   }
 
   get open() {
@@ -150,6 +199,20 @@ export class Connection {
     this.shut(ClientCloseCode.Undecodable, clipReason(reason));
   }
 
+  /**
+   * Closes because the server's messages broke the protocol in a way a new connection can mend (a
+   * delta this client cannot rebuild): 1007 with a short reason, reported to `onClose` as 1007 so a
+   * player reconnects (with no baselines: the server opens with a keyframe). A browser may only
+   * send 1000 or 3000..=4999 and refuses 1007 (InvalidAccessError, the socket stays open): there the
+   * frame carries ClientCloseCode.Undecodable instead; the seat is held either way.
+   */
+  invalid(error) {
+    if (this.local || this.closedByUs) return;
+    const reason = clipReason(error?.message ?? String(error));
+    this.local = { code: CloseCode.Invalid, reason, error: null };
+    this.shut(CloseCode.Invalid, reason, ClientCloseCode.Undecodable);
+  }
+
   /** Simulates a dropped connection (tests): reported as Abnormal (1006), the seat stays held. */
   simulateDrop() {
     if (this.local || this.closedByUs) return;
@@ -163,12 +226,20 @@ export class Connection {
     this.shut(CloseCode.Normal, clipReason(reason));
   }
 
-  shut(code, reason) {
+  /** Closes the socket with `code`, or with `fallback` when the WebSocket refuses `code`. */
+  shut(code, reason, fallback = null) {
     clearInterval(this.pingTimer);
     try {
       this.ws.close(code, reason);
     } catch {
-      // already closing
+      // Already closing; or a code this WebSocket may not send (it threw before closing anything).
+      if (fallback !== null && notClosing(this.ws)) {
+        try {
+          this.ws.close(fallback, reason);
+        } catch {
+          // already closing
+        }
+      }
     }
     // A close for a reason of our own is over for us now: do not wait for the server to answer
     // the close handshake (a stuck peer may never do so).

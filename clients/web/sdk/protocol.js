@@ -1,16 +1,24 @@
-// Arena's envelope protocol, version 2 (subprotocol "arena.v2"): the messages every game shares.
-// docs/protocol.md part A is the spec; test/protocol.test.mjs holds this file to the byte vectors
-// the Rust codec writes (test/fixtures/wire.json), so the two cannot drift silently.
+// Arena's envelope protocol, version 3 (subprotocol "arena.v3"): the messages every game shares.
+// game/core/src/protocol.rs is the source of truth; test/protocol.test.mjs holds this file to the
+// byte vectors the Rust codec writes (test/fixtures/wire.json), so the two cannot drift silently.
 //
 // Decoded messages are plain objects `{ type: 'Snapshot', ...fields }` with the Rust field names.
 // A game's bytes (Welcome.facts, Snapshot.view, Input.input) stay opaque Uint8Arrays here: the
 // game's own codec (games/<game>/codec.js) reads them. u64 fields (times in microseconds) are
-// BigInt so no value is rounded; everything else is a Number.
+// BigInt so no value is rounded; everything else is a Number. A Snapshot's or Delta's `ack` (the
+// recipient's newest applied input seq) is a Number or null.
+//
+// Snapshots come whole (`Snapshot`, a keyframe) or as a `Delta` against a baseline the client
+// holds; sdk/delta.js (Rebuilder) turns them back into whole snapshots, and sdk/net.js does that
+// for every connection, so nothing above the SDK sees a Delta.
 
 import { MAX_MESSAGE_BYTES, Reader, Writer, WireError, asBytes } from './wire.js';
 
-export const SUBPROTOCOL = 'arena.v2';
-export const PROTOCOL_VERSION = 2;
+export const SUBPROTOCOL = 'arena.v3';
+export const PROTOCOL_VERSION = 3;
+/** How many ticks back a Delta's baseline may be (Delta.back is 1..DELTA_WINDOW-1); a client
+ * keeps the views of the snapshots it received within the last DELTA_WINDOW ticks. */
+export const DELTA_WINDOW = 32;
 export const MAX_CHAT_BYTES = 200;
 export const MAX_NAME_BYTES = 32;
 
@@ -18,15 +26,14 @@ export const MAX_NAME_BYTES = 32;
 export const ErrorCode = Object.freeze({ SPECTATOR_INPUT: 'spectator_input', BAD_CHAT: 'bad_chat' });
 
 // Enum variant names in declaration order: the variant index is the wire tag.
-export const SERVER_MSG = ['Welcome', 'Roster', 'Snapshot', 'Error', 'Pong', 'Chat', 'MatchEnded'];
-export const CLIENT_MSG = ['Input', 'Ping', 'Chat'];
+export const SERVER_MSG = ['Welcome', 'Roster', 'Snapshot', 'Error', 'Pong', 'Chat', 'MatchEnded', 'Delta'];
+export const CLIENT_MSG = ['Input', 'Ping', 'Chat', 'Resync'];
 export const ROLE = ['Player', 'Spectator'];
 export const PHASE = ['Waiting', 'Running', 'Ended'];
 export const END_REASON = ['TimeLimit', 'ScoreLimit', 'Host', 'Shutdown'];
 
 // Smallest encoding of one item, so a length prefix is checked before anything is allocated.
 const ROSTER_ENTRY_MIN_BYTES = 3;
-const ACK_MIN_BYTES = 3;
 const SCORE_LINE_MIN_BYTES = 5;
 
 function readWelcome(r) {
@@ -64,8 +71,18 @@ function readServerBody(r, type) {
         tick: r.varU32(),
         server_time_us: r.varU64(),
         phase: r.variant(PHASE, 'Phase'),
-        acks: r.vec(ACK_MIN_BYTES, () => ({ player: r.u8(), seq: r.fixedU16() })),
         view: r.bytesField(),
+        ack: r.option(() => r.fixedU16()),
+      };
+    case 'Delta':
+      return {
+        tick: r.varU32(),
+        back: r.varU32(),
+        since_us: r.varU32(),
+        phase: r.variant(PHASE, 'Phase'),
+        check: r.option(() => r.varU32()),
+        view: r.bytesField(),
+        ack: r.option(() => r.fixedU16()),
       };
     case 'Error':
       return { code: r.string(), message: r.string() };
@@ -109,14 +126,16 @@ export function decodeClientMsg(data) {
   let msg;
   if (type === 'Input') msg = { type, seq: r.fixedU16(), input: r.bytesField() };
   else if (type === 'Ping') msg = { type, client_time_us: r.varU64() };
-  else msg = { type, text: r.string() };
+  else if (type === 'Chat') msg = { type, text: r.string() };
+  else msg = { type };
   r.finish();
   return msg;
 }
 
 /**
  * Encodes one client→server message: `{type:'Input', seq, input}` (input: the game's encoded
- * bytes), `{type:'Ping', client_time_us}` (Number or BigInt), `{type:'Chat', text}`.
+ * bytes), `{type:'Ping', client_time_us}` (Number or BigInt), `{type:'Chat', text}`,
+ * `{type:'Resync'}` (this client's rebuilt view disagreed with a Delta's check: send a keyframe).
  */
 export function encodeClientMsg(msg) {
   const w = new Writer();
@@ -133,6 +152,8 @@ export function encodeClientMsg(msg) {
       break;
     case 'Chat':
       w.string(msg.text);
+      break;
+    case 'Resync':
       break;
   }
   return w.finish();
@@ -173,12 +194,17 @@ export function encodeServerMsg(msg) {
       w.varUint(msg.tick, 32);
       w.varUint(msg.server_time_us, 64);
       variant(PHASE, msg.phase);
-      w.varint(msg.acks.length);
-      for (const a of msg.acks) {
-        w.u8(a.player);
-        w.fixedU16(a.seq);
-      }
       w.bytesField(msg.view);
+      w.option(msg.ack, (v) => w.fixedU16(v));
+      break;
+    case 'Delta':
+      w.varUint(msg.tick, 32);
+      w.varUint(msg.back, 32);
+      w.varUint(msg.since_us, 32);
+      variant(PHASE, msg.phase);
+      w.option(msg.check, (v) => w.varUint(v, 32));
+      w.bytesField(msg.view);
+      w.option(msg.ack, (v) => w.fixedU16(v));
       break;
     case 'Error':
       w.string(msg.code);

@@ -5,7 +5,10 @@
 // themselves; 1000 (match removed, or we left), 4001 (replaced) and 4002 (kicked) are final.
 //
 // The session tells its owner what to show through `onStatus({text, retry, lobby, ok})` (or
-// `onStatus(null)` to clear it) and hands every decoded message to `onMessage(msg, at)`.
+// `onStatus(null)` to clear it) and hands every decoded message to `onMessage(msg, at)`: snapshots
+// always whole, since each connection (sdk/net.js) rebuilds the deltas, asks for a keyframe when a
+// rebuilt view disagrees with its checksum, and closes with 1007 on a delta it cannot rebuild,
+// which reconnects like any other 1007 (a new connection starts with no baselines).
 
 import { ApiError, friendlyError, resolveWsUrl } from './api.js';
 import { Connection, backoffMs } from './net.js';

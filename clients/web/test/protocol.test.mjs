@@ -18,11 +18,33 @@ const fixture = loadFixture(new URL('./fixtures/wire.json', import.meta.url));
 // Newtype variants whose payload is not a struct get a named field in the JS object.
 const PAYLOAD_FIELD = { Roster: 'entries', Chat: 'text' };
 
-/** The fixture's serde view `{Variant: payload}` → the JS shape `{type, ...fields}`. */
+/** serde writes an `ack` (opt_fixed_u16) as its two little-endian bytes `[lo, hi]`; the SDK reads
+ * it as the number (or null). */
+function jsAck(ack) {
+  if (ack === null) return null;
+  assert.ok(Array.isArray(ack) && ack.length === 2, `an ack as two bytes: ${JSON.stringify(ack)}`);
+  return ack[0] | (ack[1] << 8);
+}
+
+/** A struct variant's serde fields → the JS fields. */
+function jsFields(payload) {
+  const fields = { ...payload };
+  if ('ack' in fields) fields.ack = jsAck(fields.ack);
+  return fields;
+}
+
+/** The variant a fixture message names: serde writes `{Variant: payload}`, or `"Variant"` for a
+ * unit variant (Resync). */
+function variantName(serdeMsg) {
+  return typeof serdeMsg === 'string' ? serdeMsg : Object.keys(serdeMsg)[0];
+}
+
+/** The fixture's serde view `{Variant: payload}` (or `"Variant"`) → the JS shape `{type, ...fields}`. */
 function jsShape(serdeMsg) {
+  if (typeof serdeMsg === 'string') return { type: serdeMsg };
   const [[type, payload]] = Object.entries(serdeMsg);
   if (payload !== null && typeof payload === 'object' && !Array.isArray(payload)) {
-    return { type, ...payload };
+    return { type, ...jsFields(payload) };
   }
   return { type, [PAYLOAD_FIELD[type]]: payload };
 }
@@ -37,8 +59,8 @@ function clientMsgFromFixture(serdeMsg) {
 }
 
 test('fixture covers every message type', () => {
-  const serverTypes = new Set(fixture.server.map((v) => Object.keys(v.msg)[0]));
-  const clientTypes = new Set(fixture.client.map((v) => Object.keys(v.msg)[0]));
+  const serverTypes = new Set(fixture.server.map((v) => variantName(v.msg)));
+  const clientTypes = new Set(fixture.client.map((v) => variantName(v.msg)));
   assert.deepEqual([...serverTypes].sort(), [...SERVER_MSG].sort());
   assert.deepEqual([...clientTypes].sort(), [...CLIENT_MSG].sort());
   assert.ok(fixture.invalid_server.length >= 5 && fixture.invalid_client.length >= 3);
@@ -46,6 +68,7 @@ test('fixture covers every message type', () => {
 
 test('subprotocol, version and error codes match the server', () => {
   assert.equal(SUBPROTOCOL, fixture.subprotocol);
+  assert.equal(SUBPROTOCOL, 'arena.v3');
   assert.equal(PROTOCOL_VERSION, fixture.protocol_version);
   assert.deepEqual(Object.values(ErrorCode).sort(), [...fixture.error_codes].sort());
 });
@@ -99,24 +122,50 @@ test('the comparison itself notices a wrong field, a missing field and a wrong p
   const v = fixture.server.find((x) => x.name === 'snapshot_running');
   const { type, ...fields } = decodeServerMsg(fromHex(v.hex));
   assert.equal(type, 'Snapshot');
+  assertMatches(fields, jsFields(v.msg.Snapshot));
   const wrong = structuredClone(v.msg.Snapshot);
-  wrong.acks[0].seq += 1;
-  assert.throws(() => assertMatches(fields, wrong));
+  wrong.ack[0] += 1;
+  assert.throws(() => assertMatches(fields, jsFields(wrong)));
+  const noAck = structuredClone(v.msg.Snapshot);
+  noAck.ack = null;
+  assert.throws(() => assertMatches(fields, jsFields(noAck)));
   const missing = structuredClone(v.msg.Snapshot);
   delete missing.tick;
-  assert.throws(() => assertMatches(fields, missing));
+  assert.throws(() => assertMatches(fields, jsFields(missing)));
   const otherView = structuredClone(v.msg.Snapshot);
   otherView.view = '0bb801';
-  assert.throws(() => assertMatches(fields, otherView));
+  assert.throws(() => assertMatches(fields, jsFields(otherView)));
   assert.throws(() => assertMatches(Math.fround(0.4), 0.41));
 });
 
-test('a flipped byte changes what decodes (the vectors are really read)', () => {
+test('a snapshot\'s ack is the recipient\'s own, the last field: 00, or 01 and two LE bytes', () => {
   const v = fixture.server.find((x) => x.name === 'snapshot_running');
+  assert.equal(decodeServerMsg(fromHex(v.hex)).ack, 300);
+  assert.ok(v.hex.endsWith('012c01'));
   const bytes = fromHex(v.hex);
-  bytes[bytes.length - 6] ^= 0x01; // the second ack's seq, low byte
-  const decoded = decodeServerMsg(bytes);
-  assert.notEqual(decoded.acks[1].seq, v.msg.Snapshot.acks[1].seq);
+  bytes[bytes.length - 2] ^= 0x01; // the ack's low byte
+  assert.equal(decodeServerMsg(bytes).ack, 301, 'a flipped byte changes what decodes (the vectors are really read)');
+  // The same message without an ack: `00` instead of `01 2c 01`.
+  const none = Uint8Array.from([...fromHex(v.hex).subarray(0, bytes.length - 3), 0]);
+  assert.equal(decodeServerMsg(none).ack, null);
+  assert.equal(toHex(encodeServerMsg({ ...decodeServerMsg(none), ack: 300 })), v.hex);
+});
+
+test('a delta decodes field by field; its view stays the delta\'s bytes', () => {
+  const v = fixture.server.find((x) => x.name === 'delta_checked_spectator');
+  const d = decodeServerMsg(fromHex(v.hex));
+  assert.equal(d.type, 'Delta');
+  assert.deepEqual({ tick: d.tick, back: d.back, since_us: d.since_us, check: d.check, ack: d.ack },
+    { tick: 1220, back: 3, since_us: 150012, check: 0x811c9dc5, ack: null });
+  assert.equal(toHex(d.view), '00');
+  const edges = decodeServerMsg(fromHex(fixture.server.find((x) => x.name === 'delta_edges').hex));
+  assert.deepEqual([edges.tick, edges.back, edges.since_us, edges.check, edges.ack], [2 ** 32 - 1, 31, 2 ** 32 - 1, 2 ** 32 - 1, 0]);
+  assert.throws(() => encodeServerMsg({ ...d, check: 2 ** 32 }), RangeError);
+});
+
+test('Resync is a bare tag', () => {
+  assert.equal(toHex(encodeClientMsg({ type: 'Resync' })), '03');
+  assert.deepEqual(decodeClientMsg(fromHex('03')), { type: 'Resync' });
 });
 
 test('payloads are copies: the message buffer can be reused', () => {

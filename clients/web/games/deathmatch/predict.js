@@ -4,7 +4,7 @@
 // until the next one). The client sends one input per snapshot it receives, so inputs leave at the
 // server's own tick rate; each input is expected to land `lag` ticks after the snapshot that
 // triggered it, `lag` being the smallest delay seen lately between sending an input and its
-// acknowledgement in Snapshot.acks (the SDK's InputSequencer numbers the inputs and measures it).
+// acknowledgement in Snapshot.ack (the SDK's InputSequencer numbers the inputs and measures it).
 //
 // The predicted position is the server's latest state replayed forward tick by tick to the tick at
 // which the newest input will land, each tick using the buttons the server will hold then. Because

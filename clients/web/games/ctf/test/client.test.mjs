@@ -105,7 +105,7 @@ function client() {
   const snap = (v, phase = 'Running') => {
     tick += 1;
     sequencer.acknowledge(null, tick);
-    c.onSnapshot({ tick, phase, view: v, acks: [], ack: null, landed: null }, tick * 50);
+    c.onSnapshot({ tick, phase, view: v, ack: null, landed: null }, tick * 50);
   };
   return { c, sent, win, canvas, snap, logs };
 }

@@ -1,6 +1,6 @@
 // Prediction and reconciliation of the local player against a simulated server that follows the
 // same rules as game/deathmatch/src/rules.rs: one tick applies the inputs that arrived (last wins)
-// and moves. Acknowledgements come from the envelope (Snapshot.acks) through the SDK's
+// and moves. Acknowledgements come from the envelope (Snapshot.ack) through the SDK's
 // InputSequencer.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
