@@ -4,7 +4,8 @@
 //! bytes of the same view it measures:
 //!
 //! - `full`: the view as sent today;
-//! - `xor_rle`: `arena_game::delta` (XOR against the baseline, zero runs);
+//! - `mask_xor`: `arena_game::delta` (a zero-run coded bit mask of the changed bytes, then those
+//!   bytes XOR the baseline's: what `arena.v3` sends);
 //! - `zstd_prefix`: zstd (level 1, as a realtime server would run it) with the baseline as its
 //!   dictionary (the "zstd with the baseline as its prefix" of the issue);
 //! - `zstd_plain`: zstd of the view alone, no baseline (what compression without deltas gives).
@@ -152,7 +153,7 @@ fn measure(title: &str, frames: &[Vec<Vec<u8>>]) {
     );
     println!("|---|---|---|---|---|---|");
     full.row("full", &full);
-    xor.row("xor_rle", &full);
+    xor.row("mask_xor", &full);
     zp.row("zstd_prefix", &full);
     zplain.row("zstd_plain", &full);
 }

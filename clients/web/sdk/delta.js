@@ -1,9 +1,18 @@
-// Snapshot deltas, the client's side. `applyDelta` undoes one delta (docs/protocol.md part C):
-// the target's length, then runs of "keep `skip` bytes of the baseline, then XOR `n` literal
-// bytes into it", the same format as arena_game::delta in Rust. Everything malformed throws
-// WireError: a delta cut short, a run past the end, an empty run, trailing bytes, an over-long
-// varint, or a target above the limit. Nothing is allocated before the target's length is checked
-// against the limit.
+// Snapshot deltas, the client's side. `applyDelta` undoes one delta (docs/protocol.md part C),
+// the same format as arena_game::delta in Rust (game/core/src/delta.rs, the source of truth):
+//
+//   delta = len:varint  run*  xor{popcount(mask)}   -- len: the target's length in bytes
+//   run   = skip:varint  n:varint  byte{n}           -- over the mask's ceil(len / 8) bytes
+//
+// The baseline is read as if cut or zero-padded to `len`. The mask has one bit per target byte
+// (bit i % 8 of mask byte i / 8), set where the target differs from the baseline; it is sent as
+// runs, from mask byte 0: keep `skip` mask bytes zero, then `n` mask bytes as they are, until the
+// mask is complete (none when `len` is 0). Then, for every set bit in order, one byte: the
+// target's byte XOR the baseline's. Everything malformed throws WireError with the message of
+// Rust's DeltaError: a delta cut short ("delta is truncated"), a run past the mask's end, a run
+// that moves nothing (skip = n = 0) or a bit set past `len` ("delta run goes past the target's
+// end"), bytes left over, an over-long varint, or a target above the limit. Nothing is allocated
+// before the target's length is checked against the limit.
 //
 // `Rebuilder` is the same logic as arena_game::rebuild::Rebuilder (game/core/src/rebuild.rs): it
 // keeps the views of the snapshots a connection received within the last DELTA_WINDOW ticks and
@@ -33,7 +42,8 @@ function readVarint(bytes, at) {
 
 /**
  * The target `delta` makes of `base` (both ArrayBuffers or typed arrays), as a new Uint8Array
- * of at most `limit` bytes.
+ * of at most `limit` bytes. The checks, and so which error a malformed delta gets, come in the
+ * order arena_game::delta::apply makes them.
  */
 export function applyDelta(base, delta, limit = MAX_MESSAGE_BYTES) {
   const b = asBytes(base);
@@ -43,18 +53,40 @@ export function applyDelta(base, delta, limit = MAX_MESSAGE_BYTES) {
   if (len > limit) throw new WireError(`delta target of ${len} bytes exceeds the limit of ${limit}`);
   const out = new Uint8Array(len);
   out.set(b.subarray(0, Math.min(len, b.length)));
+  const mlen = Math.ceil(len / 8);
+  // First the runs, all of them: where each one's mask bytes start in the mask and in `d`. The
+  // changed bytes follow the last run.
+  const runs = [];
   let pos = 0;
-  while (pos < len) {
+  while (pos < mlen) {
     const skip = readVarint(d, at);
     const n = readVarint(d, at);
-    if (skip === 0 && n === 0) throw new WireError('delta run is empty', at.i);
-    const end = pos + skip + n;
-    if (end > len) throw new WireError("delta run goes past the target's end", at.i);
+    // A run that moves nothing could only repeat forever.
+    if (skip === 0 && n === 0) throw new WireError("delta run goes past the target's end", at.i);
+    const end = pos + skip + n; // exact: each term is below 2^32
+    if (end > mlen) throw new WireError("delta run goes past the target's end", at.i);
     if (at.i + n > d.length) throw new WireError('delta is truncated', at.i);
-    pos += skip;
-    for (let k = 0; k < n; k++) out[pos + k] ^= d[at.i + k];
+    runs.push(pos + skip, at.i, n);
     at.i += n;
     pos = end;
+  }
+  // Then one changed byte for every set bit, in order.
+  for (let r = 0; r < runs.length; r += 3) {
+    const first = runs[r];
+    const from = runs[r + 1];
+    const n = runs[r + 2];
+    for (let k = 0; k < n; k++) {
+      const bits = d[from + k];
+      if (bits === 0) continue;
+      const byte = (first + k) * 8;
+      for (let bit = 0; bit < 8; bit++) {
+        if ((bits & (1 << bit)) === 0) continue;
+        const i = byte + bit;
+        if (i >= len) throw new WireError("delta run goes past the target's end", from + k);
+        if (at.i >= d.length) throw new WireError('delta is truncated', at.i);
+        out[i] ^= d[at.i++];
+      }
+    }
   }
   if (at.i !== d.length) throw new WireError(`delta has ${d.length - at.i} trailing bytes`, at.i);
   return out;

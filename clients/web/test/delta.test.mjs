@@ -21,10 +21,23 @@ test('every Rust-written delta undoes to its target', () => {
   }
 });
 
+/** The message applyDelta throws, without the " at byte N" a WireError may add; null if none. */
+function deltaError(base, delta, limit) {
+  try {
+    applyDelta(base, delta, limit);
+  } catch (e) {
+    assert.ok(e instanceof WireError, String(e));
+    return e.message.replace(/ at byte \d+$/, '');
+  }
+  return null;
+}
+
 test('every malformed delta is refused with a WireError, never a wrong target', () => {
   assert.ok(fixture.invalid.length >= 8);
   for (const v of fixture.invalid) {
     assert.throws(() => applyDelta(fromHex(v.base), fromHex(v.delta), 65536), WireError, v.name);
+    // The message is Rust's DeltaError, with at most the offset WireError adds.
+    assert.equal(deltaError(fromHex(v.base), fromHex(v.delta), 65536), v.error, v.name);
   }
 });
 
@@ -46,9 +59,15 @@ test('random bytes as a delta never throw anything but a WireError', () => {
   }
 });
 
-// ---- the rebuilder ----
 
-/** A delta turning `base` into `target`: one run of literals XORed over the whole target. */
+/** Zero mask bytes in a row that end a run in the encoder (arena_game::delta::MIN_ZERO_RUN). */
+const MIN_ZERO_RUN = 3;
+
+/**
+ * The delta turning `base` into `target`, byte for byte what arena_game::delta::encode writes
+ * (the vectors below hold it to that): the length, the mask of changed bytes as runs, then the
+ * changed bytes XOR the baseline's.
+ */
 function encodeDelta(base, target) {
   const out = [];
   const varint = (v) => {
@@ -57,14 +76,181 @@ function encodeDelta(base, target) {
       v >>>= 7;
     } while (v > 0);
   };
-  varint(target.length);
-  if (target.length) {
-    varint(0);
-    varint(target.length);
-    target.forEach((b, i) => out.push(b ^ (base[i] ?? 0)));
+  const len = target.length;
+  varint(len);
+  const mask = new Uint8Array(Math.ceil(len / 8));
+  const changed = [];
+  for (let i = 0; i < len; i++) {
+    const x = target[i] ^ (base[i] ?? 0);
+    if (x !== 0) {
+      mask[i >> 3] |= 1 << (i & 7);
+      changed.push(x);
+    }
   }
+  let pos = 0;
+  while (pos < mask.length) {
+    const start = pos;
+    while (pos < mask.length && mask[pos] === 0) pos++;
+    // The run's mask bytes go on until MIN_ZERO_RUN zero bytes in a row (or the end).
+    let end = pos;
+    let i = pos;
+    while (i < mask.length) {
+      if (mask[i] !== 0) {
+        end = ++i;
+        continue;
+      }
+      let j = i;
+      while (j < mask.length && mask[j] === 0 && j - i < MIN_ZERO_RUN) j++;
+      if (j - i >= MIN_ZERO_RUN || j === mask.length) break;
+      i = j;
+    }
+    varint(pos - start);
+    varint(end - pos);
+    out.push(...mask.subarray(pos, end));
+    pos = end;
+  }
+  out.push(...changed);
   return Uint8Array.from(out);
 }
+
+test('the test encoder writes every Rust vector byte for byte, and its deltas apply back', () => {
+  for (const v of fixture.vectors) {
+    assert.equal(toHex(encodeDelta(fromHex(v.base), fromHex(v.target))), v.delta, v.name);
+  }
+  // arena_game::delta's own vector: a long unchanged stretch is one skip of zero mask bytes
+  // (len 200 is the varint c8 01; mask byte 23 has bit 6; mask byte 24 is a run of its own).
+  const base = new Uint8Array(200).fill(7);
+  const target = base.slice();
+  target[190] = 8;
+  assert.equal(toHex(encodeDelta(base, target)), 'c80117014001000f');
+  assert.deepEqual([...applyDelta(base, encodeDelta(base, target))], [...target]);
+});
+
+const TRUNCATED = 'delta is truncated';
+const OVERRUN = "delta run goes past the target's end";
+const VARINT = 'delta has an over-long varint';
+
+test('the format\'s corners the fixture does not hold, with the error arena_game::delta::apply gives', () => {
+  const b3 = Uint8Array.of(1, 2, 3);
+  const z16 = new Uint8Array(16);
+  const cases = [
+    // [name, base, delta hex, limit, error or target hex]
+    ['a bit past len is refused before its byte is read', b3, '03000108', 65536, { error: OVERRUN }],
+    ['a changed byte missing before a bit past len', b3, '03000109', 65536, { error: TRUNCATED }],
+    ['a bit past len after a good bit', b3, '0300010905', 65536, { error: OVERRUN }],
+    ['a run past the mask is refused before its literals are missed', b3, '03000501', 65536, { error: OVERRUN }],
+    ['a skip past the mask', b3, '030200', 65536, { error: OVERRUN }],
+    ['a skip of 2^32 - 1', b3, '03ffffffff0f00', 65536, { error: OVERRUN }],
+    ['a run without its n', b3, '0300', 65536, { error: TRUNCATED }],
+    ['a six-byte skip', b3, '03808080808001', 65536, { error: VARINT }],
+    ['an n above u32', b3, '03008080808010', 65536, { error: VARINT }],
+    ['len 0 has no runs', b3, '0000', 65536, { error: 'delta has 1 trailing bytes' }],
+    ['an empty second run', z16, '100001010000', 65536, { error: OVERRUN }],
+    ['a second run past the mask', z16, '10000101050007', 65536, { error: OVERRUN }],
+    ['a target at the limit', b3, '030100', 3, { target: '010203' }],
+    ['a target above a small limit', b3, '0400010805', 3, { error: 'delta target of 4 bytes exceeds the limit of 3' }],
+    // Every run comes before the first changed byte.
+    ['the changed bytes follow the last run', z16, '1000010101 0007', 65536, { target: '07000000000000000000000000000000' }],
+    ['a run of skips only, then one of literals', z16, '100100000101 09', 65536, { target: '00000000000000000900000000000000' }],
+    ['zero mask bytes given as literals', z16, '10000200 00', 65536, { target: '00'.repeat(16) }],
+    ['the last bit inside len', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), '09000200010c', 65536, { target: '010203040506070805' }],
+    ['the first bit past len in the last mask byte', Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), '09000200020c', 65536, { error: OVERRUN }],
+  ];
+  for (const [name, base, hex, limit, want] of cases) {
+    const delta = fromHex(hex.replace(/ /g, ''));
+    if (want.error) assert.equal(deltaError(base, delta, limit), want.error, name);
+    else assert.equal(toHex(applyDelta(base, delta, limit)), want.target, name);
+  }
+});
+
+/**
+ * A second decoder, written straight from the format's description: the whole mask first (as
+ * bits), then the changed bytes. Returns the target as hex, or the error's message.
+ */
+function referenceApply(base, delta, limit) {
+  let at = 0;
+  const fail = (msg) => ({ error: msg });
+  const varint = () => {
+    let v = 0n;
+    for (let k = 0; k < 5; k++) {
+      if (at >= delta.length) throw fail(TRUNCATED);
+      const byte = delta[at++];
+      v |= BigInt(byte & 0x7f) << BigInt(7 * k);
+      if (!(byte & 0x80)) {
+        if (v > 0xffffffffn) throw fail(VARINT);
+        return Number(v);
+      }
+    }
+    throw fail(VARINT);
+  };
+  try {
+    const len = varint();
+    if (len > limit) throw fail(`delta target of ${len} bytes exceeds the limit of ${limit}`);
+    const maskBytes = [];
+    while (maskBytes.length < Math.ceil(len / 8)) {
+      const skip = varint();
+      const n = varint();
+      if (skip + n === 0 || maskBytes.length + skip + n > Math.ceil(len / 8)) throw fail(OVERRUN);
+      if (delta.length - at < n) throw fail(TRUNCATED);
+      for (let k = 0; k < skip; k++) maskBytes.push(0);
+      for (let k = 0; k < n; k++) maskBytes.push(delta[at++]);
+    }
+    const target = Array.from({ length: len }, (_, i) => base[i] ?? 0);
+    for (let i = 0; i < maskBytes.length * 8; i++) {
+      if (!((maskBytes[i >> 3] >> (i & 7)) & 1)) continue;
+      if (i >= len) throw fail(OVERRUN);
+      if (at >= delta.length) throw fail(TRUNCATED);
+      target[i] ^= delta[at++];
+    }
+    if (at < delta.length) throw fail(`delta has ${delta.length - at} trailing bytes`);
+    return { target: toHex(Uint8Array.from(target)) };
+  } catch (e) {
+    if (e.error) return e;
+    throw e;
+  }
+}
+
+test('deltas round-trip; cut short they are truncated, with bytes added they trail; damaged ones fail as the reference does', () => {
+  let seed = 777;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed;
+  };
+  const applied = (base, delta, limit = 65536) => {
+    try {
+      return { target: toHex(applyDelta(base, delta, limit)) };
+    } catch (e) {
+      assert.ok(e instanceof WireError, String(e));
+      return { error: e.message.replace(/ at byte \d+$/, '') };
+    }
+  };
+  const seen = new Set();
+  for (let i = 0; i < 3000; i++) {
+    const base = Uint8Array.from({ length: rand() % 40 }, () => rand() & 0xff);
+    // A target like a snapshot's: mostly the baseline's bytes, a few changed, sometimes longer.
+    const target = Uint8Array.from({ length: rand() % 48 }, (_, k) => (rand() % 5 === 0 ? rand() & 0xff : base[k] ?? 0));
+    const delta = encodeDelta(base, target);
+    assert.deepEqual(applied(base, delta), { target: toHex(target) });
+    assert.deepEqual(referenceApply(base, delta, 65536), { target: toHex(target) });
+    // Cut anywhere: truncated. One byte more (what the e2e test's tampering does): trailing.
+    const cut = rand() % delta.length;
+    assert.deepEqual(applied(base, delta.subarray(0, cut)), { error: TRUNCATED }, `${toHex(delta)} cut at ${cut}`);
+    assert.deepEqual(applied(base, Uint8Array.from([...delta, rand() & 0xff])), { error: 'delta has 1 trailing bytes' });
+    // A byte or two changed: whatever comes of it, the same as the reference's.
+    const bad = delta.slice();
+    for (let k = 1 + (rand() % 2); k > 0; k--) bad[rand() % bad.length] ^= 1 << (rand() % 8);
+    const limit = rand() % 4 === 0 ? rand() % 48 : 65536;
+    const got = applied(base, bad, limit);
+    assert.deepEqual(got, referenceApply(base, bad, limit), toHex(bad));
+    seen.add(got.error?.replace(/\d+/g, 'N') ?? 'target');
+  }
+  // The damaged deltas reached every outcome but an over-long varint (a bit flip rarely makes one).
+  for (const outcome of ['target', TRUNCATED, OVERRUN, 'delta has N trailing bytes', 'delta target of N bytes exceeds the limit of N']) {
+    assert.ok(seen.has(outcome), `${outcome}: ${[...seen]}`);
+  }
+});
+
+// ---- the rebuilder ----
 
 const key = (tick, time, view, ack = null) => ({
   type: 'Snapshot', tick, server_time_us: BigInt(time), phase: 'Running', view: Uint8Array.from(view), ack,

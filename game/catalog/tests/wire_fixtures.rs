@@ -840,15 +840,33 @@ fn delta_invalid() -> Vec<(&'static str, Vec<u8>, Vec<u8>, DeltaError)> {
             DeltaError::Overrun,
         ),
         (
-            "literal cut short",
+            "mask byte missing",
             base.clone(),
-            vec![3, 1, 2, 9],
+            vec![3, 0, 1],
             DeltaError::Truncated,
+        ),
+        (
+            "changed byte missing",
+            base.clone(),
+            vec![3, 0, 1, 0b1],
+            DeltaError::Truncated,
+        ),
+        (
+            "bit past the end",
+            base.clone(),
+            vec![3, 0, 1, 0b1000, 1],
+            DeltaError::Overrun,
+        ),
+        (
+            "trailing after the changed bytes",
+            base.clone(),
+            vec![3, 0, 1, 0b1, 7, 7],
+            DeltaError::Trailing(1),
         ),
         (
             "trailing bytes",
             base.clone(),
-            vec![3, 3, 0, 7],
+            vec![3, 1, 0, 7],
             DeltaError::Trailing(1),
         ),
         (
@@ -883,8 +901,9 @@ fn delta_invalid() -> Vec<(&'static str, Vec<u8>, Vec<u8>, DeltaError)> {
 
 /// A stream of snapshots as a client receives them, from a deathmatch played by its bots: a
 /// keyframe, deltas against the previous tick and older ones, a checksum that holds and one
-/// that does not (the client asks for a keyframe and skips until it comes), then a delta
-/// against a baseline the client never had and a malformed one (each closes with 1007).
+/// that does not (the client asks for a keyframe, drops every baseline and skips until it
+/// comes), then a delta against a baseline the client never had, a malformed one and two whose
+/// `back` is out of range (each closes with 1007).
 fn delta_stream() -> Vec<(ServerMsg, Value)> {
     let mut bots = BotMatch::<Deathmatch>::new(Default::default(), 4, 11);
     let mut views: Vec<Vec<u8>> = Vec::new();
@@ -930,6 +949,8 @@ fn delta_stream() -> Vec<(ServerMsg, Value)> {
         delta_msg(4, 3, None),
         delta_msg(5, 1, sum(5).map(|c| c ^ 0x100)),
         delta_msg(6, 1, None),
+        // Against tick 4, held before the resync: dropped with the rest, so skipped too.
+        delta_msg(6, 2, None),
         key(7),
         delta_msg(8, 1, sum(8)),
         delta_msg(10, 1, None),
@@ -939,6 +960,12 @@ fn delta_stream() -> Vec<(ServerMsg, Value)> {
         d.view.0.push(0);
     }
     msgs.push(malformed);
+    msgs.push(delta_msg(11, 0, None));
+    let mut too_far = delta_msg(11, 3, None);
+    if let ServerMsg::Delta(d) = &mut too_far {
+        d.back = DELTA_WINDOW;
+    }
+    msgs.push(too_far);
     let mut rebuilder = arena_game::rebuild::Rebuilder::new();
     msgs.into_iter()
         .map(|msg| {
@@ -1020,10 +1047,13 @@ fn the_delta_stream_covers_every_outcome() {
             "snapshot",
             "resync",
             "skipped",
+            "skipped",
             "snapshot",
             "snapshot",
             "missing_baseline",
-            "malformed"
+            "malformed",
+            "bad_back",
+            "bad_back"
         ]
     );
 }

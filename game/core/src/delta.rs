@@ -1,24 +1,31 @@
-//! A generic delta of one encoded snapshot against another: XOR against the baseline, then
-//! zero-run encoding. It knows nothing of any game: it works on the bytes a game's view encoder
-//! produced, so a game author writes no diff code.
+//! A generic delta of one encoded snapshot against another: a bit mask of the bytes that changed
+//! (itself zero-run coded), then those bytes XOR the baseline's. It knows nothing of any game: it
+//! works on the bytes a game's view encoder produced, so a game author writes no diff code.
 //!
 //! # Format
 //! ```text
-//! delta   = len:varint  run*            -- len: the target's length in bytes
-//! run     = skip:varint  n:varint  byte{n}
+//! delta   = len:varint  run*  xor{popcount(mask)}   -- len: the target's length in bytes
+//! run     = skip:varint  n:varint  byte{n}           -- over the mask's ceil(len / 8) bytes
 //! ```
 //! Varints are LEB128 (7 bits a byte, low first, at most 5 bytes for a `u32`). The baseline is
-//! read as if zero-padded (or cut) to `len`. Starting at position 0, each run first keeps `skip`
-//! bytes of the baseline as they are, then writes `n` bytes, each the baseline's byte XOR the
-//! literal. Runs continue until the position reaches `len`; a delta that ends early, runs past
-//! `len`, has bytes left over, or a varint longer than 5 bytes is malformed. An identical
-//! snapshot of the same length is the one byte `len` plus one run `skip = len, n = 0`, or just
-//! `len` when `len` is 0.
+//! read as if zero-padded (or cut) to `len`. The mask has one bit per target byte (bit `i % 8`
+//! of mask byte `i / 8`), set when that byte differs from the baseline's. It is sent as runs:
+//! from mask byte 0, each run keeps `skip` mask bytes zero, then gives `n` mask bytes as they
+//! are, until the mask is complete. Then, for every set bit in order, one byte: the target's
+//! byte XOR the baseline's. A delta that ends early, a run past the mask's end or that moves
+//! nothing (`skip = n = 0`), a bit set past `len`, bytes left over, or a varint longer than 5
+//! bytes is malformed. An identical snapshot of the same length is `len` plus one run
+//! `skip = ceil(len / 8), n = 0` (just `len` when `len` is 0).
 //!
-//! The encoder ends a literal only at a run of at least [`MIN_ZERO_RUN`] unchanged bytes (a
-//! shorter gap costs less inside the literal than a new run's two varints).
+//! Why a mask: a snapshot's changes are scattered (a coordinate's low byte here, a counter
+//! there); a bit per byte costs less than the run headers and the unchanged bytes between them
+//! that a plain zero-run code pays, and a static state's mask is zero runs (see
+//! `cargo bench --bench delta`).
+//!
+//! The encoder ends a run of mask bytes only at [`MIN_ZERO_RUN`] zero mask bytes in a row (a
+//! shorter gap costs no more inside the run than a new run's two varints).
 
-/// Unchanged bytes that end a literal in the encoder.
+/// Zero mask bytes that end a run in the encoder.
 pub const MIN_ZERO_RUN: usize = 3;
 
 /// Why a delta could not be applied.
@@ -38,7 +45,7 @@ pub enum DeltaError {
         /// The caller's limit.
         limit: usize,
     },
-    /// A run goes past the target's length.
+    /// A run goes past the mask's end, moves nothing, or a bit is set past the target's end.
     #[error("delta run goes past the target's end")]
     Overrun,
     /// Bytes follow the last run.
@@ -80,30 +87,40 @@ fn base_at(base: &[u8], i: usize) -> u8 {
 
 /// Appends the delta that turns `base` into `target` to `out`.
 pub fn encode(base: &[u8], target: &[u8], out: &mut Vec<u8>) {
-    put_varint(out, target.len());
-    let changed = |i: usize| target[i] != base_at(base, i);
     let len = target.len();
+    put_varint(out, len);
+    // The mask, then the changed bytes; the mask is written as runs into `out` first.
+    let mut mask = vec![0u8; len.div_ceil(8)];
+    let mut changed = Vec::with_capacity(len / 4);
+    for (i, &t) in target.iter().enumerate() {
+        let x = t ^ base_at(base, i);
+        if x != 0 {
+            mask[i / 8] |= 1 << (i % 8);
+            changed.push(x);
+        }
+    }
+    let mlen = mask.len();
     let mut pos = 0;
-    while pos < len {
+    while pos < mlen {
         let start = pos;
-        while pos < len && !changed(pos) {
+        while pos < mlen && mask[pos] == 0 {
             pos += 1;
         }
         let skip = pos - start;
-        // The literal runs until MIN_ZERO_RUN unchanged bytes in a row (or the end).
+        // The run of mask bytes goes on until MIN_ZERO_RUN zero bytes in a row (or the end).
         let lit_start = pos;
         let mut lit_end = pos;
         let mut i = pos;
-        while i < len {
-            if changed(i) {
+        while i < mlen {
+            if mask[i] != 0 {
                 i += 1;
                 lit_end = i;
             } else {
                 let mut j = i;
-                while j < len && !changed(j) && j - i < MIN_ZERO_RUN {
+                while j < mlen && mask[j] == 0 && j - i < MIN_ZERO_RUN {
                     j += 1;
                 }
-                if j - i >= MIN_ZERO_RUN || j == len {
+                if j - i >= MIN_ZERO_RUN || j == mlen {
                     break;
                 }
                 i = j;
@@ -111,9 +128,10 @@ pub fn encode(base: &[u8], target: &[u8], out: &mut Vec<u8>) {
         }
         put_varint(out, skip);
         put_varint(out, lit_end - lit_start);
-        out.extend((lit_start..lit_end).map(|k| target[k] ^ base_at(base, k)));
+        out.extend_from_slice(&mask[lit_start..lit_end]);
         pos = lit_end;
     }
+    out.extend_from_slice(&changed);
 }
 
 /// Applies `delta` to `base`, writing the target into `out` (cleared first). The target may be
@@ -126,25 +144,45 @@ pub fn apply(base: &[u8], delta: &[u8], limit: usize, out: &mut Vec<u8>) -> Resu
         return Err(DeltaError::TooLarge { len, limit });
     }
     out.extend((0..len).map(|i| base_at(base, i)));
+    let mlen = len.div_ceil(8);
+    // First pass: where the mask's given bytes are in `delta` (they may not be read twice from
+    // a buffer we do not own, so note the runs), then the changed bytes follow them.
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     let mut pos = 0;
-    while pos < len {
+    while pos < mlen {
         let skip = get_varint(delta, &mut at)?;
         let n = get_varint(delta, &mut at)?;
-        let end = pos
-            .checked_add(skip)
-            .and_then(|p| p.checked_add(n))
-            .filter(|&e| e <= len)
-            .ok_or(DeltaError::Overrun)?;
-        pos += skip;
-        let lit = delta.get(at..at + n).ok_or(DeltaError::Truncated)?;
-        at += n;
-        for (o, l) in out[pos..end].iter_mut().zip(lit) {
-            *o ^= l;
-        }
-        pos = end;
         if skip == 0 && n == 0 {
             // A run that moves nothing can only repeat forever.
             return Err(DeltaError::Overrun);
+        }
+        let end = pos
+            .checked_add(skip)
+            .and_then(|p| p.checked_add(n))
+            .filter(|&e| e <= mlen)
+            .ok_or(DeltaError::Overrun)?;
+        if delta.len() < at + n {
+            return Err(DeltaError::Truncated);
+        }
+        runs.push((pos + skip, at, n));
+        at += n;
+        pos = end;
+    }
+    for (first, from, n) in runs {
+        for (k, &bits) in delta[from..from + n].iter().enumerate() {
+            let byte = first + k;
+            for bit in 0..8 {
+                if bits & (1 << bit) == 0 {
+                    continue;
+                }
+                let i = byte * 8 + bit;
+                if i >= len {
+                    return Err(DeltaError::Overrun);
+                }
+                let x = *delta.get(at).ok_or(DeltaError::Truncated)?;
+                at += 1;
+                out[i] ^= x;
+            }
         }
     }
     if at != delta.len() {
@@ -168,24 +206,33 @@ mod tests {
 
     #[test]
     fn vectors() {
-        // Identical: the length and one run that keeps everything.
-        assert_eq!(round_trip(&[1, 2, 3, 4], &[1, 2, 3, 4]), vec![4, 4, 0]);
+        // Identical: the length and one run that keeps the whole mask zero.
+        assert_eq!(round_trip(&[1, 2, 3, 4], &[1, 2, 3, 4]), vec![4, 1, 0]);
         // Empty target.
         assert_eq!(round_trip(&[1, 2], &[]), vec![0]);
-        // One byte changed in the middle: skip 2, one literal byte (3 ^ 7).
+        // One byte changed in the middle: mask bit 2, then 3 ^ 7.
         assert_eq!(
             round_trip(&[1, 2, 3, 4, 5, 6], &[1, 2, 7, 4, 5, 6]),
-            vec![6, 2, 1, 3 ^ 7, 3, 0]
+            vec![6, 0, 1, 0b100, 3 ^ 7]
         );
-        // A gap of two unchanged bytes stays inside the literal.
+        // Two scattered changes: bits 0 and 3, then their bytes.
         assert_eq!(
             round_trip(&[0, 0, 0, 0, 0], &[9, 0, 0, 9, 0]),
-            vec![5, 0, 4, 9, 0, 0, 9, 1, 0]
+            vec![5, 0, 1, 0b1001, 9, 9]
         );
         // Longer target than the baseline: the baseline reads as zeros past its end.
-        assert_eq!(round_trip(&[5], &[5, 1, 2]), vec![3, 1, 2, 1, 2]);
+        assert_eq!(round_trip(&[5], &[5, 1, 2]), vec![3, 0, 1, 0b110, 1, 2]);
         // Shorter target.
         assert_eq!(round_trip(&[5, 6, 7], &[5]), vec![1, 1, 0]);
+        // A long unchanged stretch is one skip of zero mask bytes.
+        let base = vec![7u8; 200];
+        let mut target = base.clone();
+        target[190] = 8;
+        // len 200 is the varint c8 01; mask byte 23 has bit 6; mask byte 24 is a run of its own.
+        assert_eq!(
+            round_trip(&base, &target),
+            vec![0xc8, 1, 23, 1, 0b100_0000, 1, 0, 15]
+        );
     }
 
     #[test]
@@ -196,8 +243,11 @@ mod tests {
             (&[], DeltaError::Truncated),
             (&[3], DeltaError::Truncated),
             (&[3, 0, 4, 1, 2, 3, 4], DeltaError::Overrun),
-            (&[3, 1, 2, 9], DeltaError::Truncated),
-            (&[3, 3, 0, 7], DeltaError::Trailing(1)),
+            (&[3, 0, 1], DeltaError::Truncated),
+            (&[3, 0, 1, 0b1], DeltaError::Truncated),
+            (&[3, 0, 1, 0b1000, 1], DeltaError::Overrun),
+            (&[3, 1, 0, 7], DeltaError::Trailing(1)),
+            (&[3, 0, 1, 0b1, 7, 7], DeltaError::Trailing(1)),
             (&[3, 0, 0], DeltaError::Overrun),
             (&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], DeltaError::BadVarint),
             (&[0xFF, 0xFF, 0xFF, 0xFF, 0x1F], DeltaError::BadVarint),
