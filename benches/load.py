@@ -68,9 +68,11 @@ MIN_TICK_RATIO = 0.99
 INPUT_WIRE_BYTES = 12
 # A core counts as saturated above this CPU%.
 SATURATED_PCT = 90.0
-TARGETS = ("arena", "floor", "ws-peer", "colyseus")
+# arena-full: Arena sending every snapshot whole (--keyframe-interval 1), the baseline for what
+# deltas cost in server CPU and save in bytes.
+TARGETS = ("arena", "arena-full", "floor", "ws-peer", "colyseus")
 LOADS = ("watch", "play")
-COLOURS = {"arena": "#c0392b", "floor": "#7f8c8d", "ws-peer": "#1f6fb4", "colyseus": "#27ae60",
+COLOURS = {"arena": "#c0392b", "arena-full": "#e67e22", "floor": "#7f8c8d", "ws-peer": "#1f6fb4", "colyseus": "#27ae60",
            "arena-bots": "#8e44ad"}
 
 
@@ -360,12 +362,14 @@ def run_target(target, n, load, args, scenario=None):
     extra_client = []
     if scenario == "spectators":
         extra_client = ["--matches", "1", "--spectators", str(args.spectators)]
-    if target == "arena":
+    if target in ("arena", "arena-full"):
         port = free_port()
         matches = 1 if scenario == "spectators" else n // args.players
         cmd = [os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
                "--max-matches", str(max(1000, matches + 10)),
                "--max-connections", str(max(20000, n + 100))]
+        if target == "arena-full":
+            cmd += ["--keyframe-interval", "1"]
         if scenario == "spectators":
             if args.spectator_flag:
                 cmd += [args.spectator_flag, str(args.spectators)]
@@ -380,7 +384,7 @@ def run_target(target, n, load, args, scenario=None):
 
         report, fig = measure_server(args, cmd, lambda p: wait_http(f"http://127.0.0.1:{port}"),
                                      client)
-        label = "arena-bots" if use_bots else "arena"
+        label = ("arena-bots" if target == "arena" else "arena-full-bots") if use_bots else target
     elif target in ("ws-peer", "colyseus"):
         budget = load_budget(n, args) + 60
         script = "ws-server.js" if target == "ws-peer" else "colyseus-server.js"
@@ -580,9 +584,11 @@ def with_floor_ratios(rows):
 
 def markdown_table(rows, load):
     head = ("| sessions | target | delivered % | at rate % | p50 ms | p99 ms | tick Hz | server CPU % | "
-            "µs/snapshot | × floor | RSS KiB/session | load CPU % | CPU0/CPU1 busy % | saturated | holds |")
+            "µs/snapshot | × floor | wire B/s/session | RSS KiB/session | load CPU % | CPU0/CPU1 busy % | "
+            "saturated | holds |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    order = {t: i for i, t in enumerate(("arena", "arena-bots", "floor", "ws-peer", "colyseus"))}
+    order = {t: i for i, t in enumerate(("arena", "arena-bots", "arena-full", "arena-full-bots",
+                                         "floor", "ws-peer", "colyseus"))}
     for r in sorted((r for r in rows if r["load"] == load),
                     key=lambda r: (r["sessions"], order.get(r["target"], 9))):
         lines.append(
@@ -591,6 +597,7 @@ def markdown_table(rows, load):
             f"{fmt(r.get('p50_ms'), '.2f')} | {fmt(r.get('p99_ms'), '.2f')} | "
             f"{fmt(r.get('tick_hz_measured'), '.3f')} | {fmt(r.get('server_cpu_pct'), '.1f')} | "
             f"{fmt(r.get('server_us_per_snapshot'), '.2f')} | {fmt(r.get('floor_ratio'), '.2f')} | "
+            f"{fmt(r.get('wire_bytes_per_session_s'), '.0f')} | "
             f"{fmt(r.get('rss_per_session_kib'), '.1f')} | {fmt(r.get('load_cpu_pct'), '.1f')} | "
             f"{fmt(r.get('server_core_busy_pct'), '.0f')}/{fmt(r.get('load_core_busy_pct'), '.0f')} | "
             f"{r['saturated']} | {'yes' if r.get('passes') else 'no'} |")
@@ -603,7 +610,7 @@ def tick_table(rows, tick_hz):
              "measured Hz (/metrics ticks) | error % | ticks skipped in window | server CPU % |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        if r["target"] not in ("arena", "arena-bots"):
+        if not r["target"].startswith("arena"):
             continue
         hz, mhz = r.get("tick_hz_measured"), r.get("metrics_tick_hz")
         err = 100.0 * (hz - tick_hz) / tick_hz if hz else None
@@ -686,7 +693,7 @@ def svg_chart(rows, title, x_label):
                 out += [f'<rect x="{x(s) - 3:.1f}" y="{yp(v) - 3:.1f}" width="6" height="6" fill="{colour}"/>'
                         for s, v in pl]
     lx = ml
-    for target in [t for t in ("arena", "arena-bots", "ws-peer", "colyseus")
+    for target in [t for t in ("arena", "arena-bots", "arena-full", "ws-peer", "colyseus")
                    if any(r["target"] == t for r in plotted)]:
         out.append(f'<line x1="{lx}" y1="{h - 26}" x2="{lx + 22}" y2="{h - 26}" stroke="{COLOURS[target]}" '
                    f'stroke-width="3"/>')
