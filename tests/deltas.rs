@@ -1,7 +1,8 @@
 //! Snapshot deltas over real sockets: a session's first snapshot is whole, then each is a delta
 //! against the last one its socket took; with a checksum on every delta the client proves each
 //! rebuilt view exact; keyframes come on schedule and on request; a reader that falls behind
-//! gets deltas against what it really got (or a keyframe), never against what was dropped.
+//! gets deltas against what it really got (or a keyframe), never against what was dropped; and a
+//! mostly static state costs a small fraction of its whole snapshots.
 
 mod common;
 
@@ -9,11 +10,16 @@ use std::time::Duration;
 
 use arena::Config;
 use arena_bots::Session;
-use arena_game::api::ApiRole;
+use arena_game::api::{ApiRole, CreateMatchRequest};
+use arena_game::protocol::wire::bounded_vec;
 use arena_game::rebuild::{Rebuilder, Rebuilt};
-use arena_game::{codec, ClientMsg, ServerMsg};
+use arena_game::{
+    codec, BotPolicy, ClientMsg, EndReason, Game, GameInfo, GameRegistry, Phase, PlayerId,
+    ScoreLine, ServerMsg, ViewKey, Viewer,
+};
 use common::raw_ws::{op, RawWs};
 use common::*;
+use serde::{Deserialize, Serialize};
 
 async fn input(p: &mut Session, seq: u16, game: &str) {
     let input = move_right(game);
@@ -202,5 +208,142 @@ async fn a_reader_that_falls_behind_gets_deltas_against_what_it_got() {
     assert!(
         far_back + keyframes > 1,
         "after drops, deltas name an older baseline or a keyframe comes ({far_back}, {keyframes})"
+    );
+}
+
+/// A mostly static state, as a game the server never heard of: 100 entities (id u32, x and y
+/// f32), 10 of which move every tick.
+struct Drift {
+    entities: Vec<(u32, f32, f32)>,
+    ticks: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoSettings {}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct DriftView {
+    #[serde(deserialize_with = "bounded_vec::deserialize")]
+    entities: Vec<(u32, f32, f32)>,
+}
+
+struct NoBot;
+
+impl BotPolicy<Drift> for NoBot {
+    fn new(_: &u8, _: PlayerId, _: u64) -> Self {
+        NoBot
+    }
+    fn input(&mut self, _: u32, _: &DriftView) -> Option<u8> {
+        None
+    }
+}
+
+impl Game for Drift {
+    type Input = u8;
+    type View = DriftView;
+    type Facts = u8;
+    type Settings = NoSettings;
+    type Bot = NoBot;
+
+    fn info() -> GameInfo {
+        GameInfo {
+            name: "drift".into(),
+            title: "Drift".into(),
+            about: "100 entities, 10 of them moving".into(),
+            min_players: 1,
+            max_players: 4,
+            default_players: 2,
+            teams: 0,
+            settings: Vec::new(),
+            score_columns: Vec::new(),
+        }
+    }
+    fn new(_: NoSettings, _: u8, _: u64) -> Self {
+        Drift {
+            entities: (0..100).map(|i| (i, i as f32 * 7.0, i as f32)).collect(),
+            ticks: 0,
+        }
+    }
+    fn facts(&self) -> u8 {
+        0
+    }
+    fn add_player(&mut self, _: PlayerId, _: &str) {}
+    fn remove_player(&mut self, _: PlayerId) {}
+    fn start(&mut self) {}
+    fn end(&mut self, _: EndReason) {}
+    fn step(&mut self, _: &[(PlayerId, u8)], _: f32) {
+        self.ticks += 1;
+        for e in self.entities.iter_mut().step_by(10) {
+            e.1 += 1.5 + (self.ticks % 3) as f32;
+            e.2 -= 0.75;
+        }
+    }
+    fn phase(&self) -> Phase {
+        Phase::Running
+    }
+    fn end_reason(&self) -> Option<EndReason> {
+        None
+    }
+    fn view_key(&self, _: Viewer) -> ViewKey {
+        ViewKey::EVERYTHING
+    }
+    fn view_into(&self, _: ViewKey, out: &mut DriftView) {
+        out.entities.clone_from(&self.entities);
+    }
+    fn scoreboard(&self) -> Vec<ScoreLine> {
+        Vec::new()
+    }
+}
+
+/// A mostly static state over a real socket: a delta frame (WebSocket header included) is
+/// under 15% of a whole snapshot's frame, and everything rebuilds exactly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mostly_static_state_costs_a_small_fraction() {
+    let server = TestServer::with_games(
+        Config {
+            checksum_interval: 1,
+            keyframe_interval: 25,
+            ..Default::default()
+        },
+        GameRegistry::new().with::<Drift>(),
+    );
+    let m = create(
+        &server,
+        CreateMatchRequest {
+            name: "drift".into(),
+            game: Some("drift".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut s = connect(&server, &m.id, "w", ApiRole::Spectator).await;
+    let mut rebuilder = Rebuilder::new();
+    let (mut full, mut delta) = ((0usize, 0usize), (0usize, 0usize));
+    while full.0 < 3 || delta.0 < 60 {
+        let msg = tokio::time::timeout(EVENT_TIMEOUT, s.recv_wire())
+            .await
+            .expect("snapshots keep coming")
+            .expect("open");
+        let len = codec::encode(&msg).unwrap().len();
+        let frame = len + if len < 126 { 2 } else { 4 };
+        match &msg {
+            ServerMsg::Snapshot(_) => full = (full.0 + 1, full.1 + frame),
+            ServerMsg::Delta(_) => delta = (delta.0 + 1, delta.1 + frame),
+            _ => continue,
+        }
+        assert!(matches!(rebuilder.accept(msg), Ok(Rebuilt::Snapshot(_))));
+    }
+    let (full_mean, delta_mean) = (
+        full.1 as f64 / full.0 as f64,
+        delta.1 as f64 / delta.0 as f64,
+    );
+    eprintln!(
+        "mostly static: whole {full_mean:.1} B, delta {delta_mean:.1} B a frame ({:.1}%)",
+        100.0 * delta_mean / full_mean
+    );
+    assert!(
+        delta_mean <= 0.15 * full_mean,
+        "a delta frame is {delta_mean:.1} B against {full_mean:.1} B whole"
     );
 }

@@ -86,7 +86,7 @@ pub enum ClientMsg {
     /// A player's input for its game (players only), numbered so the client can reconcile.
     Input {
         /// Client-chosen sequence number, +1 per input, wrapping at 65535; acknowledged in
-        /// [`Snapshot::acks`] once applied.
+        /// [`Snapshot::ack`] (or [`Delta::ack`]) once applied.
         #[serde(with = "wire::fixed_u16")]
         seq: u16,
         /// The game's input, encoded by the game.

@@ -14,7 +14,7 @@
 //!   while it fills the 256 KiB buffer), every complete WebSocket frame in it parsed in place; a
 //!   partial frame is carried to the next read. Server frames are unmasked; client frames are
 //!   masked. Nothing on that path allocates.
-//! - **Header-only decode** (`proto`): Arena's snapshot header (tag, tick, server time, acks) is
+//! - **Header-only decode** (`proto`): Arena's snapshot header (tag, tick, server time or its offset from the baseline's, the session's own ack) is
 //!   read with the codec's varint rules and tested against `arena_game::codec`; the welcome (once
 //!   per session) goes through the codec itself. The ws peer's header is 12 fixed bytes; a
 //!   Colyseus patch is searched for the root's `serverTime` and `tick` fields.
