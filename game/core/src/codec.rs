@@ -17,6 +17,15 @@ pub const DECODE_LIMIT_BYTES: usize = 64 * 1024;
 
 type WireConfig = Configuration<LittleEndian, Varint, Limit<DECODE_LIMIT_BYTES>>;
 
+/// Largest stored value (a replay) [`decode_stored`] reads, in bytes and in claimed allocations.
+pub const MAX_STORED_BYTES: usize = 64 * 1024 * 1024;
+
+/// The wire's encoding with room for stored values (replays): the same bytes, a larger limit.
+const STORED: Configuration<LittleEndian, Varint, Limit<MAX_STORED_BYTES>> = config::standard()
+    .with_little_endian()
+    .with_variable_int_encoding()
+    .with_limit::<MAX_STORED_BYTES>();
+
 /// Little-endian, variable-length integers (see docs/protocol.md), bounded allocations.
 const WIRE: WireConfig = config::standard()
     .with_little_endian()
@@ -80,6 +89,23 @@ pub fn decode_limited<T: DeserializeOwned>(bytes: &[u8], limit: usize) -> Result
     }
     match bincode::serde::decode_from_slice::<T, _>(bytes, WIRE) {
         Ok((msg, used)) if used == bytes.len() => Ok(msg),
+        Ok((_, used)) => Err(DecodeError::TrailingBytes(bytes.len() - used)),
+        Err(bincode::error::DecodeError::LimitExceeded) => Err(DecodeError::LimitExceeded),
+        Err(e) => Err(DecodeError::Malformed(e.to_string())),
+    }
+}
+
+/// Decodes a stored value (a replay) of at most [`MAX_STORED_BYTES`]: the wire's encoding, with
+/// the message limits raised to it. Refuses trailing bytes like [`decode`].
+pub fn decode_stored<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.len() > MAX_STORED_BYTES {
+        return Err(DecodeError::TooLarge {
+            len: bytes.len(),
+            limit: MAX_STORED_BYTES,
+        });
+    }
+    match bincode::serde::decode_from_slice::<T, _>(bytes, STORED) {
+        Ok((value, used)) if used == bytes.len() => Ok(value),
         Ok((_, used)) => Err(DecodeError::TrailingBytes(bytes.len() - used)),
         Err(bincode::error::DecodeError::LimitExceeded) => Err(DecodeError::LimitExceeded),
         Err(e) => Err(DecodeError::Malformed(e.to_string())),

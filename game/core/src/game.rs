@@ -101,6 +101,12 @@ pub trait Game: Sized + Send + 'static {
     /// Name, seats, settings and score columns.
     fn info() -> GameInfo;
 
+    /// The version of the rules: raise it whenever the same seed, settings and calls could give
+    /// other views (a replay recorded by other rules refuses to play).
+    fn rules_version() -> u32 {
+        1
+    }
+
     /// Rules between settings the bounds cannot express (e.g. an even number of seats).
     fn check_settings(settings: &Self::Settings, max_players: u8) -> Result<(), String> {
         let _ = (settings, max_players);

@@ -10,6 +10,7 @@
 //! - [`codec`]: the one encode/decode pair (serde + bincode 2, one configuration, bounded decode).
 //! - [`delta`]: a generic delta of one encoded snapshot against another (XOR, zero runs).
 //! - [`rebuild`]: a client's side of deltas: [`rebuild::Rebuilder`] turns them back into snapshots.
+//! - [`replay`]: replays from a deterministic input log: [`replay::Recording`], [`replay::Replayer`].
 //! - [`erased`]: [`DynGame`] and [`DynBot`], any game behind bytes, as the server and bots hold it.
 //! - [`registry`]: [`GameRegistry`], the games a server hosts by name.
 //! - [`settings`]: a match's settings from JSON, checked against the game's specs.
@@ -25,6 +26,7 @@ pub mod kit;
 pub mod protocol;
 pub mod rebuild;
 pub mod registry;
+pub mod replay;
 pub mod settings;
 
 pub use codec::{decode, decode_limited, encode, encode_into, DecodeError, EncodeError};

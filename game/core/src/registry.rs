@@ -16,6 +16,8 @@ use crate::settings;
 pub trait GameType: Send + Sync {
     /// Name, seats, settings, columns.
     fn info(&self) -> &GameInfo;
+    /// [`Game::rules_version`].
+    fn rules_version(&self) -> u32;
     /// Checks settings from the lobby's JSON for a match of `max_players` seats; returns them
     /// with every default filled in.
     fn settings(
@@ -42,6 +44,10 @@ struct Registered<G> {
 impl<G: Game> GameType for Registered<G> {
     fn info(&self) -> &GameInfo {
         &self.info
+    }
+
+    fn rules_version(&self) -> u32 {
+        G::rules_version()
     }
 
     fn settings(

@@ -9,7 +9,8 @@
 
 use arena_game::kit::MatchClock;
 use arena_game::{EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey};
-use rand::{rngs::StdRng, Rng, SeedableRng};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 use crate::bot::DeathmatchBot;
 use crate::wire::{
@@ -34,10 +35,27 @@ struct Player {
     deaths: u16,
 }
 
+/// ChaCha's 32-byte seed from the match's u64 seed by SplitMix64: written out here so that no
+/// library's seed expansion can change what a seed means.
+fn chacha_seed(seed: u64) -> [u8; 32] {
+    let mut state = seed;
+    let mut out = [0u8; 32];
+    for chunk in out.chunks_exact_mut(8) {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out
+}
+
 /// The deathmatch state of one match.
 pub struct Deathmatch {
     config: Facts,
-    rng: StdRng,
+    /// Value-stable across crate versions (replays depend on it); drawn from only with
+    /// `next_u32`, whose output is the stream itself.
+    rng: ChaCha8Rng,
     players: Vec<Player>,
     clock: MatchClock,
     /// Players who left after the match started: they stay on the scoreboard.
@@ -49,7 +67,7 @@ impl Deathmatch {
     pub fn with_facts(config: Facts, seed: u64) -> Self {
         Self {
             config,
-            rng: StdRng::seed_from_u64(seed),
+            rng: ChaCha8Rng::from_seed(chacha_seed(seed)),
             players: Vec::new(),
             clock: MatchClock::new(config.time_limit_s),
             departed: Vec::new(),
@@ -86,7 +104,10 @@ impl Deathmatch {
             .copied()
             .filter(|p| score(p) >= best - 1.0)
             .collect();
-        candidates[self.rng.random_range(0..candidates.len())]
+        // An index from 32 random bits by multiply-shift: fixed arithmetic, no sampling
+        // algorithm of the rand crate's that a later version could change.
+        let pick = (u64::from(self.rng.next_u32()) * candidates.len() as u64) >> 32;
+        candidates[pick as usize]
     }
 
     fn respawn(&mut self, idx: usize) {
@@ -605,5 +626,22 @@ mod tests {
                 .unwrap();
         let typed: Settings = arena_game::settings::into_settings(&resolved).unwrap();
         assert_eq!(typed, Settings::default());
+    }
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    /// The random stream a seed gives is pinned: replays recorded by an earlier build depend on
+    /// it. A dependency update that changes these numbers breaks every stored replay.
+    #[test]
+    fn the_random_stream_of_a_seed_is_pinned() {
+        let mut rng = ChaCha8Rng::from_seed(chacha_seed(42));
+        let drawn: Vec<u32> = (0..4).map(|_| rng.next_u32()).collect();
+        assert_eq!(
+            drawn,
+            [2_278_103_804, 823_500_537, 3_021_377_537, 391_485_508]
+        );
     }
 }

@@ -1,0 +1,345 @@
+//! Replays from a deterministic input log: what Doom demos and StarCraft replays are.
+//!
+//! A game is deterministic (same seed, settings and calls give the same views byte for byte), so
+//! a match is fully described by its header (game, rules version, settings, seats, seed, time
+//! step) and the calls that changed it, in order: joins, leaves, connection changes, start, end,
+//! every applied input and every step. [`Recording`] wraps any [`DynGame`] and logs those calls
+//! as the match makes them; [`Replayer`] makes the same calls on a fresh game from the registry,
+//! one tick at a time, so every view comes out as it did. No clock, no I/O.
+//!
+//! A replay encodes with the one codec ([`crate::codec`]): `Replay::encode` / `Replay::decode`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::codec::{self, DecodeError, EncodeError};
+use crate::erased::DynGame;
+use crate::protocol::{wire::bounded_vec, EndReason, Payload, Phase, PlayerId};
+use crate::registry::GameRegistry;
+use crate::{ScoreLine, ViewKey, Viewer};
+
+/// The replay format this build writes and reads.
+pub const REPLAY_FORMAT: u16 = 1;
+
+/// Most bytes of events one recording keeps (about 2 hours of a busy 10-player match); past it
+/// the recording stops and says so ([`Replay::complete`] is false).
+pub const MAX_REPLAY_BYTES: usize = 16 * 1024 * 1024;
+
+/// What a replay needs besides its events to rebuild the match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayHeader {
+    /// [`REPLAY_FORMAT`] when written.
+    pub format: u16,
+    /// The game's registry name.
+    pub game: String,
+    /// The game's [`crate::Game::rules_version`] when recorded.
+    pub rules_version: u32,
+    /// The match's settings, every default filled in, as JSON text.
+    pub settings: String,
+    /// Seats.
+    pub max_players: u8,
+    /// Ticks per second.
+    pub tick_hz: u8,
+    /// The seed the game was created with.
+    pub seed: u64,
+    /// The time step of every tick, the bits of the `f32` the match passed to `step`.
+    pub step_bits: u32,
+}
+
+/// One call that changed the game, in the order the match made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ReplayEvent {
+    /// `n` ticks in a row (each one `step` of the header's time step).
+    Steps(u32),
+    /// A player was seated.
+    Join {
+        /// Seat.
+        id: PlayerId,
+        /// Display name.
+        name: String,
+    },
+    /// A player's seat was freed.
+    Leave(PlayerId),
+    /// A seated player's connection went down (`false`) or came back.
+    Connected(PlayerId, bool),
+    /// An input the game accepted, as its bytes, for the next step.
+    Input(PlayerId, Payload),
+    /// A player's queued inputs were dropped.
+    DiscardInputs(PlayerId),
+    /// Waiting → Running.
+    Start,
+    /// The match was ended.
+    End(EndReason),
+}
+
+/// A recorded match: its header and every event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replay {
+    /// How to rebuild the game.
+    pub header: ReplayHeader,
+    /// Every call, in order.
+    #[serde(deserialize_with = "bounded_vec::deserialize")]
+    pub events: Vec<ReplayEvent>,
+    /// False when the recording stopped at [`MAX_REPLAY_BYTES`] (the replay ends early).
+    pub complete: bool,
+}
+
+/// Why a replay cannot be played.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    /// The bytes are not a replay this build reads.
+    #[error("not a replay this server can read: {0}")]
+    Format(String),
+    /// The game is not hosted here.
+    #[error("the replay is of game {0:?}, which this server does not host")]
+    UnknownGame(String),
+    /// Recorded by other rules: it would not replay the same.
+    #[error(
+        "the replay was recorded by rules version {recorded} of {game}; this server runs version \
+         {here}, which would not replay it the same"
+    )]
+    RulesVersion {
+        /// The game.
+        game: String,
+        /// In the replay.
+        recorded: u32,
+        /// On this server.
+        here: u32,
+    },
+    /// Its settings no longer make a game.
+    #[error("the replay's settings are refused: {0}")]
+    Settings(String),
+}
+
+impl Replay {
+    /// The replay as bytes (the one codec; the format number first).
+    pub fn encode(&self) -> Result<Vec<u8>, EncodeError> {
+        codec::encode(self)
+    }
+
+    /// A replay from bytes written by [`Replay::encode`] (at most
+    /// [`codec::MAX_STORED_BYTES`]).
+    pub fn decode(bytes: &[u8]) -> Result<Replay, ReplayError> {
+        let replay: Replay =
+            codec::decode_stored(bytes).map_err(|e| ReplayError::Format(e.to_string()))?;
+        if replay.header.format != REPLAY_FORMAT {
+            return Err(ReplayError::Format(format!(
+                "replay format {} (this server reads {REPLAY_FORMAT})",
+                replay.header.format
+            )));
+        }
+        Ok(replay)
+    }
+
+    /// Ticks the replay covers.
+    pub fn ticks(&self) -> u64 {
+        self.events
+            .iter()
+            .map(|e| match e {
+                ReplayEvent::Steps(n) => u64::from(*n),
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+/// A game that logs every call that changes it: what a match holds when it records.
+pub struct Recording {
+    inner: Box<dyn DynGame>,
+    replay: Replay,
+    bytes: usize,
+}
+
+impl Recording {
+    /// Records `game`, created from `header`'s game, settings, seats and seed.
+    pub fn new(game: Box<dyn DynGame>, header: ReplayHeader) -> Self {
+        Self {
+            inner: game,
+            replay: Replay {
+                header,
+                events: Vec::new(),
+                complete: true,
+            },
+            bytes: 0,
+        }
+    }
+
+    /// The replay so far.
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+
+    /// Ends the recording: the replay.
+    pub fn into_replay(self) -> Replay {
+        self.replay
+    }
+
+    fn log(&mut self, event: ReplayEvent, bytes: usize) {
+        if !self.replay.complete {
+            return;
+        }
+        if self.bytes + bytes > MAX_REPLAY_BYTES {
+            self.replay.complete = false;
+            return;
+        }
+        self.bytes += bytes;
+        self.replay.events.push(event);
+    }
+}
+
+impl DynGame for Recording {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn encode_facts(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.inner.encode_facts(out)
+    }
+    fn queue_input(&mut self, player: PlayerId, input: &[u8]) -> Result<(), DecodeError> {
+        self.inner.queue_input(player, input)?;
+        self.log(
+            ReplayEvent::Input(player, Payload(input.to_vec())),
+            3 + input.len(),
+        );
+        Ok(())
+    }
+    fn discard_inputs(&mut self, player: PlayerId) {
+        self.inner.discard_inputs(player);
+        self.log(ReplayEvent::DiscardInputs(player), 2);
+    }
+    fn step(&mut self, dt_s: f32) {
+        self.inner.step(dt_s);
+        if let Some(ReplayEvent::Steps(n)) = self.replay.events.last_mut() {
+            if self.replay.complete && *n < u32::MAX {
+                *n += 1;
+                return;
+            }
+        }
+        self.log(ReplayEvent::Steps(1), 4);
+    }
+    fn add_player(&mut self, id: PlayerId, name: &str) {
+        self.inner.add_player(id, name);
+        let event = ReplayEvent::Join {
+            id,
+            name: name.to_owned(),
+        };
+        self.log(event, 3 + name.len());
+    }
+    fn remove_player(&mut self, id: PlayerId) {
+        self.inner.remove_player(id);
+        self.log(ReplayEvent::Leave(id), 2);
+    }
+    fn set_connected(&mut self, id: PlayerId, connected: bool) {
+        self.inner.set_connected(id, connected);
+        self.log(ReplayEvent::Connected(id, connected), 3);
+    }
+    fn start(&mut self) {
+        self.inner.start();
+        self.log(ReplayEvent::Start, 1);
+    }
+    fn end(&mut self, reason: EndReason) {
+        self.inner.end(reason);
+        self.log(ReplayEvent::End(reason), 2);
+    }
+    fn phase(&self) -> Phase {
+        self.inner.phase()
+    }
+    fn end_reason(&self) -> Option<EndReason> {
+        self.inner.end_reason()
+    }
+    fn view_key(&self, viewer: Viewer) -> ViewKey {
+        self.inner.view_key(viewer)
+    }
+    fn encode_view(&mut self, key: ViewKey, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.inner.encode_view(key, out)
+    }
+    fn scoreboard(&self) -> Vec<ScoreLine> {
+        self.inner.scoreboard()
+    }
+}
+
+/// Plays a replay on a fresh game, one tick at a time.
+pub struct Replayer {
+    game: Box<dyn DynGame>,
+    events: Vec<ReplayEvent>,
+    /// The next event, and how many steps of a `Steps` event at it are already done.
+    at: usize,
+    done_steps: u32,
+    dt: f32,
+    tick: u64,
+}
+
+impl Replayer {
+    /// A fresh game for `replay`, from `registry`, before its first event.
+    pub fn new(registry: &GameRegistry, replay: &Replay) -> Result<Self, ReplayError> {
+        let h = &replay.header;
+        let game_type = registry
+            .get(&h.game)
+            .ok_or_else(|| ReplayError::UnknownGame(h.game.clone()))?;
+        if game_type.rules_version() != h.rules_version {
+            return Err(ReplayError::RulesVersion {
+                game: h.game.clone(),
+                recorded: h.rules_version,
+                here: game_type.rules_version(),
+            });
+        }
+        let settings: Map<String, Value> =
+            serde_json::from_str(&h.settings).map_err(|e| ReplayError::Settings(e.to_string()))?;
+        let game = game_type
+            .create(&settings, h.max_players, h.seed)
+            .map_err(ReplayError::Settings)?;
+        Ok(Self {
+            game,
+            events: replay.events.clone(),
+            at: 0,
+            done_steps: 0,
+            dt: f32::from_bits(h.step_bits),
+            tick: 0,
+        })
+    }
+
+    /// The game as of the last tick played (read its views and scoreboard).
+    pub fn game(&mut self) -> &mut dyn DynGame {
+        &mut *self.game
+    }
+
+    /// Ticks played so far.
+    pub fn tick(&self) -> u64 {
+        self.tick
+    }
+
+    /// Makes every call up to and including the next step; false when the replay is over.
+    pub fn next_tick(&mut self) -> bool {
+        while let Some(event) = self.events.get(self.at) {
+            if let ReplayEvent::Steps(n) = event {
+                if self.done_steps < *n {
+                    self.game.step(self.dt);
+                    self.done_steps += 1;
+                    self.tick += 1;
+                    if self.done_steps == *n {
+                        self.at += 1;
+                        self.done_steps = 0;
+                    }
+                    return true;
+                }
+                self.at += 1;
+                self.done_steps = 0;
+                continue;
+            }
+            match event {
+                ReplayEvent::Steps(_) => {}
+                ReplayEvent::Join { id, name } => self.game.add_player(*id, name),
+                ReplayEvent::Leave(id) => self.game.remove_player(*id),
+                ReplayEvent::Connected(id, up) => self.game.set_connected(*id, *up),
+                ReplayEvent::Input(id, bytes) => {
+                    // It decoded when recorded; the same game decodes it the same way.
+                    let _ = self.game.queue_input(*id, &bytes.0);
+                }
+                ReplayEvent::DiscardInputs(id) => self.game.discard_inputs(*id),
+                ReplayEvent::Start => self.game.start(),
+                ReplayEvent::End(reason) => self.game.end(*reason),
+            }
+            self.at += 1;
+        }
+        false
+    }
+}
