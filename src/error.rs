@@ -21,6 +21,9 @@ pub enum ApiError {
     /// The match has no free seat (409).
     #[error("{0}")]
     Full(String),
+    /// The match is not in a phase that allows this (409).
+    #[error("{0}")]
+    WrongPhase(String),
     /// The match has ended (410).
     #[error("{0}")]
     Gone(String),
@@ -47,6 +50,7 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::Full(_) => "match_full",
+            Self::WrongPhase(_) => "wrong_phase",
             Self::Gone(_) => "match_ended",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -63,7 +67,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Full(_) => StatusCode::CONFLICT,
+            Self::Full(_) | Self::WrongPhase(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

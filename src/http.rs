@@ -10,14 +10,15 @@ use actix_http::{h1, ws, Request};
 use actix_web::http::header;
 use actix_web::rt::net::TcpStream;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
-use arena_game::api::{CreateMatchRequest, JoinRequest, KickRequest};
+use arena_game::api::{AddBotsRequest, CreateMatchRequest, JoinRequest, KickRequest};
 use arena_game::{EndReason, GameRegistry, SUPPORTED_PROTOCOLS};
 
 use crate::config::Config;
 use crate::conn::{ConnReader, WsConn};
 use crate::error::ApiError;
 use crate::lobby::{
-    CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem, SessionGrant,
+    AddBotsToMatch, CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem,
+    SessionGrant,
 };
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
@@ -62,6 +63,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/matches/{id}/start", web::post().to(start))
             .route("/matches/{id}/end", web::post().to(end))
             .route("/matches/{id}/kick", web::post().to(kick))
+            .route("/matches/{id}/bots", web::post().to(add_bots))
             .default_service(web::to(api_not_found)),
     )
     .default_service(web::to(static_file));
@@ -200,6 +202,24 @@ async fn kick(
         })
         .await??;
     Ok(HttpResponse::Ok().json(serde_json::json!({"kicked": body.player_id})))
+}
+
+/// `POST /api/matches/{id}/bots {"count": n}` (host only, waiting matches only).
+async fn add_bots(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<AddBotsRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let answer = state
+        .lobby
+        .send(AddBotsToMatch {
+            match_id: id.into_inner(),
+            host_token: bearer(&req),
+            count: body.count,
+        })
+        .await??;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// `GET /ws` without an upgrade (actix-http hands every upgrade request to [`upgrade`]).

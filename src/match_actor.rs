@@ -18,9 +18,10 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use arena_game::protocol::{encode_shared, recipient_tail, view_checksum, Delta, DELTA_WINDOW};
+use arena_game::registry::GameType;
 use arena_game::{
-    codec, delta, CloseCode, DynGame, EndReason, Payload, Phase, PlayerId, Role, RosterEntry,
-    ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
+    codec, delta, CloseCode, DynBot, DynGame, EndReason, Payload, Phase, PlayerId, Role,
+    RosterEntry, ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
 };
 use bytes::Bytes;
 
@@ -61,6 +62,17 @@ pub struct AddSession {
 pub struct RemoveSession {
     /// The session.
     pub session_id: SessionId,
+}
+
+/// Lobby → match: the host added bots in these seats; the match runs them with the game's bot
+/// policy (an input each tick from what their seat sees), like players without a connection.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AddBots {
+    /// Seat and name of each bot.
+    pub bots: Vec<(PlayerId, String)>,
+    /// The game, for its bot policy.
+    pub game: Arc<dyn GameType>,
 }
 
 /// Lobby → match: a seat is free (grace period over, kicked, or left for good); remove the
@@ -432,6 +444,8 @@ pub struct MatchActor {
     /// Inputs the sessions queued, and the batch taken from it at the last tick.
     inbox: Arc<InputInbox>,
     taken: InputBatch,
+    /// Bots the match runs, by seat.
+    bots: Vec<(PlayerId, Box<dyn DynBot>)>,
 }
 
 impl MatchActor {
@@ -475,6 +489,7 @@ impl MatchActor {
             keys: Vec::with_capacity(4),
             inbox,
             taken: InputBatch::default(),
+            bots: Vec::new(),
         };
         actor.rebuild_roster();
         actor
@@ -677,6 +692,7 @@ impl MatchActor {
         }
         self.last_due = due;
 
+        self.drive_bots();
         self.apply_inputs();
         self.game.step(self.period.as_secs_f32());
         for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
@@ -695,6 +711,33 @@ impl MatchActor {
             self.fan_out(tick);
         }
         self.metrics.record_tick(started.elapsed());
+    }
+
+    /// Each bot reads what its seat sees now and queues its input for this tick.
+    fn drive_bots(&mut self) {
+        if self.bots.is_empty() {
+            return;
+        }
+        let mut input = std::mem::take(&mut self.buf);
+        for (id, bot) in &mut self.bots {
+            let key = self.game.view_key(Viewer::Player(*id));
+            self.view_buf.clear();
+            if let Err(e) = self.game.encode_view(key, &mut self.view_buf) {
+                log::error!("match {}: cannot encode a bot's view: {e}", self.spec.id);
+                continue;
+            }
+            input.clear();
+            match bot.input(self.tick, &self.view_buf, &mut input) {
+                Ok(true) => {
+                    if let Err(e) = self.game.queue_input(*id, &input) {
+                        log::error!("match {}: bot {id}'s input refused: {e}", self.spec.id);
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => log::error!("match {}: bot {id} cannot read its view: {e}", self.spec.id),
+            }
+        }
+        self.buf = input;
     }
 
     /// Hands the game every input queued since the last tick, in arrival order.
@@ -807,6 +850,7 @@ impl Handler<AddSession> for MatchActor {
                         id,
                         name: msg.name.clone(),
                         connected: true,
+                        bot: false,
                     },
                 );
                 roster_changed = true;
@@ -864,6 +908,38 @@ impl Handler<AddSession> for MatchActor {
     }
 }
 
+impl Handler<AddBots> for MatchActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: AddBots, _: &mut Self::Context) {
+        for (id, name) in msg.bots {
+            if (id as usize) >= self.queued_seq.len() || self.roster.contains_key(&id) {
+                continue;
+            }
+            // Each bot its own seed: from the seat, so two bots never play in lockstep.
+            let bot = match msg.game.bot(&self.facts, id, u64::from(id) ^ 0xB07) {
+                Ok(bot) => bot,
+                Err(e) => {
+                    log::error!("match {}: cannot make a bot: {e}", self.spec.id);
+                    continue;
+                }
+            };
+            self.game.add_player(id, &name);
+            self.roster.insert(
+                id,
+                RosterEntry {
+                    id,
+                    name,
+                    connected: true,
+                    bot: true,
+                },
+            );
+            self.bots.push((id, bot));
+        }
+        self.roster_changed();
+    }
+}
+
 impl Handler<RemoveSession> for MatchActor {
     type Result = ();
 
@@ -888,6 +964,7 @@ impl Handler<ReleasePlayer> for MatchActor {
     fn handle(&mut self, msg: ReleasePlayer, _: &mut Self::Context) {
         let id = msg.0;
         self.sessions.retain(|_, s| s.player_id != Some(id));
+        self.bots.retain(|(bot, _)| *bot != id);
         if self.roster.remove(&id).is_some() {
             self.game.remove_player(id);
             if let Some(seq) = self.queued_seq.get_mut(id as usize) {

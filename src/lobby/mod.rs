@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use arena_game::api::{
-    ApiPhase, ApiRole, CreateMatchRequest, CreatedMatch, JoinResponse, MatchDetail, MatchSummary,
-    PhaseResponse,
+    AddBotsResponse, AddedBot, ApiPhase, ApiRole, CreateMatchRequest, CreatedMatch, JoinResponse,
+    MatchDetail, MatchSummary, PhaseResponse,
 };
 use arena_game::{CloseCode, EndReason, GameRegistry, PlayerId};
 
@@ -27,7 +27,7 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::link::{CloseSession, SessionId, SessionLink};
 use crate::match_actor::{
-    AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec, MatchUpdate,
+    AddBots, AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec, MatchUpdate,
     ReleasePlayer, RemoveSession, Shutdown,
 };
 use crate::metrics::Metrics;
@@ -117,6 +117,18 @@ pub struct Kick {
     pub host_token: Option<String>,
     /// The seat to free.
     pub player_id: PlayerId,
+}
+
+/// HTTP → lobby: the host adds bots to its waiting match.
+#[derive(Message)]
+#[rtype(result = "Result<AddBotsResponse, ApiError>")]
+pub struct AddBotsToMatch {
+    /// Match id.
+    pub match_id: String,
+    /// Bearer token from the request, if any.
+    pub host_token: Option<String>,
+    /// How many.
+    pub count: u8,
 }
 
 /// Session → lobby (in `started()`): I am connected; put me in my match.
@@ -358,6 +370,47 @@ impl Handler<HostControl> for Lobby {
             id: msg.match_id,
             phase: ApiPhase::from(phase),
         })
+    }
+}
+
+impl Handler<AddBotsToMatch> for Lobby {
+    type Result = Result<AddBotsResponse, ApiError>;
+
+    fn handle(&mut self, msg: AddBotsToMatch, _: &mut Self::Context) -> Self::Result {
+        let added = self
+            .state
+            .add_bots(&msg.match_id, msg.host_token.as_deref(), msg.count)?;
+        let answer = AddBotsResponse {
+            added: added
+                .bots
+                .iter()
+                .map(|(id, name)| AddedBot {
+                    id: *id,
+                    name: name.clone(),
+                })
+                .collect(),
+            phase: if added.start_now {
+                ApiPhase::Running
+            } else {
+                ApiPhase::Waiting
+            },
+        };
+        if let Some(addr) = self.matches.get(&msg.match_id) {
+            // Same mailbox: the bots are seated before the start.
+            addr.do_send(AddBots {
+                bots: added.bots,
+                game: added.game,
+            });
+            if added.start_now {
+                addr.do_send(Control(ControlAction::Start));
+            }
+        }
+        log::info!(
+            "match {}: host added {} bots",
+            msg.match_id,
+            answer.added.len()
+        );
+        Ok(answer)
     }
 }
 

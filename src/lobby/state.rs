@@ -163,6 +163,16 @@ pub struct Swept {
     pub removed: Vec<(String, &'static str)>,
 }
 
+/// Bots the host added: the match runs them.
+pub struct BotsAdded {
+    /// Seat and name of each.
+    pub bots: Vec<(PlayerId, String)>,
+    /// The match's game (its bot policy).
+    pub game: Arc<dyn GameType>,
+    /// The match is now full and waiting: the caller starts it.
+    pub start_now: bool,
+}
+
 /// One player seat: who holds it and how to get back into it.
 #[derive(Debug)]
 struct Seat {
@@ -183,6 +193,8 @@ enum SeatState {
     Taken { session_id: SessionId },
     /// The player dropped; the seat (and the player's state) waits for a reconnect.
     Held { until: Instant },
+    /// A bot the match itself runs (added by the host); never expires, never reconnects.
+    Bot,
 }
 
 /// A spectator token not yet redeemed.
@@ -211,16 +223,24 @@ impl MatchEntry {
         self.seats.iter().filter(|s| s.is_some()).count() as u32
     }
 
+    /// Seats in play: connected players and bots.
     fn connected_players(&self) -> usize {
         self.seats
             .iter()
             .flatten()
-            .filter(|s| matches!(s.state, SeatState::Taken { .. }))
+            .filter(|s| matches!(s.state, SeatState::Taken { .. } | SeatState::Bot))
             .count()
     }
 
+    /// Nobody is in it or on the way: no person's seat, no spectator, no pending join. Bots do
+    /// not count: a match only bots play expires like an empty one.
     fn is_empty(&self) -> bool {
-        self.players() == 0 && self.spectators.is_empty() && self.spectator_tokens.is_empty()
+        self.seats
+            .iter()
+            .flatten()
+            .all(|s| matches!(s.state, SeatState::Bot))
+            && self.spectators.is_empty()
+            && self.spectator_tokens.is_empty()
     }
 
     fn summary(&self, id: &str) -> MatchSummary {
@@ -481,6 +501,56 @@ impl LobbyState {
         Ok(m.phase)
     }
 
+    /// The host adds `count` bots to a waiting match, in its free seats.
+    pub fn add_bots(
+        &mut self,
+        id: &str,
+        host_token: Option<&str>,
+        count: u8,
+    ) -> Result<BotsAdded, ApiError> {
+        self.refuse_if_shutting_down()?;
+        let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
+        m.check_host(host_token)?;
+        match m.phase {
+            Phase::Waiting => {}
+            Phase::Running => {
+                return Err(ApiError::WrongPhase(
+                    "bots join a waiting match only; this one is running".into(),
+                ))
+            }
+            Phase::Ended => return Err(ApiError::Gone("the match has ended".into())),
+        }
+        let free: Vec<usize> = (0..m.seats.len())
+            .filter(|&i| m.seats[i].is_none())
+            .collect();
+        if count == 0 {
+            return Err(ApiError::BadRequest("count must be at least 1".into()));
+        }
+        if usize::from(count) > free.len() {
+            return Err(ApiError::Full(format!(
+                "{count} bots asked for, {} free seats",
+                free.len()
+            )));
+        }
+        let mut added = Vec::with_capacity(count.into());
+        for &seat in free.iter().take(count.into()) {
+            let name = format!("Bot {}", seat + 1);
+            m.seats[seat] = Some(Seat {
+                name: name.clone(),
+                // Nothing redeems it: a bot never reconnects.
+                reconnect_token: String::new(),
+                state: SeatState::Bot,
+            });
+            added.push((seat as PlayerId, name));
+        }
+        let game = m.spec.game.clone();
+        Ok(BotsAdded {
+            bots: added,
+            game,
+            start_now: self.full_and_waiting(id),
+        })
+    }
+
     /// Spends a join token (once) or uses a reconnect token, before the upgrade. A refused
     /// redeem spends nothing.
     pub fn redeem(
@@ -629,7 +699,7 @@ impl LobbyState {
                 None
             }
             SeatState::Taken { session_id } => Some(session_id),
-            SeatState::Connecting { .. } | SeatState::Held { .. } => None,
+            SeatState::Connecting { .. } | SeatState::Held { .. } | SeatState::Bot => None,
         })
     }
 
@@ -984,6 +1054,27 @@ mod tests {
             vec![(c2.id, "match closed")]
         );
         let _ = c;
+    }
+
+    /// Bots hold their seats (never swept) and count towards a full match, but not as
+    /// somebody: a match only bots play expires like an empty one.
+    #[test]
+    fn bots_fill_seats_but_not_an_empty_match() {
+        let now = Instant::now();
+        let mut lobby = LobbyState::new(limits());
+        let c = lobby.create(now, "m1".into(), new_match(3)).unwrap();
+        let added = lobby.add_bots(&c.id, Some(&c.host_token), 2).unwrap();
+        assert_eq!(added.bots, vec![(0, "Bot 1".into()), (1, "Bot 2".into())]);
+        assert!(!added.start_now);
+        assert_eq!(lobby.list()[0].players, 2);
+        let filled = lobby.add_bots(&c.id, Some(&c.host_token), 1).unwrap();
+        assert!(filled.start_now, "full and waiting: start");
+        assert!(lobby.sweep(now + 299 * S).removed.is_empty());
+        assert!(
+            lobby.sweep(now + 299 * S).released.is_empty(),
+            "bot seats never expire"
+        );
+        assert_eq!(lobby.sweep(now + 300 * S).removed.len(), 1);
     }
 
     /// The match cap and shutdown refuse creations with 503.

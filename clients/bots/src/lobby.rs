@@ -2,8 +2,8 @@
 //! bodies in `arena_game::api`.
 
 use arena_game::api::{
-    ApiRole, CreateMatchRequest, CreatedMatch, GamesResponse, JoinRequest, JoinResponse,
-    KickRequest, MatchDetail, MatchSummary, PhaseResponse,
+    AddBotsRequest, AddBotsResponse, ApiRole, CreateMatchRequest, CreatedMatch, GamesResponse,
+    JoinRequest, JoinResponse, KickRequest, MatchDetail, MatchSummary, PhaseResponse,
 };
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
@@ -118,6 +118,22 @@ impl LobbyClient {
             .post(self.url(&format!("/api/matches/{id}/kick")))
             .bearer_auth(host_token)
             .json(&KickRequest { player_id });
+        send(rb, StatusCode::OK).await
+    }
+
+    /// `POST /api/matches/{id}/bots` with the host token: `count` server-run bots take free
+    /// seats of a waiting match.
+    pub async fn add_bots(
+        &self,
+        id: &str,
+        host_token: &str,
+        count: u8,
+    ) -> Result<AddBotsResponse, BotError> {
+        let rb = self
+            .http
+            .post(self.url(&format!("/api/matches/{id}/bots")))
+            .bearer_auth(host_token)
+            .json(&AddBotsRequest { count });
         send(rb, StatusCode::OK).await
     }
 }

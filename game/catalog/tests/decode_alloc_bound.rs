@@ -196,6 +196,7 @@ fn server_inputs() -> Vec<Vec<u8>> {
                 id: 1,
                 name: "zoë".into(),
                 connected: true,
+                bot: false,
             };
             8
         ]))

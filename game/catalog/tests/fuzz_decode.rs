@@ -199,11 +199,14 @@ fn delta_msg() -> impl Strategy<Value = Delta> {
 }
 
 fn roster_entry() -> impl Strategy<Value = RosterEntry> {
-    (any::<u8>(), wire_string(), any::<bool>()).prop_map(|(id, name, connected)| RosterEntry {
-        id,
-        name,
-        connected,
-    })
+    (any::<u8>(), wire_string(), any::<bool>(), any::<bool>()).prop_map(
+        |(id, name, connected, bot)| RosterEntry {
+            id,
+            name,
+            connected,
+            bot,
+        },
+    )
 }
 
 fn score_line() -> impl Strategy<Value = ScoreLine> {
@@ -846,7 +849,7 @@ fn length_sites_point_at_length_prefixes() {
         &[0, 0, 0],
         &[],
         &[],
-        &[0],
+        &[0, 0],
         &[0],
         &[0],
         &[0],

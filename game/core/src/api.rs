@@ -150,6 +150,32 @@ pub struct KickRequest {
     pub player_id: PlayerId,
 }
 
+/// `POST /api/matches/{id}/bots` body: how many bots the host adds to its waiting match.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddBotsRequest {
+    /// 1 to the number of free seats.
+    pub count: u8,
+}
+
+/// One bot added.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AddedBot {
+    /// Its seat.
+    pub id: PlayerId,
+    /// Its name ("Bot 4" for seat 3).
+    pub name: String,
+}
+
+/// `POST /api/matches/{id}/bots` answer (200).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddBotsResponse {
+    /// The bots, by seat.
+    pub added: Vec<AddedBot>,
+    /// `running` when the bots filled the match, which then starts.
+    pub phase: ApiPhase,
+}
+
 /// `POST /api/matches/{id}/start` and `/end` answer (200).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PhaseResponse {

@@ -136,6 +136,7 @@ mod tests {
                 id: 3,
                 name: "zoë".into(),
                 connected: false,
+                bot: false,
             }]),
             ServerMsg::Error {
                 code: error_code::SPECTATOR_INPUT.into(),

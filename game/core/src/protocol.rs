@@ -172,6 +172,8 @@ pub struct RosterEntry {
     pub name: String,
     /// Whether the player's session is connected (false while its seat is held for a reconnect).
     pub connected: bool,
+    /// A bot the server runs (the host added it), not a person.
+    pub bot: bool,
 }
 
 /// The state of a match after one tick as one group of sessions sees it, whole: a keyframe. Sent
