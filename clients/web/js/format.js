@@ -81,3 +81,29 @@ export function formatBytes(perS) {
   if (perS >= 1024) return `${(perS / 1024).toFixed(1)} KiB/s`;
   return `${Math.round(perS)} B/s`;
 }
+
+/**
+ * A seat in the player list, from the roster: `{text, bot}`: the name with "(you)" or
+ * "(offline)" (a seat held for a reconnect), and whether a "bot" badge goes beside it.
+ */
+export function playerLabel(roster, id, myId = null) {
+  const bot = roster.bot(id);
+  let text = roster.name(id);
+  if (id === myId) text += ' (you)';
+  if (!roster.connected(id)) text += ' (offline)';
+  return { text, bot };
+}
+
+/** A seat in the follow picker: its name, marked when it is a bot. */
+export function followLabel(entry) {
+  return entry.bot ? `${entry.name} (bot)` : entry.name;
+}
+
+/** The waiting screen's line: who is in (how many of them bots), and what starts the match. */
+export function waitingLine({ seated, bots, maxPlayers, host, player }) {
+  const who = `${seated} of ${maxPlayers} players in${bots ? ` (${bots === 1 ? '1 bot' : `${bots} bots`})` : ''}.`;
+  const start = host
+    ? 'Add bots for the free seats, or start it when everyone is in'
+    : 'The host starts it';
+  return `${who} ${start}, or it starts by itself when every seat is taken.${player ? ' Move around to warm up.' : ''}`;
+}

@@ -1,8 +1,9 @@
 // The game page, for any game: one session in a match, as a player or a spectator. The SDK's
 // Session joins, connects and reconnects; the envelope's messages feed the generic parts here
-// (roster, chat, phase, waiting overlay, final scoreboard, network panel, host controls, the
-// reconnect banner) and the game's payloads go to the module of the game named in the welcome
-// (games/index.js), which draws the canvas, maps the controls and sends inputs.
+// (roster, chat, phase, waiting overlay, final scoreboard, network panel, host controls and
+// "Add bots" (js/bots.js), the reconnect banner) and the game's payloads go to the module of the
+// game named in the welcome (games/index.js), which draws the canvas, maps the controls and sends
+// inputs.
 
 import { ApiError, friendlyError, hostTokens, reconnectUrls } from '../sdk/api.js';
 import { chatText, ChatLog } from '../sdk/chat.js';
@@ -10,7 +11,10 @@ import { InputSequencer } from '../sdk/inputs.js';
 import { Roster, describeRosterChange } from '../sdk/roster.js';
 import { Session } from '../sdk/session.js';
 import { gameModule } from '../games/index.js';
-import { formatTimeLeft, phaseLabel, endReasonLabel, finalTable, formatBytes } from './format.js';
+import { BotControl, freeSeats } from './bots.js';
+import {
+  formatTimeLeft, phaseLabel, endReasonLabel, finalTable, formatBytes, playerLabel, followLabel, waitingLine,
+} from './format.js';
 
 /** HUD (DOM) refreshes per second; the canvas redraws every frame. */
 const HUD_HZ = 8;
@@ -45,6 +49,10 @@ export class GameView {
       hostStart: $('#host-start'),
       hostEnd: $('#host-end'),
       overlayStart: $('#overlay-start'),
+      botsForm: $('#bots-form'),
+      botsCount: $('#bots-count'),
+      botsAdd: $('#bots-add'),
+      botsMessage: $('#bots-message'),
       netToggle: $('#net-toggle'),
       banner: $('#banner'),
       bannerText: $('#banner-text'),
@@ -96,6 +104,13 @@ export class GameView {
     });
     this.bindUi();
     this.setupStaticUi();
+    this.state.bots = {};
+    this.botControl = new BotControl(
+      { form: this.els.botsForm, count: this.els.botsCount, button: this.els.botsAdd, message: this.els.botsMessage },
+      (count) => this.api.addBots(this.matchId, this.hostToken, count),
+      (target, type, fn) => this.on(target, type, fn),
+      this.state.bots,
+    );
   }
 
   on(target, type, fn) {
@@ -195,6 +210,7 @@ export class GameView {
     Object.assign(this.state, {
       connected: false, game: null, myId: null, phase: null, welcome: null, roster: [], snapshot: null,
       gameView: null, facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null,
+      bots: null,
     });
   }
 
@@ -247,6 +263,7 @@ export class GameView {
     this.phase = null;
     this.final = null;
     this.roster.reset();
+    this.updateBots();
     this.sequencer = new InputSequencer();
     this.els.final.hidden = true;
     this.els.matchName.textContent = w.match_name;
@@ -314,9 +331,16 @@ export class GameView {
     this.state.roster = this.roster.entries.map((e) => ({ ...e }));
     const follow = this.els.follow;
     const current = follow.value;
-    follow.replaceChildren(new Option('whole field', ''), ...entries.map((e) => new Option(e.name, String(e.id))));
+    follow.replaceChildren(new Option('whole field', ''), ...this.roster.entries.map((e) => new Option(followLabel(e), String(e.id))));
     follow.value = entries.some((e) => String(e.id) === current) ? current : '';
     if (follow.value === '' && this.followId !== null) this.setFollow(null);
+    this.updateBots();
+  }
+
+  /** The host's "Add bots" control, for what the page knows now (shown only in a waiting match). */
+  updateBots(phase = this.final ? 'Ended' : this.phase) {
+    const max = this.welcome?.max_players ?? 0;
+    this.botControl.update({ host: Boolean(this.hostToken), phase, free: freeSeats(max, this.roster.size), maxPlayers: max });
   }
 
   onSnapshot(snap, at) {
@@ -356,6 +380,7 @@ export class GameView {
     e.overlayStart.hidden = !(this.hostToken && phase === 'Waiting');
     e.hostStart.disabled = phase !== 'Waiting';
     e.hostEnd.disabled = phase === 'Ended';
+    this.updateBots();
     this.client?.onPhase(phase);
     if (phase === 'Running' && previous === 'Waiting') this.systemLine('The match has started. Go!');
   }
@@ -373,6 +398,7 @@ export class GameView {
     e.finalReason.textContent = endReasonLabel(msg.reason);
     e.final.hidden = false;
     e.waiting.hidden = true;
+    this.updateBots();
     this.systemLine(`Match over: ${endReasonLabel(msg.reason)}.`);
     this.renderFinal(msg);
     if (!this.gameInfos) {
@@ -538,8 +564,15 @@ export class GameView {
     swatch.className = 'swatch';
     swatch.style.background = r.color;
     const who = this.roster.name(r.id);
-    name.append(swatch, document.createTextNode(who + (r.id === myId ? ' (you)' : '')));
-    if (!this.roster.connected(r.id)) name.append(document.createTextNode(' (offline)'));
+    const label = playerLabel(this.roster, r.id, myId);
+    name.append(swatch, document.createTextNode(label.text));
+    if (label.bot) {
+      const badge = document.createElement('span');
+      badge.className = 'badge bot';
+      badge.textContent = 'bot';
+      badge.title = 'A bot the server plays';
+      name.append(badge);
+    }
     if (canKick && r.id !== myId) {
       const kick = document.createElement('button');
       kick.className = 'kick';
@@ -578,10 +611,13 @@ export class GameView {
         e.scoreRows.replaceChildren(...hud.rows.map((r) => this.scoreRow(r, canKick)));
       }
       if (this.phase === 'Waiting') {
-        const n = this.roster.size;
-        const max = this.welcome?.max_players ?? n;
-        const who = this.hostToken ? 'Start it when everyone is in' : 'The host starts it';
-        e.waitingText.textContent = `${n} of ${max} players in. ${who}, or it starts by itself when every seat is taken.${this.role === 'player' ? ' Move around to warm up.' : ''}`;
+        e.waitingText.textContent = waitingLine({
+          seated: this.roster.size,
+          bots: this.roster.bots,
+          maxPlayers: this.welcome?.max_players ?? this.roster.size,
+          host: Boolean(this.hostToken),
+          player: this.role === 'player',
+        });
       }
     }
     const net = this.session.stats ? this.session.stats.summary(now) : null;

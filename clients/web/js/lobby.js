@@ -262,7 +262,7 @@ export class LobbyView {
       this.freshId = created.id;
       this.state.created = { id: created.id, name: summary.name, game: summary.game };
       const title = this.games?.find((g) => g.name === summary.game)?.title ?? summary.game;
-      this.say(`Created “${summary.name}” (${title}, id ${created.id}). You are its host: press Play to join it, then Start when everyone is in. To add bots (they play this match's game): ${botCommand(location.origin, created.id, summary.max_players)}`, 'info');
+      this.say(`Created “${summary.name}” (${title}, id ${created.id}). You are its host: press Play to join it, then add bots for the free seats on the match's page, or Start when everyone is in. Bots from a terminal (they play this match's game): ${botCommand(location.origin, created.id, summary.max_players)}`, 'info');
       await this.refresh();
     } catch (e) {
       this.say(`Could not create the match: ${friendlyError(e)}`);

@@ -69,6 +69,9 @@ export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
     start: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/start`, opts({ token: hostToken })),
     end: (id, hostToken) => request('POST', `${base}/matches/${encodeURIComponent(id)}/end`, opts({ token: hostToken })),
     kick: (id, hostToken, playerId) => request('POST', `${base}/matches/${encodeURIComponent(id)}/kick`, opts({ token: hostToken, body: { player_id: playerId } })),
+    /** The host seats `count` bots in a waiting match → `{added: [{id, name}], phase: 'waiting'|'running'}`
+     * ("running": they filled it and it started). */
+    addBots: (id, hostToken, count) => request('POST', `${base}/matches/${encodeURIComponent(id)}/bots`, opts({ token: hostToken, body: { count } })),
   };
 }
 

@@ -33,7 +33,8 @@ export const PHASE = ['Waiting', 'Running', 'Ended'];
 export const END_REASON = ['TimeLimit', 'ScoreLimit', 'Host', 'Shutdown'];
 
 // Smallest encoding of one item, so a length prefix is checked before anything is allocated.
-const ROSTER_ENTRY_MIN_BYTES = 3;
+// A roster entry: id, an empty name's length, connected, bot.
+const ROSTER_ENTRY_MIN_BYTES = 4;
 const SCORE_LINE_MIN_BYTES = 5;
 
 function readWelcome(r) {
@@ -48,6 +49,11 @@ function readWelcome(r) {
     tick_hz: r.u8(),
     facts: r.bytesField(),
   };
+}
+
+/** `{id, name, connected, bot}`: `bot` is a seat the server plays (the host added it). */
+function readRosterEntry(r) {
+  return { id: r.u8(), name: r.string(), connected: r.bool(), bot: r.bool() };
 }
 
 function readScoreLine(r) {
@@ -65,7 +71,7 @@ function readServerBody(r, type) {
     case 'Welcome':
       return readWelcome(r);
     case 'Roster':
-      return { entries: r.vec(ROSTER_ENTRY_MIN_BYTES, () => ({ id: r.u8(), name: r.string(), connected: r.bool() })) };
+      return { entries: r.vec(ROSTER_ENTRY_MIN_BYTES, () => readRosterEntry(r)) };
     case 'Snapshot':
       return {
         tick: r.varU32(),
@@ -188,6 +194,7 @@ export function encodeServerMsg(msg) {
         w.u8(e.id);
         w.string(e.name);
         w.bool(e.connected);
+        w.bool(e.bot);
       }
       break;
     case 'Snapshot':

@@ -1,9 +1,10 @@
 // The seated players of a match, from the envelope's Roster messages (sent after the welcome and
-// whenever a player is seated, leaves, drops or comes back).
+// whenever a player is seated, leaves, drops or comes back). A seat is a person's or a bot's (one
+// the server plays: the host added it).
 
 export class Roster {
   constructor() {
-    this.entries = []; // [{ id, name, connected }] by seat
+    this.entries = []; // [{ id, name, connected, bot }] by seat
     this.byId = new Map();
     this.seen = false;
   }
@@ -17,25 +18,26 @@ export class Roster {
 
   /**
    * Takes a new roster; returns what changed since the previous one (none for the first after a
-   * reset): `[{kind: 'joined'|'left'|'dropped'|'back', id, name}]`.
+   * reset): `[{kind: 'joined'|'left'|'dropped'|'back', id, name, bot}]`.
    */
   update(entries) {
     const before = this.byId;
     const first = !this.seen;
-    this.entries = entries.map((e) => ({ id: e.id, name: e.name, connected: e.connected }));
+    this.entries = entries.map((e) => ({ id: e.id, name: e.name, connected: e.connected, bot: Boolean(e.bot) }));
     this.byId = new Map(this.entries.map((e) => [e.id, e]));
     this.seen = true;
     if (first) return [];
     const changes = [];
     for (const e of this.entries) {
       const old = before.get(e.id);
-      if (!old || old.name !== e.name) changes.push({ kind: 'joined', id: e.id, name: e.name });
-      else if (old.connected && !e.connected) changes.push({ kind: 'dropped', id: e.id, name: e.name });
-      else if (!old.connected && e.connected) changes.push({ kind: 'back', id: e.id, name: e.name });
+      const change = (kind) => changes.push({ kind, id: e.id, name: e.name, bot: e.bot });
+      if (!old || old.name !== e.name || old.bot !== e.bot) change('joined');
+      else if (old.connected && !e.connected) change('dropped');
+      else if (!old.connected && e.connected) change('back');
     }
     for (const old of before.values()) {
       const now = this.byId.get(old.id);
-      if (!now || now.name !== old.name) changes.push({ kind: 'left', id: old.id, name: old.name });
+      if (!now || now.name !== old.name || now.bot !== old.bot) changes.push({ kind: 'left', id: old.id, name: old.name, bot: old.bot });
     }
     return changes;
   }
@@ -57,13 +59,23 @@ export class Roster {
   connected(id) {
     return this.byId.get(id)?.connected ?? false;
   }
+
+  /** Whether a seat is a bot the server plays (false for a person, or unknown). */
+  bot(id) {
+    return this.byId.get(id)?.bot ?? false;
+  }
+
+  /** How many seated players are bots. */
+  get bots() {
+    return this.entries.filter((e) => e.bot).length;
+  }
 }
 
 /** A roster change in words, for the chat log. */
 export function describeRosterChange(c) {
   switch (c.kind) {
     case 'joined':
-      return `${c.name} joined.`;
+      return c.bot ? `${c.name} (a bot) joined.` : `${c.name} joined.`;
     case 'left':
       return `${c.name} left.`;
     case 'dropped':

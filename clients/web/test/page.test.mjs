@@ -1,13 +1,15 @@
 // The page's pure helpers: the lobby API client and its messages, labels and timers, the final
-// scoreboard built from score lines and the game's columns, the create form's body, and the game
-// registry.
+// scoreboard built from score lines and the game's columns, the player list (bots marked), the
+// create form's body, and the game registry.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { ApiError, friendlyError, lobbyApi, resolveWsUrl } from '../sdk/api.js';
 import {
   formatTimeLeft, formatLimitS, endReasonLabel, finalTable, settingsSummary, columnLabel, formatBytes,
+  playerLabel, followLabel, waitingLine,
 } from '../js/format.js';
+import { Roster } from '../sdk/roster.js';
 import { createBody, botCommand, settingLabel } from '../js/lobby.js';
 import { GAMES, gameModule } from '../games/index.js';
 
@@ -38,6 +40,48 @@ test('lobby API: requests carry JSON bodies and the host token; errors become Ap
   await assert.rejects(full.join('m1', 'Ada', 'player'), (e) => e instanceof ApiError && e.status === 409 && e.code === 'match_full');
   const broken = lobbyApi('api', async () => { throw new Error('ECONNREFUSED'); });
   await assert.rejects(broken.listMatches(), TypeError);
+});
+
+test('lobby API: the host adds bots with its token and a count; refusals keep the server\'s code and message', async () => {
+  const ok = fakeFetch(200, { added: [{ id: 1, name: 'Bot 2' }, { id: 2, name: 'Bot 3' }], phase: 'waiting' });
+  const api = lobbyApi('api', ok.impl);
+  const res = await api.addBots('m 1', 'secret', 2);
+  assert.deepEqual(res, { added: [{ id: 1, name: 'Bot 2' }, { id: 2, name: 'Bot 3' }], phase: 'waiting' });
+  assert.equal(ok.calls[0].url, 'api/matches/m%201/bots');
+  assert.equal(ok.calls[0].init.method, 'POST');
+  assert.equal(ok.calls[0].init.headers.Authorization, 'Bearer secret');
+  assert.equal(ok.calls[0].init.headers['Content-Type'], 'application/json');
+  assert.deepEqual(JSON.parse(ok.calls[0].init.body), { count: 2 });
+  for (const [status, error, message] of [
+    [409, 'match_full', '4 bots asked for, 3 free seats'],
+    [409, 'wrong_phase', 'bots join a waiting match only; this one is running'],
+    [400, 'bad_request', 'count must be at least 1'],
+    [403, 'forbidden', 'wrong host token'],
+    [410, 'match_ended', 'the match has ended'],
+  ]) {
+    const refused = lobbyApi('api', fakeFetch(status, { error, message }).impl);
+    await assert.rejects(refused.addBots('m1', 'secret', 4),
+      (e) => e instanceof ApiError && e.status === status && e.code === error && e.message === message);
+  }
+});
+
+test('the player list marks bots, you and a held seat; the follow picker and waiting line say bots too', () => {
+  const roster = new Roster();
+  roster.update([
+    { id: 0, name: 'Ada', connected: true, bot: false },
+    { id: 1, name: 'Bot 2', connected: true, bot: true },
+    { id: 2, name: 'Bob', connected: false, bot: false },
+  ]);
+  assert.deepEqual(playerLabel(roster, 0, 0), { text: 'Ada (you)', bot: false });
+  assert.deepEqual(playerLabel(roster, 1, 0), { text: 'Bot 2', bot: true });
+  assert.deepEqual(playerLabel(roster, 2, 0), { text: 'Bob (offline)', bot: false });
+  assert.deepEqual(playerLabel(roster, 7, null), { text: 'Player 7 (offline)', bot: false }, 'a seat the roster does not list yet');
+  assert.deepEqual(roster.entries.map(followLabel), ['Ada', 'Bot 2 (bot)', 'Bob']);
+  assert.equal(waitingLine({ seated: 3, bots: 1, maxPlayers: 4, host: true, player: true }),
+    '3 of 4 players in (1 bot). Add bots for the free seats, or start it when everyone is in, or it starts by itself when every seat is taken. Move around to warm up.');
+  assert.equal(waitingLine({ seated: 1, bots: 0, maxPlayers: 8, host: false, player: false }),
+    '1 of 8 players in. The host starts it, or it starts by itself when every seat is taken.');
+  assert.match(waitingLine({ seated: 3, bots: 2, maxPlayers: 8, host: false, player: false }), /\(2 bots\)/);
 });
 
 test('lobby messages say what happened in words', () => {

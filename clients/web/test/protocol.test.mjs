@@ -151,6 +151,24 @@ test('a snapshot\'s ack is the recipient\'s own, the last field: 00, or 01 and t
   assert.equal(toHex(encodeServerMsg({ ...decodeServerMsg(none), ack: 300 })), v.hex);
 });
 
+test('a roster entry ends with connected, then bot: each a bool byte', () => {
+  const v = fixture.server.find((x) => x.name === 'roster_three');
+  const { entries } = decodeServerMsg(fromHex(v.hex));
+  assert.deepEqual(entries.map((e) => [e.id, e.connected, e.bot]), [[0, true, false], [7, false, false], [255, true, true]]);
+  assert.ok(v.hex.endsWith('0101'), 'the last entry: connected 01, bot 01');
+  // A person's seat and a bot's differ in that one byte.
+  const person = fromHex(v.hex);
+  person[person.length - 1] = 0;
+  assert.equal(decodeServerMsg(person).entries[2].bot, false);
+  person[person.length - 1] = 2;
+  assert.throws(() => decodeServerMsg(person), /invalid bool 2/);
+  // An entry without its bot byte is short: the length prefix is checked against 4 bytes an entry.
+  assert.throws(() => decodeServerMsg(fromHex('0101000161' + '01')), /truncated/);
+  assert.throws(() => decodeServerMsg(fromHex('0102' + '000001' + '010001')), /length 2 exceeds the 6 bytes left/);
+  // The test encoder writes a missing flag as false (a fake server's person).
+  assert.equal(toHex(encodeServerMsg({ type: 'Roster', entries: [{ id: 1, name: 'a', connected: true }] })), '0101010161' + '0100');
+});
+
 test('a delta decodes field by field; its view stays the delta\'s bytes', () => {
   const v = fixture.server.find((x) => x.name === 'delta_checked_spectator');
   const d = decodeServerMsg(fromHex(v.hex));

@@ -47,6 +47,28 @@ test('the roster names seats, knows who is connected, and tells what changed', (
   assert.deepEqual(r.update([{ id: 2, name: 'C', connected: true }]), []);
 });
 
+test('the roster knows which seats are bots, and says so when one joins', () => {
+  const r = new Roster();
+  r.update([{ id: 0, name: 'Ada', connected: true, bot: false }]);
+  assert.equal(r.bots, 0);
+  const changes = r.update([
+    { id: 0, name: 'Ada', connected: true, bot: false },
+    { id: 1, name: 'Bot 2', connected: true, bot: true },
+    { id: 2, name: 'Bot 3', connected: true, bot: true },
+  ]);
+  assert.deepEqual(changes.map((c) => `${c.kind}:${c.name}:${c.bot}`), ['joined:Bot 2:true', 'joined:Bot 3:true']);
+  assert.equal(describeRosterChange(changes[0]), 'Bot 2 (a bot) joined.');
+  assert.equal(r.bot(1), true);
+  assert.equal(r.bot(0), false);
+  assert.equal(r.bot(9), false, 'an unknown seat is not a bot');
+  assert.equal(r.bots, 2);
+  assert.equal(r.connected(1), true);
+  // A person who takes a name like a bot's is still a person; an entry without the flag is a person.
+  r.update([{ id: 0, name: 'Bot 2', connected: true }]);
+  assert.deepEqual(r.entries, [{ id: 0, name: 'Bot 2', connected: true, bot: false }]);
+  assert.equal(describeRosterChange({ kind: 'joined', name: 'Ada', bot: false }), 'Ada joined.');
+});
+
 test('chat text is trimmed like the server trims and cut to 200 bytes on a character boundary', () => {
   assert.equal(chatText('  gg  '), 'gg');
   assert.equal(chatText(' \u3000\u0085 '), null, 'only white space');
