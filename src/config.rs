@@ -59,6 +59,12 @@ pub struct Config {
     pub reconnect_grace_s: u64,
     /// On SIGTERM / Ctrl-C the process exits within this long, s (default 10).
     pub shutdown_deadline_s: u64,
+    /// Where finished matches, leaderboards and replays are kept: `sqlite://FILE` or
+    /// `postgres://…` (default none here; the `arena` binary defaults to `sqlite://arena.db`).
+    pub database_url: Option<String>,
+    /// Most bytes of one match's replay (its input log); past it the replay stops early
+    /// (default 4 MiB: about 25 minutes of 16 players sending an input every tick).
+    pub max_replay_bytes: usize,
     /// Dedicated threads for match actors (default 0: matches run on the HTTP worker threads,
     /// round robin, beside the sessions, which saves a cross-thread wakeup per snapshot).
     pub match_threads: usize,
@@ -91,6 +97,8 @@ impl Default for Config {
             max_queued_snapshots: 4,
             keyframe_interval: 100,
             checksum_interval: 20,
+            database_url: None,
+            max_replay_bytes: 4 * 1024 * 1024,
             match_threads: 0,
             http_workers: cpus,
         }

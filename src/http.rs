@@ -35,6 +35,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The games this server hosts.
     pub games: Arc<GameRegistry>,
+    /// Finished matches, leaderboards, replays (none without a database).
+    pub history: Option<crate::store::History>,
     /// Source of session ids.
     pub next_session: AtomicU64,
 }
@@ -64,6 +66,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/matches/{id}/end", web::post().to(end))
             .route("/matches/{id}/kick", web::post().to(kick))
             .route("/matches/{id}/bots", web::post().to(add_bots))
+            .route("/history", web::get().to(history))
+            .route("/history/{id}", web::get().to(history_entry))
+            .route("/history/{id}/replay", web::get().to(history_replay))
+            .route("/leaderboard", web::get().to(leaderboard))
             .default_service(web::to(api_not_found)),
     )
     .default_service(web::to(static_file));
@@ -220,6 +226,128 @@ async fn add_bots(
         })
         .await??;
     Ok(HttpResponse::Ok().json(answer))
+}
+
+/// The history, or 503 when this server keeps none.
+fn history_of(state: &AppState) -> Result<&crate::store::History, ApiError> {
+    state.history.as_ref().ok_or_else(|| {
+        ApiError::Unavailable("this server keeps no history (started without --database)".into())
+    })
+}
+
+fn database_down(e: sqlx::Error) -> ApiError {
+    log::warn!("history database: {e}");
+    ApiError::Unavailable(format!("the history database is unavailable: {e}"))
+}
+
+/// `?game=&limit=&before=` of `GET /api/history`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryQuery {
+    game: Option<String>,
+    limit: Option<u32>,
+    before: Option<i64>,
+}
+
+/// Most matches one history page holds.
+const MAX_HISTORY_PAGE: u32 = 100;
+
+/// `GET /api/history?game=&limit=&before=`: finished matches, newest first, paged by end time.
+async fn history(
+    state: web::Data<AppState>,
+    query: Result<web::Query<HistoryQuery>, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.map_err(|e| ApiError::BadRequest(format!("bad query: {e}")))?;
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=MAX_HISTORY_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!(
+            "limit must be 1..={MAX_HISTORY_PAGE}"
+        )));
+    }
+    if let Some(game) = &q.game {
+        if state.games.get(game).is_none() {
+            return Err(ApiError::NotFound(format!(
+                "no game {game:?} on this server"
+            )));
+        }
+    }
+    let matches = history_of(&state)?
+        .list(q.game.as_deref(), q.before, limit)
+        .await
+        .map_err(database_down)?;
+    let next_before = (matches.len() == limit as usize)
+        .then(|| matches.last().map(|m| m.ended_at_ms))
+        .flatten();
+    Ok(HttpResponse::Ok().json(arena_game::api::HistoryPage {
+        matches,
+        next_before,
+    }))
+}
+
+/// `GET /api/history/{id}`: one finished match with its players and replay size.
+async fn history_entry(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    match history_of(&state)?.get(&id).await.map_err(database_down)? {
+        Some(entry) => Ok(HttpResponse::Ok().json(entry)),
+        None => Err(ApiError::NotFound(format!("no finished match {id:?}"))),
+    }
+}
+
+/// `GET /api/history/{id}/replay`: the replay's bytes (`arena_game::replay::Replay`).
+async fn history_replay(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    match history_of(&state)?
+        .replay(&id)
+        .await
+        .map_err(database_down)?
+    {
+        Some(bytes) => Ok(HttpResponse::Ok()
+            .content_type("application/octet-stream")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{id}.arena-replay\""),
+            ))
+            .body(bytes)),
+        None => Err(ApiError::NotFound(format!("no finished match {id:?}"))),
+    }
+}
+
+/// `?game=` of `GET /api/leaderboard`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeaderboardQuery {
+    game: Option<String>,
+}
+
+/// `GET /api/leaderboard?game=`: per-name totals of one game (the default game without one).
+async fn leaderboard(
+    state: web::Data<AppState>,
+    query: Result<web::Query<LeaderboardQuery>, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let q = query.map_err(|e| ApiError::BadRequest(format!("bad query: {e}")))?;
+    let game = match q.into_inner().game {
+        Some(game) => state
+            .games
+            .get(&game)
+            .ok_or_else(|| ApiError::NotFound(format!("no game {game:?} on this server")))?,
+        None => state
+            .games
+            .default_game()
+            .ok_or_else(|| ApiError::NotFound("this server hosts no games".into()))?,
+    };
+    let name = game.info().name.clone();
+    let entries = history_of(&state)?
+        .leaderboard(&name, 50)
+        .await
+        .map_err(database_down)?;
+    Ok(HttpResponse::Ok().json(arena_game::api::Leaderboard {
+        game: name,
+        entries,
+    }))
 }
 
 /// `GET /ws` without an upgrade (actix-http hands every upgrade request to [`upgrade`]).

@@ -18,6 +18,8 @@
 //! - [`link`]: what travels to a session (its link, the close message): the leaf the actor
 //!   modules share, so imports run one way: conn ← link ← match_actor ← lobby ← session ← http.
 //! - [`metrics`]: Prometheus metrics.
+//! - [`store`]: the history store (finished matches, leaderboards, replays) in SQLite or
+//!   PostgreSQL, written by one actor that never stalls a tick.
 //! - [`error`], [`tokens`]: JSON errors; secrets and ids.
 //!
 //! [`run`] starts the whole server on a bound listener and returns an [`Arena`]: await it to
@@ -33,6 +35,7 @@ pub mod lobby;
 pub mod match_actor;
 pub mod metrics;
 pub mod session;
+pub mod store;
 pub mod tokens;
 
 use std::net::TcpListener;
@@ -68,6 +71,7 @@ impl Arena {
 pub struct ArenaHandle {
     server: ServerHandle,
     lobby: Addr<lobby::Lobby>,
+    store: Option<Addr<store::Store>>,
     metrics: Arc<metrics::Metrics>,
     shutdown_deadline: Duration,
 }
@@ -84,15 +88,26 @@ impl ArenaHandle {
         self.server.stop(false).await;
     }
 
-    /// Graceful shutdown: [`Self::begin_shutdown`], wait for the sessions to close (at most
-    /// the configured deadline), then stop the HTTP server.
+    /// Graceful shutdown: [`Self::begin_shutdown`], wait for the sessions to close and the
+    /// matches to hand their results to the history store, wait for the store to write them
+    /// (all within the configured deadline), then stop the HTTP server.
     pub async fn shutdown(&self) {
         let started = tokio::time::Instant::now();
         self.begin_shutdown().await;
-        while self.metrics.live_sessions.load(Ordering::Relaxed) > 0
+        while (self.metrics.live_sessions.load(Ordering::Relaxed) > 0
+            || self.lobby.send(lobby::LiveMatches).await.unwrap_or(0) > 0)
             && started.elapsed() < self.shutdown_deadline / 2
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if let Some(store) = &self.store {
+            let left = self.shutdown_deadline.saturating_sub(started.elapsed());
+            if tokio::time::timeout(left, store.send(store::Drain))
+                .await
+                .is_err()
+            {
+                log::error!("shutdown: the history database did not take every finished match");
+            }
         }
         self.server.stop(true).await;
     }
@@ -105,12 +120,26 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let games = Arc::new(games);
-    let lobby = lobby::Lobby::new(config.clone(), metrics.clone(), games.clone()).start();
+    let database = match &config.database_url {
+        Some(url) => Some(store::Database::new(url).map_err(std::io::Error::other)?),
+        None => None,
+    };
+    let store_addr = database
+        .clone()
+        .map(|db| store::Store::new(db, metrics.clone()).start());
+    let lobby = lobby::Lobby::new(
+        config.clone(),
+        metrics.clone(),
+        games.clone(),
+        store_addr.clone().map(Addr::recipient),
+    )
+    .start();
     let state = web::Data::new(http::AppState {
         lobby: lobby.clone(),
         config: config.clone(),
         metrics: metrics.clone(),
         games,
+        history: database.map(store::History::new),
         next_session: AtomicU64::new(1),
     });
     let max_body = config.max_body_bytes;
@@ -142,6 +171,7 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
     let handle = ArenaHandle {
         server: server.handle(),
         lobby,
+        store: store_addr,
         metrics,
         shutdown_deadline: Duration::from_secs(config.shutdown_deadline_s),
     };

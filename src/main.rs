@@ -84,6 +84,16 @@ struct Cli {
     /// Every this many ticks, a delta carries the checksum of the view it rebuilds (0 = never).
     #[arg(long, env = "ARENA_CHECKSUM_INTERVAL", default_value_t = defaults().checksum_interval)]
     checksum_interval: u32,
+    /// History database: `sqlite://FILE` (created on first run) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long = "database",
+        env = "ARENA_DATABASE_URL",
+        default_value = "sqlite://arena.db"
+    )]
+    database_url: String,
+    /// Most bytes of one match's replay; past it the replay stops early.
+    #[arg(long, env = "ARENA_MAX_REPLAY_BYTES", default_value_t = defaults().max_replay_bytes)]
+    max_replay_bytes: usize,
     /// On SIGTERM / Ctrl-C, exit within this many seconds.
     #[arg(long, env = "ARENA_SHUTDOWN_DEADLINE_S", default_value_t = defaults().shutdown_deadline_s)]
     shutdown_deadline_s: u64,
@@ -113,6 +123,8 @@ impl Cli {
             socket_send_buffer_bytes: self.socket_send_buffer_bytes,
             max_queued_snapshots: self.max_queued_snapshots,
             keyframe_interval: self.keyframe_interval,
+            database_url: Some(self.database_url.clone()),
+            max_replay_bytes: self.max_replay_bytes,
             checksum_interval: self.checksum_interval,
             slow_client_timeout_ms: self.slow_client_timeout_ms,
             max_connections: self.max_connections,

@@ -25,9 +25,13 @@ use arena_game::{
 };
 use bytes::Bytes;
 
+use arena_game::api::ApiEndReason;
+use arena_game::replay::Recording;
+
 use crate::conn::{binary_frame, Delivery, SnapshotOut, MAX_QUEUED_BYTES};
 use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::metrics::Metrics;
+use crate::store::{FinishedMatch, SaveMatch, StoredPlayer};
 
 /// How a match starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +209,8 @@ pub struct MatchSpec {
     pub keyframe_interval: u32,
     /// Every this many ticks deltas carry their view's checksum (0: never).
     pub checksum_interval: u32,
+    /// The game's scoreboard column names (kept with the result).
+    pub score_columns: Vec<String>,
 }
 
 /// How a snapshot is named on a connection ([`SnapshotOut::id`]): its tick and its view.
@@ -411,10 +417,21 @@ impl futures_util::Stream for TickStream {
     }
 }
 
+/// The time step of one tick at `tick_hz`, as the match passes it to the game (and a replay
+/// records it).
+pub fn step_seconds(tick_hz: u8) -> f32 {
+    Duration::from_secs_f64(1.0 / f64::from(tick_hz.max(1))).as_secs_f32()
+}
+
+/// Unix ms now.
+fn unix_ms() -> i64 {
+    (unix_time_us() / 1000) as i64
+}
+
 /// One running match.
 pub struct MatchActor {
     spec: MatchSpec,
-    game: Box<dyn DynGame>,
+    game: Recording,
     facts: Vec<u8>,
     updates: Recipient<MatchUpdate>,
     metrics: Arc<Metrics>,
@@ -446,16 +463,21 @@ pub struct MatchActor {
     taken: InputBatch,
     /// Bots the match runs, by seat.
     bots: Vec<(PlayerId, Box<dyn DynBot>)>,
+    /// Where the finished match goes (none: no history), and what it needs to know.
+    store: Option<Recipient<SaveMatch>>,
+    created_at_ms: i64,
+    started_at_ms: Option<i64>,
 }
 
 impl MatchActor {
     /// A match in the waiting phase. `updates` receives its phase and scoreboard changes.
     pub fn new(
         spec: MatchSpec,
-        game: Box<dyn DynGame>,
+        game: Recording,
         inbox: Arc<InputInbox>,
         updates: Recipient<MatchUpdate>,
         metrics: Arc<Metrics>,
+        store: Option<Recipient<SaveMatch>>,
     ) -> Self {
         let period = Duration::from_secs_f64(1.0 / spec.tick_hz.max(1) as f64);
         let mut facts = Vec::new();
@@ -490,6 +512,9 @@ impl MatchActor {
             inbox,
             taken: InputBatch::default(),
             bots: Vec::new(),
+            store,
+            created_at_ms: unix_ms(),
+            started_at_ms: None,
         };
         actor.rebuild_roster();
         actor
@@ -672,6 +697,10 @@ impl MatchActor {
                 self.ended_frame = Some(frame);
             }
             log::info!("match {} ended: {:?}", self.spec.id, self.game.end_reason());
+            self.keep_result();
+        }
+        if phase == Phase::Running && self.started_at_ms.is_none() {
+            self.started_at_ms = Some(unix_ms());
         }
         let phase_changed = phase != self.last_phase;
         if phase_changed || force_scores {
@@ -681,6 +710,61 @@ impl MatchActor {
                 self.tell_lobby(board);
             }
         }
+    }
+
+    /// Sends the finished match (result, players, replay) to the history store, once, if it was
+    /// played (a match ended before it started has nothing to keep).
+    fn keep_result(&mut self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let Some(started_at_ms) = self.started_at_ms else {
+            return;
+        };
+        let replay = self.game.finish();
+        let bytes = match replay.encode() {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                log::error!("match {}: cannot encode its replay: {e}", self.spec.id);
+                return;
+            }
+        };
+        let players = self
+            .game
+            .scoreboard()
+            .into_iter()
+            .enumerate()
+            .map(|(i, line)| StoredPlayer {
+                seat: line.id,
+                place: i as u32 + 1,
+                bot: self.roster.get(&line.id).is_some_and(|e| e.bot),
+                name: line.name,
+                team: line.team,
+                score: line.score,
+                stats: line.stats,
+            })
+            .collect();
+        let finished = FinishedMatch {
+            id: self.spec.id.clone(),
+            game: self.game.name().to_owned(),
+            name: self.spec.name.clone(),
+            settings: replay.header.settings.clone(),
+            seed: replay.header.seed,
+            tick_hz: self.spec.tick_hz,
+            max_players: self.spec.max_players,
+            created_at_ms: self.created_at_ms,
+            started_at_ms: Some(started_at_ms),
+            ended_at_ms: unix_ms(),
+            end_reason: ApiEndReason::from(self.game.end_reason().unwrap_or(EndReason::Host))
+                .as_str()
+                .into(),
+            score_columns: self.spec.score_columns.clone(),
+            players,
+            replay_ticks: replay.ticks(),
+            replay_complete: replay.complete,
+            replay: bytes,
+        };
+        store.do_send(SaveMatch(Box::new(finished)));
     }
 
     fn run_tick(&mut self, now: tokio::time::Instant) {
@@ -694,7 +778,7 @@ impl MatchActor {
 
         self.drive_bots();
         self.apply_inputs();
-        self.game.step(self.period.as_secs_f32());
+        self.game.step(step_seconds(self.spec.tick_hz));
         for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
             if let Some(seq) = queued.take() {
                 *applied = Some(seq);

@@ -59,6 +59,10 @@ pub struct Metrics {
     inputs_dropped: Counter,
     stale_dropped: Counter,
     slow_closed: Counter,
+    store_waiting: Gauge,
+    store_written: Counter,
+    store_failures: Counter,
+    store_dropped: Counter,
     /// WebSocket sessions alive now (upgrade accepted, actor not yet stopped).
     pub live_sessions: std::sync::atomic::AtomicUsize,
 }
@@ -108,6 +112,10 @@ impl Metrics {
             inputs_dropped: Counter::default(),
             stale_dropped: Counter::default(),
             slow_closed: Counter::default(),
+            store_waiting: Gauge::default(),
+            store_written: Counter::default(),
+            store_failures: Counter::default(),
+            store_dropped: Counter::default(),
             live_sessions: std::sync::atomic::AtomicUsize::new(0),
         };
         let r = &mut m.registry;
@@ -133,6 +141,26 @@ impl Metrics {
             "Snapshot messages a match encoded in one tick, by kind (full: keyframes, delta): one per \
              distinct view and baseline, never one per session",
             m.encodes_per_tick.clone(),
+        );
+        r.register(
+            "store_waiting",
+            "Finished matches waiting to be written to the history database",
+            m.store_waiting.clone(),
+        );
+        r.register(
+            "store_written",
+            "Finished matches written to the history database",
+            m.store_written.clone(),
+        );
+        r.register(
+            "store_failures",
+            "Failed attempts to write to the history database (each is retried)",
+            m.store_failures.clone(),
+        );
+        r.register(
+            "store_dropped",
+            "Finished matches not kept: the queue for the history database was full",
+            m.store_dropped.clone(),
         );
         r.register(
             "frames_sent",
@@ -225,6 +253,26 @@ impl Metrics {
                 .get_or_create(&KindLabel { kind })
                 .observe(n as f64);
         }
+    }
+
+    /// `n` finished matches wait for the history database.
+    pub fn set_store_waiting(&self, n: usize) {
+        self.store_waiting.set(n as i64);
+    }
+
+    /// A finished match was written to the history database.
+    pub fn record_store_written(&self) {
+        self.store_written.inc();
+    }
+
+    /// A write to the history database failed (it is retried).
+    pub fn record_store_failure(&self) {
+        self.store_failures.inc();
+    }
+
+    /// A finished match was not kept (the queue was full).
+    pub fn record_store_dropped(&self) {
+        self.store_dropped.inc();
     }
 
     /// We closed a session with `code` because of a frame it sent.

@@ -26,11 +26,14 @@ use arena_game::{CloseCode, EndReason, GameRegistry, PlayerId};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::link::{CloseSession, SessionId, SessionLink};
+use arena_game::replay::{Recording, ReplayHeader, REPLAY_FORMAT};
+
 use crate::match_actor::{
-    AddBots, AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec, MatchUpdate,
-    ReleasePlayer, RemoveSession, Shutdown,
+    step_seconds, AddBots, AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec,
+    MatchUpdate, ReleasePlayer, RemoveSession, Shutdown,
 };
 use crate::metrics::Metrics;
+use crate::store::SaveMatch;
 use crate::tokens;
 use state::{Limits, LobbyState, NewMatch, SeatGrant};
 
@@ -162,6 +165,11 @@ pub struct Deregister {
 #[rtype(result = "()")]
 pub struct BeginShutdown;
 
+/// Shutdown → lobby: how many match actors still run (each keeps its result on the way out).
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct LiveMatches;
+
 /// The lobby: every match and every pending join.
 pub struct Lobby {
     state: LobbyState,
@@ -171,6 +179,8 @@ pub struct Lobby {
     matches: HashMap<String, Addr<MatchActor>>,
     /// Each match's input inbox, handed to its sessions.
     inboxes: HashMap<String, Arc<InputInbox>>,
+    /// Where finished matches go (none: no history).
+    store: Option<Recipient<SaveMatch>>,
     /// How to close each connected player session (a reconnect replaces it, a kick ends it).
     closers: HashMap<SessionId, Recipient<CloseSession>>,
     /// Arbiters this lobby started for matches (`match_threads` > 0); stopped with it.
@@ -184,7 +194,12 @@ pub struct Lobby {
 impl Lobby {
     /// A lobby hosting the games of `games` that runs matches on `config.match_threads`
     /// arbiters of its own, or with 0 on the HTTP worker threads (see [`RegisterWorker`]).
-    pub fn new(config: Arc<Config>, metrics: Arc<Metrics>, games: Arc<GameRegistry>) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+        games: Arc<GameRegistry>,
+        store: Option<Recipient<SaveMatch>>,
+    ) -> Self {
         let own_arbiters: Vec<Arbiter> =
             (0..config.match_threads).map(|_| Arbiter::new()).collect();
         let match_arbiters = own_arbiters.iter().map(Arbiter::handle).collect();
@@ -195,6 +210,7 @@ impl Lobby {
             games,
             matches: HashMap::new(),
             inboxes: HashMap::new(),
+            store,
             closers: HashMap::new(),
             own_arbiters,
             match_arbiters,
@@ -253,10 +269,23 @@ impl Handler<CreateMatch> for Lobby {
 
     fn handle(&mut self, msg: CreateMatch, ctx: &mut Self::Context) -> Self::Result {
         let spec = NewMatch::check(&msg.0, &self.games, self.config.default_tick_hz)?;
+        let seed = tokens::new_seed();
         let game = spec
             .game
-            .create(&spec.settings, spec.max_players, tokens::new_seed())
+            .create(&spec.settings, spec.max_players, seed)
             .map_err(ApiError::BadRequest)?;
+        // Every call that changes the game is logged: the replay.
+        let header = ReplayHeader {
+            format: REPLAY_FORMAT,
+            game: spec.game.info().name.clone(),
+            rules_version: spec.game.rules_version(),
+            settings: serde_json::to_string(&spec.settings).unwrap_or_default(),
+            max_players: spec.max_players,
+            tick_hz: spec.tick_hz,
+            seed,
+            step_bits: step_seconds(spec.tick_hz).to_bits(),
+        };
+        let game = Recording::new(game, header).with_limit(self.config.max_replay_bytes);
         let created = self
             .state
             .create(Instant::now(), tokens::new_match_id(), spec.clone())?;
@@ -275,6 +304,7 @@ impl Handler<CreateMatch> for Lobby {
             slow_client_timeout_ms: self.config.slow_client_timeout_ms,
             keyframe_interval: self.config.keyframe_interval.max(1),
             checksum_interval: self.config.checksum_interval,
+            score_columns: spec.game.info().score_columns.clone(),
         };
         let updates = ctx.address().recipient();
         let metrics = self.metrics.clone();
@@ -282,8 +312,9 @@ impl Handler<CreateMatch> for Lobby {
         // inbox holds sixteen per seat before it drops.
         let inbox = Arc::new(InputInbox::new(16 * usize::from(spec.max_players)));
         let match_inbox = inbox.clone();
+        let store = self.store.clone();
         let addr = MatchActor::start_in_arbiter(&arbiter, move |_| {
-            MatchActor::new(match_spec, game, match_inbox, updates, metrics)
+            MatchActor::new(match_spec, game, match_inbox, updates, metrics, store)
         });
         self.matches.insert(created.id.clone(), addr);
         self.inboxes.insert(created.id.clone(), inbox);
@@ -524,6 +555,14 @@ impl Handler<Kick> for Lobby {
             msg.player_id
         );
         Ok(())
+    }
+}
+
+impl Handler<LiveMatches> for Lobby {
+    type Result = usize;
+
+    fn handle(&mut self, _: LiveMatches, _: &mut Self::Context) -> usize {
+        self.matches.values().filter(|a| a.connected()).count()
     }
 }
 

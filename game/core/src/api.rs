@@ -249,6 +249,18 @@ pub enum ApiEndReason {
     Shutdown,
 }
 
+impl ApiEndReason {
+    /// The JSON name: `time_limit`, `score_limit`, `host`, `shutdown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TimeLimit => "time_limit",
+            Self::ScoreLimit => "score_limit",
+            Self::Host => "host",
+            Self::Shutdown => "shutdown",
+        }
+    }
+}
+
 impl From<EndReason> for ApiEndReason {
     fn from(r: EndReason) -> Self {
         match r {
@@ -258,4 +270,87 @@ impl From<EndReason> for ApiEndReason {
             EndReason::Shutdown => Self::Shutdown,
         }
     }
+}
+
+/// One player's line of a finished match (`GET /api/history`, `/api/history/{id}`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HistoryPlayer {
+    /// Seat.
+    pub id: PlayerId,
+    /// 1 for the best line.
+    pub place: u32,
+    /// Name.
+    pub name: String,
+    /// Team, in games with teams.
+    pub team: Option<u8>,
+    /// What the board is sorted by.
+    pub score: i32,
+    /// The game's columns, in the order of `score_columns`.
+    pub stats: Vec<i32>,
+    /// A bot the server ran.
+    pub bot: bool,
+}
+
+/// A finished match, as the history keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// The match's id (as it had while live).
+    pub id: String,
+    /// Game name.
+    pub game: String,
+    /// Display name.
+    pub name: String,
+    /// Ticks per second.
+    pub tick_hz: u8,
+    /// Seats.
+    pub max_players: u8,
+    /// Unix ms.
+    pub created_at_ms: i64,
+    /// Unix ms, when it started running.
+    pub started_at_ms: Option<i64>,
+    /// Unix ms.
+    pub ended_at_ms: i64,
+    /// `time_limit`, `score_limit`, `host` or `shutdown`.
+    pub end_reason: String,
+    /// Names of the game's columns in each line's `stats`.
+    pub score_columns: Vec<String>,
+    /// Best first.
+    pub players: Vec<HistoryPlayer>,
+    /// Size of the replay (`GET /api/history/{id}/replay`), bytes.
+    pub replay_bytes: u64,
+    /// Ticks the replay covers.
+    pub replay_ticks: u64,
+    /// False when the recording stopped at its size limit before the end.
+    pub replay_complete: bool,
+}
+
+/// `GET /api/history` answer (200): newest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// At most `limit` matches.
+    pub matches: Vec<HistoryEntry>,
+    /// Pass as `before` for the next page; absent on the last one.
+    pub next_before: Option<i64>,
+}
+
+/// One name's totals in one game (`GET /api/leaderboard`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LeaderboardEntry {
+    /// The player's name.
+    pub name: String,
+    /// Finished matches played.
+    pub played: u64,
+    /// Matches finished first.
+    pub wins: u64,
+    /// Total score.
+    pub score: i64,
+}
+
+/// `GET /api/leaderboard?game=` answer (200).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Leaderboard {
+    /// The game.
+    pub game: String,
+    /// Wins first, then score.
+    pub entries: Vec<LeaderboardEntry>,
 }

@@ -148,6 +148,9 @@ pub struct Recording {
     inner: Box<dyn DynGame>,
     replay: Replay,
     bytes: usize,
+    limit: usize,
+    /// [`Recording::finish`] was called: nothing more is logged.
+    finished: bool,
 }
 
 impl Recording {
@@ -161,6 +164,24 @@ impl Recording {
                 complete: true,
             },
             bytes: 0,
+            limit: MAX_REPLAY_BYTES,
+            finished: false,
+        }
+    }
+
+    /// Keeps at most `limit` bytes of events (at most [`MAX_REPLAY_BYTES`]).
+    pub fn with_limit(mut self, limit: usize) -> Self {
+        self.limit = limit.min(MAX_REPLAY_BYTES);
+        self
+    }
+
+    /// Ends the recording and hands over the replay so far; the game plays on unrecorded.
+    pub fn finish(&mut self) -> Replay {
+        self.finished = true;
+        Replay {
+            header: self.replay.header.clone(),
+            events: std::mem::take(&mut self.replay.events),
+            complete: self.replay.complete,
         }
     }
 
@@ -175,10 +196,10 @@ impl Recording {
     }
 
     fn log(&mut self, event: ReplayEvent, bytes: usize) {
-        if !self.replay.complete {
+        if !self.replay.complete || self.finished {
             return;
         }
-        if self.bytes + bytes > MAX_REPLAY_BYTES {
+        if self.bytes + bytes > self.limit {
             self.replay.complete = false;
             return;
         }
@@ -209,7 +230,7 @@ impl DynGame for Recording {
     fn step(&mut self, dt_s: f32) {
         self.inner.step(dt_s);
         if let Some(ReplayEvent::Steps(n)) = self.replay.events.last_mut() {
-            if self.replay.complete && *n < u32::MAX {
+            if self.replay.complete && !self.finished && *n < u32::MAX {
                 *n += 1;
                 return;
             }
