@@ -2,8 +2,10 @@
 # Browser client checks: the JS unit tests (the SDK and each game's codec against the wire vectors
 # written by the Rust codec, interpolation, prediction, input mapping, page helpers) and the
 # end-to-end suite in real headless Chromium against the release server on a free port (the
-# deathmatch and capture the flag, with bots from arena-bots). Installs what is missing (Debian chromium, npm packages), builds the
-# release server (a no-op when it is fresh; it embeds clients/web, so it must be current).
+# deathmatch and capture the flag, with bots from arena-bots and bots the host adds from the
+# page; snapshot deltas corrupted on the way). Installs what is missing (Debian chromium, npm
+# packages), builds the release server (a no-op when it is fresh; it embeds clients/web, so it
+# must be current).
 #
 # Called by .ci/run; run it locally the same way: bash .ci/web-e2e.sh
 # Screenshots land in artifacts/ at the repository root.
