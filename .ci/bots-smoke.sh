@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --bin arena -p arena --bin arena-bots -p arena-bots
 log=$(mktemp)
-./target/release/arena --bind 127.0.0.1:0 >"$log" 2>&1 &
+db=$(mktemp -d)
+./target/release/arena --bind 127.0.0.1:0 --database "sqlite://$db/history.db" >"$log" 2>&1 &
 server_pid=$!
-trap 'kill "$server_pid" 2>/dev/null || true; rm -f "$log"' EXIT
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$log" "$db"' EXIT
 for _ in $(seq 100); do
   addr=$(grep -o 'listening on http://[0-9.:]*' "$log" | head -1 | sed 's|listening on ||' || true)
   [ -n "$addr" ] && break

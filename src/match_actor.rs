@@ -735,7 +735,7 @@ impl MatchActor {
             .into_iter()
             .enumerate()
             .map(|(i, line)| StoredPlayer {
-                seat: line.id,
+                id: line.id,
                 place: i as u32 + 1,
                 bot: self.roster.get(&line.id).is_some_and(|e| e.bot),
                 name: line.name,

@@ -15,6 +15,9 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use arena_game::api::{HistoryEntry, HistoryPlayer, LeaderboardEntry};
+
+/// One player's line of a finished match, as stored and as served.
+pub type StoredPlayer = HistoryPlayer;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
@@ -26,25 +29,6 @@ static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Most finished matches that wait for the database before new ones are dropped (and counted).
 pub const MAX_WAITING: usize = 1024;
-
-/// One player's line of a finished match.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredPlayer {
-    /// Seat.
-    pub seat: u8,
-    /// 1 for the best line of the scoreboard, 2 for the next…
-    pub place: u32,
-    /// Display name.
-    pub name: String,
-    /// Team, in games with teams.
-    pub team: Option<u8>,
-    /// The number the scoreboard is sorted by.
-    pub score: i32,
-    /// The game's columns.
-    pub stats: Vec<i32>,
-    /// A bot the server ran.
-    pub bot: bool,
-}
 
 /// A match that ended, as the store keeps it.
 #[derive(Debug, Clone)]
@@ -165,7 +149,7 @@ impl Database {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (match_id, seat) DO NOTHING",
             )
             .bind(&m.id)
-            .bind(i32::from(p.seat))
+            .bind(i32::from(p.id))
             .bind(p.place as i32)
             .bind(&p.name)
             .bind(p.team.map(i32::from))

@@ -24,10 +24,14 @@ const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
-/** Starts the server on port 0 and resolves with `{proc, base, log()}`, base read from its log. */
+/**
+ * Starts the server on port 0 and resolves with `{proc, base, log()}`, base read from its log.
+ * Its history goes to a fresh SQLite file in the system's temp dir, not the checkout.
+ */
 export function startServer() {
+  const db = join(tmpdir(), `arena-e2e-${process.pid}-${Date.now()}.db`);
   return new Promise((resolve, reject) => {
-    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0'], {
+    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0', '--database', `sqlite://${db}`], {
       env: { ...process.env, RUST_LOG: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
