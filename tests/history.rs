@@ -1,7 +1,8 @@
-//! History, leaderboards and replays on an embedded SQLite database, over real HTTP and
-//! WebSocket: a played match is kept when it ends (and on a clean shutdown), survives a
-//! restart, is listed and paged, its replay re-simulates to its stored result, people (not bots)
-//! make the leaderboard, and every refusal is a JSON 4xx/503.
+//! History, leaderboards and replays on both backends (an SQLite file, and a real PostgreSQL
+//! server the test starts), over real HTTP and WebSocket: a played match is kept when it ends
+//! (and on a clean shutdown), survives a restart, is listed and paged, its replay re-simulates to
+//! its stored result, people (not bots) make the leaderboard, and every refusal is a JSON
+//! 4xx/503.
 
 mod common;
 
@@ -10,7 +11,16 @@ use std::path::PathBuf;
 use arena::Config;
 use arena_game::api::{ApiRole, HistoryEntry, HistoryPage, Leaderboard};
 use arena_game::replay::{Replay, Replayer};
+use common::postgres::Postgres;
 use common::*;
+
+/// A server configuration whose history goes to `url`.
+fn with_db(url: &str) -> Config {
+    Config {
+        database_url: Some(url.to_owned()),
+        ..Config::default()
+    }
+}
 
 /// A fresh database file in the system's temp dir, removed when dropped.
 struct TempDb(PathBuf);
@@ -24,11 +34,8 @@ impl TempDb {
         Self(std::env::temp_dir().join(format!("arena-{name}-{}-{nanos}.db", std::process::id())))
     }
 
-    fn config(&self) -> Config {
-        Config {
-            database_url: Some(format!("sqlite://{}", self.0.display())),
-            ..Config::default()
-        }
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
     }
 }
 
@@ -68,10 +75,8 @@ async fn listed(server: &TestServer, id: &str) -> HistoryEntry {
 /// A deathmatch of a person and a bot, played a while and ended by the host: kept with its
 /// players and replay; the replay plays back to the stored result; the person is on the
 /// leaderboard, the bot is not; a restarted server still has it all.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_match_is_kept_replayed_and_survives_a_restart() {
-    let db = TempDb::new("history");
-    let server = TestServer::with_config(db.config());
+async fn kept_replayed_and_restarted(db: &str) {
+    let server = TestServer::with_config(with_db(db));
     let lobby = server.lobby();
     let m = create(&server, game_req("deathmatch", 2, 20)).await;
     let mut alice = connect(&server, &m.id, "alice", ApiRole::Player).await;
@@ -137,18 +142,28 @@ async fn a_finished_match_is_kept_replayed_and_survives_a_restart() {
     // A restart on the same file: still there.
     drop(alice);
     drop(server);
-    let again = TestServer::with_config(db.config());
+    let again = TestServer::with_config(with_db(db));
     let (status, page): (u16, HistoryPage) = get_json(&again, "/api/history").await;
     assert_eq!(status, 200);
     assert_eq!(page.matches.len(), 1);
     assert_eq!(page.matches[0], entry);
 }
 
-/// A clean shutdown ends every match and waits until the store has written them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clean_shutdown_loses_no_result() {
-    let db = TempDb::new("shutdown");
-    let server = TestServer::with_config(db.config());
+async fn a_finished_match_is_kept_replayed_and_survives_a_restart_sqlite() {
+    kept_replayed_and_restarted(&TempDb::new("history").url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_match_is_kept_replayed_and_survives_a_restart_postgres() {
+    if let Some(pg) = Postgres::start() {
+        kept_replayed_and_restarted(&pg.url).await;
+    }
+}
+
+/// A clean shutdown ends every match and waits until the store has written them.
+async fn no_result_lost_on_shutdown(db: &str) {
+    let server = TestServer::with_config(with_db(db));
     let lobby = server.lobby();
     let mut ids = Vec::new();
     for _ in 0..3 {
@@ -164,7 +179,7 @@ async fn a_clean_shutdown_loses_no_result() {
     .await;
     server.handle().shutdown().await;
     drop(server);
-    let again = TestServer::with_config(db.config());
+    let again = TestServer::with_config(with_db(db));
     let (_, page): (u16, HistoryPage) = get_json(&again, "/api/history?game=ctf").await;
     let mut kept: Vec<String> = page.matches.iter().map(|m| m.id.clone()).collect();
     kept.sort();
@@ -173,11 +188,21 @@ async fn a_clean_shutdown_loses_no_result() {
     assert!(page.matches.iter().all(|m| m.end_reason == "shutdown"));
 }
 
-/// Paging, filters and refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_pages_and_refusals() {
-    let db = TempDb::new("pages");
-    let server = TestServer::with_config(db.config());
+async fn a_clean_shutdown_loses_no_result_sqlite() {
+    no_result_lost_on_shutdown(&TempDb::new("shutdown").url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_shutdown_loses_no_result_postgres() {
+    if let Some(pg) = Postgres::start() {
+        no_result_lost_on_shutdown(&pg.url).await;
+    }
+}
+
+/// Paging, filters and refusals.
+async fn pages_and_refusals(db: &str) {
+    let server = TestServer::with_config(with_db(db));
     let lobby = server.lobby();
     for _ in 0..3 {
         let m = create(&server, game_req("deathmatch", 2, 20)).await;
@@ -219,4 +244,16 @@ async fn history_pages_and_refusals() {
     let plain = TestServer::start();
     let (got, body): (u16, serde_json::Value) = get_json(&plain, "/api/history").await;
     assert_eq!((got, body["error"].as_str()), (503, Some("unavailable")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_and_refusals_sqlite() {
+    pages_and_refusals(&TempDb::new("pages").url()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_pages_and_refusals_postgres() {
+    if let Some(pg) = Postgres::start() {
+        pages_and_refusals(&pg.url).await;
+    }
 }

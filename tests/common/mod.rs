@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod fault_proxy;
+pub mod postgres;
 pub mod raw_ws;
 
 use std::net::{SocketAddr, TcpListener};
