@@ -25,13 +25,13 @@ use arena_game::{
 };
 use bytes::Bytes;
 
-use arena_game::api::ApiEndReason;
+use arena_game::api::{ApiEndReason, HistoryEntry, HistoryPlayer};
 use arena_game::replay::Recording;
 
 use crate::conn::{binary_frame, Delivery, SnapshotOut, MAX_QUEUED_BYTES};
 use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::metrics::Metrics;
-use crate::store::{FinishedMatch, SaveMatch, StoredPlayer};
+use crate::store::{FinishedMatch, SaveMatch};
 
 /// How a match starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,10 +417,15 @@ impl futures_util::Stream for TickStream {
     }
 }
 
+/// The length of one tick at `tick_hz`.
+fn tick_period(tick_hz: u8) -> Duration {
+    Duration::from_secs_f64(1.0 / f64::from(tick_hz.max(1)))
+}
+
 /// The time step of one tick at `tick_hz`, as the match passes it to the game (and a replay
 /// records it).
 pub fn step_seconds(tick_hz: u8) -> f32 {
-    Duration::from_secs_f64(1.0 / f64::from(tick_hz.max(1))).as_secs_f32()
+    tick_period(tick_hz).as_secs_f32()
 }
 
 /// Unix ms now.
@@ -461,8 +466,9 @@ pub struct MatchActor {
     /// Inputs the sessions queued, and the batch taken from it at the last tick.
     inbox: Arc<InputInbox>,
     taken: InputBatch,
-    /// Bots the match runs, by seat.
+    /// Bots the match runs, by seat, and the views they read this tick.
     bots: Vec<(PlayerId, Box<dyn DynBot>)>,
+    bot_views: Vec<(ViewKey, Vec<u8>)>,
     /// Where the finished match goes (none: no history), and what it needs to know.
     store: Option<Recipient<SaveMatch>>,
     created_at_ms: i64,
@@ -479,7 +485,7 @@ impl MatchActor {
         metrics: Arc<Metrics>,
         store: Option<Recipient<SaveMatch>>,
     ) -> Self {
-        let period = Duration::from_secs_f64(1.0 / spec.tick_hz.max(1) as f64);
+        let period = tick_period(spec.tick_hz);
         let mut facts = Vec::new();
         if let Err(e) = game.encode_facts(&mut facts) {
             log::error!("match {}: cannot encode the game's facts: {e}", spec.id);
@@ -512,6 +518,7 @@ impl MatchActor {
             inbox,
             taken: InputBatch::default(),
             bots: Vec::new(),
+            bot_views: Vec::new(),
             store,
             created_at_ms: unix_ms(),
             started_at_ms: None,
@@ -734,7 +741,7 @@ impl MatchActor {
             .scoreboard()
             .into_iter()
             .enumerate()
-            .map(|(i, line)| StoredPlayer {
+            .map(|(i, line)| HistoryPlayer {
                 id: line.id,
                 place: i as u32 + 1,
                 bot: self.roster.get(&line.id).is_some_and(|e| e.bot),
@@ -744,12 +751,10 @@ impl MatchActor {
                 stats: line.stats,
             })
             .collect();
-        let finished = FinishedMatch {
+        let entry = HistoryEntry {
             id: self.spec.id.clone(),
             game: self.game.name().to_owned(),
             name: self.spec.name.clone(),
-            settings: replay.header.settings.clone(),
-            seed: replay.header.seed,
             tick_hz: self.spec.tick_hz,
             max_players: self.spec.max_players,
             created_at_ms: self.created_at_ms,
@@ -760,8 +765,14 @@ impl MatchActor {
                 .into(),
             score_columns: self.spec.score_columns.clone(),
             players,
+            replay_bytes: bytes.len() as u64,
             replay_ticks: replay.ticks(),
             replay_complete: replay.complete,
+        };
+        let finished = FinishedMatch {
+            entry,
+            settings: replay.header.settings,
+            seed: replay.header.seed,
             replay: bytes,
         };
         store.do_send(SaveMatch(Box::new(finished)));
@@ -778,7 +789,7 @@ impl MatchActor {
 
         self.drive_bots();
         self.apply_inputs();
-        self.game.step(step_seconds(self.spec.tick_hz));
+        self.game.step(self.period.as_secs_f32());
         for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
             if let Some(seq) = queued.take() {
                 *applied = Some(seq);
@@ -802,16 +813,29 @@ impl MatchActor {
         if self.bots.is_empty() {
             return;
         }
+        // Each distinct view once (a queued input changes nothing until the step), then every
+        // bot reads its own.
+        let mut views = std::mem::take(&mut self.bot_views);
+        views.clear();
+        for (id, _) in &self.bots {
+            let key = self.game.view_key(Viewer::Player(*id));
+            if views.iter().any(|(k, _)| *k == key) {
+                continue;
+            }
+            let mut bytes = Vec::new();
+            match self.game.encode_view(key, &mut bytes) {
+                Ok(()) => views.push((key, bytes)),
+                Err(e) => log::error!("match {}: cannot encode a bot's view: {e}", self.spec.id),
+            }
+        }
         let mut input = std::mem::take(&mut self.buf);
         for (id, bot) in &mut self.bots {
             let key = self.game.view_key(Viewer::Player(*id));
-            self.view_buf.clear();
-            if let Err(e) = self.game.encode_view(key, &mut self.view_buf) {
-                log::error!("match {}: cannot encode a bot's view: {e}", self.spec.id);
+            let Some((_, view)) = views.iter().find(|(k, _)| *k == key) else {
                 continue;
-            }
+            };
             input.clear();
-            match bot.input(self.tick, &self.view_buf, &mut input) {
+            match bot.input(self.tick, view, &mut input) {
                 Ok(true) => {
                     if let Err(e) = self.game.queue_input(*id, &input) {
                         log::error!("match {}: bot {id}'s input refused: {e}", self.spec.id);
@@ -822,6 +846,7 @@ impl MatchActor {
             }
         }
         self.buf = input;
+        self.bot_views = views;
     }
 
     /// Hands the game every input queued since the last tick, in arrival order.

@@ -15,9 +15,6 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use arena_game::api::{HistoryEntry, HistoryPlayer, LeaderboardEntry};
-
-/// One player's line of a finished match, as stored and as served.
-pub type StoredPlayer = HistoryPlayer;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
@@ -30,41 +27,18 @@ static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
 /// Most finished matches that wait for the database before new ones are dropped (and counted).
 pub const MAX_WAITING: usize = 1024;
 
-/// A match that ended, as the store keeps it.
+/// A match that ended, as the store keeps it: what the history serves ([`HistoryEntry`], its
+/// `replay_bytes` the replay's length) and what only a replay needs.
 #[derive(Debug, Clone)]
 pub struct FinishedMatch {
-    /// Match id.
-    pub id: String,
-    /// Game name.
-    pub game: String,
-    /// Display name.
-    pub name: String,
+    /// Result, players, times, replay size and ticks.
+    pub entry: HistoryEntry,
     /// Settings, JSON text.
     pub settings: String,
     /// The game's seed.
     pub seed: u64,
-    /// Ticks per second.
-    pub tick_hz: u8,
-    /// Seats.
-    pub max_players: u8,
-    /// Unix ms.
-    pub created_at_ms: i64,
-    /// Unix ms, when it started running.
-    pub started_at_ms: Option<i64>,
-    /// Unix ms.
-    pub ended_at_ms: i64,
-    /// `time_limit`, `score_limit`, `host`, `shutdown`.
-    pub end_reason: String,
-    /// The game's column names.
-    pub score_columns: Vec<String>,
-    /// Best first.
-    pub players: Vec<StoredPlayer>,
     /// The encoded replay (`arena_game::replay::Replay::encode`).
     pub replay: Vec<u8>,
-    /// Ticks it covers.
-    pub replay_ticks: u64,
-    /// False when the recording stopped at its size limit.
-    pub replay_complete: bool,
 }
 
 /// Match → store: keep this finished match.
@@ -117,7 +91,8 @@ impl Database {
         self.migrator.run(&self.pool).await.map_err(Into::into)
     }
 
-    async fn write(&self, m: &FinishedMatch) -> Result<(), sqlx::Error> {
+    async fn write(&self, finished: &FinishedMatch) -> Result<(), sqlx::Error> {
+        let m = &finished.entry;
         let mut tx = self.pool.begin().await?;
         // Idempotent: a retry after a lost commit answer writes nothing twice.
         sqlx::query(
@@ -129,8 +104,8 @@ impl Database {
         .bind(&m.id)
         .bind(&m.game)
         .bind(&m.name)
-        .bind(&m.settings)
-        .bind(m.seed as i64)
+        .bind(&finished.settings)
+        .bind(finished.seed as i64)
         .bind(i32::from(m.tick_hz))
         .bind(i32::from(m.max_players))
         .bind(m.created_at_ms)
@@ -138,7 +113,7 @@ impl Database {
         .bind(m.ended_at_ms)
         .bind(&m.end_reason)
         .bind(serde_json::to_string(&m.score_columns).unwrap_or_default())
-        .bind(m.replay.clone())
+        .bind(finished.replay.clone())
         .bind(m.replay_ticks as i64)
         .bind(i32::from(m.replay_complete))
         .execute(&mut *tx)
@@ -366,7 +341,7 @@ impl Store {
             if let Some(m) = &next {
                 db.write(m).await?;
             }
-            Ok::<_, sqlx::Error>(next.map(|m| m.id))
+            Ok::<_, sqlx::Error>(next.map(|m| m.entry.id))
         };
         ctx.spawn(work.into_actor(self).map(|result, act, ctx| {
             act.busy = false;
@@ -417,7 +392,7 @@ impl Handler<SaveMatch> for Store {
             log::error!(
                 "history: {MAX_WAITING} finished matches already wait for the database; match {} \
                  is not kept",
-                msg.0.id
+                msg.0.entry.id
             );
             return;
         }

@@ -14,6 +14,25 @@ use arena_game::replay::{Replay, Replayer};
 use common::postgres::Postgres;
 use common::*;
 
+/// Runs `$body(url)` as two tests: on a fresh SQLite file, and on a PostgreSQL server of its own
+/// (skipped where PostgreSQL is not installed, unless `ARENA_TEST_POSTGRES` is set).
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$body(&super::TempDb::new(stringify!($name)).url()).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(pg) = super::Postgres::start() {
+                    super::$body(&pg.url).await
+                }
+            }
+        }
+    };
+}
+
 /// A server configuration whose history goes to `url`.
 fn with_db(url: &str) -> Config {
     Config {
@@ -149,20 +168,8 @@ async fn kept_replayed_and_restarted(db: &str) {
     assert_eq!(page.matches[0], entry);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_match_is_kept_replayed_and_survives_a_restart_sqlite() {
-    kept_replayed_and_restarted(&TempDb::new("history").url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_finished_match_is_kept_replayed_and_survives_a_restart_postgres() {
-    if let Some(pg) = Postgres::start() {
-        kept_replayed_and_restarted(&pg.url).await;
-    }
-}
-
 /// A clean shutdown ends every match and waits until the store has written them.
-async fn no_result_lost_on_shutdown(db: &str) {
+async fn keeps_every_result_on_shutdown(db: &str) {
     let server = TestServer::with_config(with_db(db));
     let lobby = server.lobby();
     let mut ids = Vec::new();
@@ -188,20 +195,8 @@ async fn no_result_lost_on_shutdown(db: &str) {
     assert!(page.matches.iter().all(|m| m.end_reason == "shutdown"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clean_shutdown_loses_no_result_sqlite() {
-    no_result_lost_on_shutdown(&TempDb::new("shutdown").url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clean_shutdown_loses_no_result_postgres() {
-    if let Some(pg) = Postgres::start() {
-        no_result_lost_on_shutdown(&pg.url).await;
-    }
-}
-
 /// Paging, filters and refusals.
-async fn pages_and_refusals(db: &str) {
+async fn paged_and_refused(db: &str) {
     let server = TestServer::with_config(with_db(db));
     let lobby = server.lobby();
     for _ in 0..3 {
@@ -246,14 +241,6 @@ async fn pages_and_refusals(db: &str) {
     assert_eq!((got, body["error"].as_str()), (503, Some("unavailable")));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_pages_and_refusals_sqlite() {
-    pages_and_refusals(&TempDb::new("pages").url()).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn history_pages_and_refusals_postgres() {
-    if let Some(pg) = Postgres::start() {
-        pages_and_refusals(&pg.url).await;
-    }
-}
+both_backends!(kept_replayed_restarted, kept_replayed_and_restarted);
+both_backends!(no_result_lost_on_shutdown, keeps_every_result_on_shutdown);
+both_backends!(pages_and_refusals, paged_and_refused);

@@ -38,7 +38,6 @@ pub struct Session {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     bytes_received: u64,
     rebuilder: Rebuilder,
-    resyncs: u64,
 }
 
 impl std::fmt::Debug for Session {
@@ -80,7 +79,6 @@ impl Session {
             ws,
             bytes_received: 0,
             rebuilder: Rebuilder::new(),
-            resyncs: 0,
         };
         match session.recv().await? {
             ServerMsg::Welcome(w) => {
@@ -161,7 +159,6 @@ impl Session {
             Ok(Rebuilt::Snapshot(msg) | Rebuilt::Other(msg)) => Ok(Some(msg)),
             Ok(Rebuilt::Skipped) => Ok(None),
             Ok(Rebuilt::NeedsResync) => {
-                self.resyncs += 1;
                 self.send(&ClientMsg::Resync).await?;
                 Ok(None)
             }
@@ -175,12 +172,6 @@ impl Session {
                 Err(BotError::Protocol(reason))
             }
         }
-    }
-
-    /// Keyframes and deltas received so far, and how many resyncs this session asked for.
-    pub fn snapshot_counts(&self) -> (u64, u64, u64) {
-        let (keys, deltas) = self.rebuilder.counts();
-        (keys, deltas, self.resyncs)
     }
 
     /// Skips messages until `f` matches one and returns it; [`BotError::Timeout`] after `timeout`.

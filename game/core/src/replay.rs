@@ -185,11 +185,6 @@ impl Recording {
         }
     }
 
-    /// The replay so far.
-    pub fn replay(&self) -> &Replay {
-        &self.replay
-    }
-
     /// Ends the recording: the replay.
     pub fn into_replay(self) -> Replay {
         self.replay

@@ -117,7 +117,9 @@ impl Bot {
                 // Two monotonic clock reads per message: before the decode (the receive instant, for
                 // the input round trip) and after it (the decode time, and the input's send instant).
                 let received_at = Instant::now();
-                let decoded = match decode_server_msg(&bytes) {
+                let decoded = decode_server_msg(&bytes);
+                let came_as_delta = matches!(decoded, Ok(ServerMsg::Delta(_)));
+                let decoded = match decoded {
                     Ok(msg) => match session.rebuild(msg).await {
                         Ok(Some(msg)) => Ok(msg),
                         Ok(None) => continue,
@@ -143,7 +145,7 @@ impl Bot {
                 let wire = Wire {
                     len: bytes.len(),
                     player: me.is_some(),
-                    delta: bytes.first() == Some(&DELTA_TAG),
+                    delta: came_as_delta,
                 };
                 self.record_snapshot(&snap, wire, recv_us, decode_ns, rtt);
                 if let Some(brain) = &mut brain {
@@ -258,9 +260,6 @@ impl Bot {
         );
     }
 }
-
-/// `ServerMsg::Delta`'s tag: the first byte of a snapshot that came as a delta.
-const DELTA_TAG: u8 = 7;
 
 /// How a snapshot came on the wire.
 #[derive(Clone, Copy)]
