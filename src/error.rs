@@ -27,6 +27,10 @@ pub enum ApiError {
     /// The match has ended (410).
     #[error("{0}")]
     Gone(String),
+    /// A stored replay this server cannot play: other rules, another game, another format
+    /// (409).
+    #[error("{0}")]
+    Unplayable(String),
     /// The body is larger than the limit (413).
     #[error("{0}")]
     TooLarge(String),
@@ -52,6 +56,7 @@ impl ApiError {
             Self::Full(_) => "match_full",
             Self::WrongPhase(_) => "wrong_phase",
             Self::Gone(_) => "match_ended",
+            Self::Unplayable(_) => "replay_unplayable",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "unavailable",
@@ -67,7 +72,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Full(_) | Self::WrongPhase(_) => StatusCode::CONFLICT,
+            Self::Full(_) | Self::WrongPhase(_) | Self::Unplayable(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -10,19 +10,23 @@ use actix_http::{h1, ws, Request};
 use actix_web::http::header;
 use actix_web::rt::net::TcpStream;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
-use arena_game::api::{AddBotsRequest, CreateMatchRequest, JoinRequest, KickRequest};
+use arena_game::api::{
+    AddBotsRequest, CreateMatchRequest, JoinRequest, KickRequest, ReplayControlRequest,
+};
+use arena_game::replay::{Playback, Replay};
 use arena_game::{EndReason, GameRegistry, SUPPORTED_PROTOCOLS};
 
 use crate::config::Config;
 use crate::conn::{ConnReader, WsConn};
 use crate::error::ApiError;
 use crate::lobby::{
-    AddBotsToMatch, CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby, Redeem,
-    SessionGrant,
+    AddBotsToMatch, CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby,
+    ReadyReplay, Redeem, ReplayTarget, SessionGrant, WatchReplay,
 };
 use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
 use crate::session::Session;
+use crate::watch::ReplayControl;
 use tokio::io::AsyncWriteExt;
 
 /// Shared state of every HTTP worker.
@@ -69,6 +73,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/history", web::get().to(history))
             .route("/history/{id}", web::get().to(history_entry))
             .route("/history/{id}/replay", web::get().to(history_replay))
+            .route("/history/{id}/watch", web::post().to(watch_replay))
+            .route("/matches/{id}/replay", web::get().to(replay_state))
+            .route("/matches/{id}/replay", web::post().to(replay_control))
             .route("/leaderboard", web::get().to(leaderboard))
             .default_service(web::to(api_not_found)),
     )
@@ -314,6 +321,85 @@ async fn history_replay(
             .body(bytes)),
         None => Err(ApiError::NotFound(format!("no finished match {id:?}"))),
     }
+}
+
+/// `POST /api/history/{id}/watch`: a replay match playing finished match `id`, to join as a
+/// spectator. The replay is played through once first, away from every tick (on the blocking
+/// pool), to check it and keep the checkpoints its seeks start from.
+async fn watch_replay(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let history = history_of(&state)?;
+    let missing = || ApiError::NotFound(format!("no finished match {id:?}"));
+    let entry = history
+        .get(&id)
+        .await
+        .map_err(database_down)?
+        .ok_or_else(missing)?;
+    let bytes = history
+        .replay(&id)
+        .await
+        .map_err(database_down)?
+        .ok_or_else(missing)?;
+    let games = state.games.clone();
+    let ready = web::block(move || {
+        let replay = Replay::decode(&bytes)?;
+        let playback = Playback::new(&games, &replay)?;
+        Ok::<_, arena_game::replay::ReplayError>(ReadyReplay {
+            settings: replay.header.settings,
+            playback,
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("the replay could not be prepared: {e}")))?
+    .map_err(|e| ApiError::Unplayable(e.to_string()))?;
+    let watching = state
+        .lobby
+        .send(WatchReplay {
+            entry,
+            playback: Box::new(ready),
+        })
+        .await??;
+    Ok(HttpResponse::Created().json(watching))
+}
+
+/// `GET /api/matches/{id}/replay`: where a replay being watched stands.
+async fn replay_state(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let target = ReplayTarget {
+        match_id: id.into_inner(),
+        host_token: None,
+        control: false,
+    };
+    let addr = state.lobby.send(target).await??;
+    let answer = addr.send(ReplayControl::default()).await??;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `POST /api/matches/{id}/replay {"speed", "paused", "seek"}` (its host only).
+async fn replay_control(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<ReplayControlRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let target = ReplayTarget {
+        match_id: id.into_inner(),
+        host_token: bearer(&req),
+        control: true,
+    };
+    let addr = state.lobby.send(target).await??;
+    let body = body.into_inner();
+    let control = ReplayControl {
+        speed: body.speed,
+        paused: body.paused,
+        seek: body.seek,
+    };
+    let answer = addr.send(control).await??;
+    Ok(HttpResponse::Ok().json(answer))
 }
 
 /// `?game=` of `GET /api/leaderboard`.

@@ -37,6 +37,7 @@ pub mod metrics;
 pub mod session;
 pub mod store;
 pub mod tokens;
+pub mod watch;
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};

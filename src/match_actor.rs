@@ -20,18 +20,18 @@ use actix::prelude::*;
 use arena_game::protocol::{encode_shared, recipient_tail, view_checksum, Delta, DELTA_WINDOW};
 use arena_game::registry::GameType;
 use arena_game::{
-    codec, delta, CloseCode, DynBot, DynGame, EndReason, Payload, Phase, PlayerId, Role,
-    RosterEntry, ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
+    codec, delta, CloseCode, DynBot, EndReason, Payload, Phase, PlayerId, Role, RosterEntry,
+    ScoreLine, ServerMsg, Snapshot, ViewKey, Viewer, Welcome, PROTOCOL_VERSION,
 };
 use bytes::Bytes;
 
 use arena_game::api::{ApiEndReason, HistoryEntry, HistoryPlayer};
-use arena_game::replay::Recording;
 
 use crate::conn::{binary_frame, Delivery, SnapshotOut, MAX_QUEUED_BYTES};
 use crate::link::{unix_time_us, CloseSession, SessionId, SessionLink};
 use crate::metrics::Metrics;
 use crate::store::{FinishedMatch, SaveMatch};
+use crate::watch::{ReplayControl, Source};
 
 /// How a match starts and ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -436,7 +436,8 @@ fn unix_ms() -> i64 {
 /// One running match.
 pub struct MatchActor {
     spec: MatchSpec,
-    game: Recording,
+    /// The game: live and recorded, or a replay being watched.
+    game: Source,
     facts: Vec<u8>,
     updates: Recipient<MatchUpdate>,
     metrics: Arc<Metrics>,
@@ -479,7 +480,7 @@ impl MatchActor {
     /// A match in the waiting phase. `updates` receives its phase and scoreboard changes.
     pub fn new(
         spec: MatchSpec,
-        game: Recording,
+        game: Source,
         inbox: Arc<InputInbox>,
         updates: Recipient<MatchUpdate>,
         metrics: Arc<Metrics>,
@@ -694,6 +695,10 @@ impl MatchActor {
     /// Notices phase changes at once and scoreboard changes within a second.
     fn after_change(&mut self, force_scores: bool) {
         let phase = self.game.phase();
+        if phase != Phase::Ended {
+            // Only a replay leaves the end (a seek back): it ends again when it gets there.
+            self.ended_frame = None;
+        }
         if phase == Phase::Ended && self.ended_frame.is_none() {
             let msg = ServerMsg::MatchEnded {
                 reason: self.game.end_reason().unwrap_or(EndReason::Host),
@@ -703,8 +708,10 @@ impl MatchActor {
                 self.broadcast(&frame);
                 self.ended_frame = Some(frame);
             }
-            log::info!("match {} ended: {:?}", self.spec.id, self.game.end_reason());
-            self.keep_result();
+            if !self.game.is_replay() {
+                log::info!("match {} ended: {:?}", self.spec.id, self.game.end_reason());
+                self.keep_result();
+            }
         }
         if phase == Phase::Running && self.started_at_ms.is_none() {
             self.started_at_ms = Some(unix_ms());
@@ -728,7 +735,10 @@ impl MatchActor {
         let Some(started_at_ms) = self.started_at_ms else {
             return;
         };
-        let replay = self.game.finish();
+        let Source::Live(recording) = &mut self.game else {
+            return;
+        };
+        let replay = recording.finish();
         let bytes = match replay.encode() {
             Ok(bytes) => bytes,
             Err(e) => {
@@ -787,22 +797,33 @@ impl MatchActor {
         }
         self.last_due = due;
 
-        self.drive_bots();
-        self.apply_inputs();
-        self.game.step(self.period.as_secs_f32());
-        for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
-            if let Some(seq) = queued.take() {
-                *applied = Some(seq);
+        let something_new = match self.game.watch() {
+            // A replay plays only while somebody watches, and shows only what moved.
+            Some(watch) => !self.sessions.is_empty() && watch.tick(),
+            None => {
+                self.drive_bots();
+                self.apply_inputs();
+                self.game.step(self.period.as_secs_f32());
+                for (queued, applied) in self.queued_seq.iter_mut().zip(&mut self.applied_seq) {
+                    if let Some(seq) = queued.take() {
+                        *applied = Some(seq);
+                    }
+                }
+                true
             }
-        }
+        };
         let tick = self.tick;
         self.tick = self.tick.wrapping_add(1);
         let once_a_second = tick.is_multiple_of(u32::from(self.spec.tick_hz.max(1)));
         self.after_change(once_a_second);
+        if let Some(roster) = self.game.watch().and_then(|w| w.roster_if_changed()) {
+            self.roster = roster.into_iter().map(|e| (e.id, e)).collect();
+            self.roster_changed();
+        }
         if self.sessions.is_empty() {
             // Nobody to send to: forget the kept views, so a later joiner is not sent old ones.
             self.baselines.0.clear();
-        } else {
+        } else if something_new {
             self.fan_out(tick);
         }
         self.metrics.record_tick(started.elapsed());
@@ -1013,6 +1034,10 @@ impl Handler<AddSession> for MatchActor {
         if let Some(ended) = &self.ended_frame {
             entry.send(&self.metrics, ended);
         }
+        if let Some(watch) = self.game.watch() {
+            // A paused replay sends nothing by itself: the joiner's first frame comes next tick.
+            watch.show_again();
+        }
         self.sessions.insert(msg.session_id, entry);
     }
 }
@@ -1106,6 +1131,11 @@ impl Handler<Control> for MatchActor {
     type Result = MessageResult<Control>;
 
     fn handle(&mut self, msg: Control, _: &mut Self::Context) -> Self::Result {
+        if self.game.is_replay() {
+            // A replay plays what was recorded (the lobby refuses controls; a shutdown ends it
+            // by closing it).
+            return MessageResult(self.game.phase());
+        }
         match msg.0 {
             ControlAction::Start => self.game.start(),
             ControlAction::End(reason) => self.game.end(reason),
@@ -1119,6 +1149,12 @@ impl Handler<Shutdown> for MatchActor {
     type Result = ();
 
     fn handle(&mut self, msg: Shutdown, ctx: &mut Self::Context) {
+        if !self.game.is_replay() && self.game.phase() == Phase::Running {
+            // Removed while running (everybody left): it was played, so it is kept, ended as
+            // abandoned.
+            self.game.end(EndReason::Abandoned);
+            self.after_change(true);
+        }
         for s in self.sessions.values() {
             s.link
                 .closer
@@ -1126,5 +1162,23 @@ impl Handler<Shutdown> for MatchActor {
         }
         self.sessions.clear();
         ctx.stop();
+    }
+}
+
+impl Handler<ReplayControl> for MatchActor {
+    type Result = Result<arena_game::api::ReplayState, crate::error::ApiError>;
+
+    fn handle(&mut self, msg: ReplayControl, _: &mut Self::Context) -> Self::Result {
+        let watch = self.game.watch().ok_or_else(|| {
+            crate::error::ApiError::NotFound(format!("match {:?} is not a replay", self.spec.id))
+        })?;
+        let state = watch.control(&msg)?;
+        // A seek may have changed the phase and the seats: tell the lobby and the sessions now.
+        self.after_change(true);
+        if let Some(roster) = self.game.watch().and_then(|w| w.roster_if_changed()) {
+            self.roster = roster.into_iter().map(|e| (e.id, e)).collect();
+            self.roster_changed();
+        }
+        Ok(state)
     }
 }

@@ -213,6 +213,7 @@ async fn a_reader_that_falls_behind_gets_deltas_against_what_it_got() {
 
 /// A mostly static state, as a game the server never heard of: 100 entities (id u32, x and y
 /// f32), 10 of which move every tick.
+#[derive(Clone)]
 struct Drift {
     entities: Vec<(u32, f32, f32)>,
     ticks: u32,

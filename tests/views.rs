@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 /// A tiny game: every player holds a colour; each player sees the colours of the players of its
 /// own parity, and spectators see the even seats' view.
+#[derive(Clone)]
 struct Beacons {
     colours: Vec<(PlayerId, u8)>,
     phase: Phase,

@@ -18,15 +18,15 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use arena_game::api::{
-    AddBotsResponse, AddedBot, ApiPhase, ApiRole, CreateMatchRequest, CreatedMatch, JoinResponse,
-    MatchDetail, MatchSummary, PhaseResponse,
+    AddBotsResponse, AddedBot, ApiPhase, ApiRole, CreateMatchRequest, CreatedMatch, HistoryEntry,
+    JoinResponse, MatchDetail, MatchSummary, PhaseResponse, WatchReplayResponse,
 };
 use arena_game::{CloseCode, EndReason, GameRegistry, PlayerId};
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::link::{CloseSession, SessionId, SessionLink};
-use arena_game::replay::{Recording, ReplayHeader, REPLAY_FORMAT};
+use arena_game::replay::{Playback, Recording, ReplayHeader, REPLAY_FORMAT};
 
 use crate::match_actor::{
     step_seconds, AddBots, AddSession, Control, ControlAction, InputInbox, MatchActor, MatchSpec,
@@ -35,6 +35,7 @@ use crate::match_actor::{
 use crate::metrics::Metrics;
 use crate::store::SaveMatch;
 use crate::tokens;
+use crate::watch::{Source, Watch};
 use state::{Limits, LobbyState, NewMatch, SeatGrant};
 
 /// How often the lobby expires tokens and matches.
@@ -165,6 +166,37 @@ pub struct Deregister {
 #[rtype(result = "()")]
 pub struct BeginShutdown;
 
+/// A finished match's replay, ready to watch (built away from the lobby: it costs one full
+/// simulation).
+pub struct ReadyReplay {
+    /// The match's settings as recorded (JSON text).
+    pub settings: String,
+    /// The playback, at tick 0.
+    pub playback: Playback,
+}
+
+/// HTTP → lobby: host a replay match that plays `playback`, the replay of `entry`.
+#[derive(Message)]
+#[rtype(result = "Result<WatchReplayResponse, ApiError>")]
+pub struct WatchReplay {
+    /// The finished match.
+    pub entry: HistoryEntry,
+    /// Its replay, ready.
+    pub playback: Box<ReadyReplay>,
+}
+
+/// HTTP → lobby: the actor of replay match `match_id`, to read or (with its host token) control.
+#[derive(Message)]
+#[rtype(result = "Result<Addr<MatchActor>, ApiError>")]
+pub struct ReplayTarget {
+    /// Match id.
+    pub match_id: String,
+    /// Bearer token from the request, if any.
+    pub host_token: Option<String>,
+    /// A control (needs the host token), or only a read.
+    pub control: bool,
+}
+
 /// Shutdown → lobby: how many match actors still run (each keeps its result on the way out).
 #[derive(Message)]
 #[rtype(result = "usize")]
@@ -289,6 +321,81 @@ impl Handler<CreateMatch> for Lobby {
         let created = self
             .state
             .create(Instant::now(), tokens::new_match_id(), spec.clone())?;
+        let store = self.store.clone();
+        self.start_match(ctx, &created, &spec, Source::Live(game), store);
+        Ok(CreatedMatch {
+            id: created.id,
+            host_token: created.host_token,
+            summary: created.summary,
+        })
+    }
+}
+
+impl Handler<WatchReplay> for Lobby {
+    type Result = Result<WatchReplayResponse, ApiError>;
+
+    fn handle(&mut self, msg: WatchReplay, ctx: &mut Self::Context) -> Self::Result {
+        let WatchReplay { entry, playback } = msg;
+        let game = self.games.get(&entry.game).ok_or_else(|| {
+            ApiError::Unplayable(format!(
+                "the replay is of game {:?}, which this server does not host",
+                entry.game
+            ))
+        })?;
+        let settings = serde_json::from_str(&playback.settings).unwrap_or_default();
+        let spec = NewMatch {
+            name: format!("Replay: {}", entry.name),
+            game: game.clone(),
+            max_players: entry.max_players,
+            tick_hz: entry.tick_hz,
+            settings,
+        };
+        let created = self.state.create_replay(
+            Instant::now(),
+            tokens::new_match_id(),
+            spec.clone(),
+            entry.id.clone(),
+        )?;
+        let bots = entry
+            .players
+            .iter()
+            .filter(|p| p.bot)
+            .map(|p| (p.id, p.name.clone()))
+            .collect();
+        let watch = Watch::new(entry.id.clone(), entry.tick_hz, playback.playback, bots);
+        let replay = watch.state();
+        self.start_match(ctx, &created, &spec, Source::Replay(Box::new(watch)), None);
+        Ok(WatchReplayResponse {
+            match_id: created.id,
+            host_token: created.host_token,
+            replay,
+        })
+    }
+}
+
+impl Handler<ReplayTarget> for Lobby {
+    type Result = Result<Addr<MatchActor>, ApiError>;
+
+    fn handle(&mut self, msg: ReplayTarget, _: &mut Self::Context) -> Self::Result {
+        self.state
+            .replay_target(&msg.match_id, msg.host_token.as_deref(), msg.control)?;
+        self.matches
+            .get(&msg.match_id)
+            .cloned()
+            .ok_or_else(|| ApiError::NotFound(format!("no match with id {:?}", msg.match_id)))
+    }
+}
+
+impl Lobby {
+    /// Starts the actor of a match the state just created, on the next match arbiter.
+    fn start_match(
+        &mut self,
+        ctx: &mut Context<Self>,
+        created: &state::Created,
+        spec: &NewMatch,
+        game: Source,
+        store: Option<Recipient<SaveMatch>>,
+    ) {
         let arbiter = match self.match_arbiters.len() {
             0 => Arbiter::current(),
             n => self.match_arbiters[self.next_arbiter % n].clone(),
@@ -312,7 +419,6 @@ impl Handler<CreateMatch> for Lobby {
         // inbox holds sixteen per seat before it drops.
         let inbox = Arc::new(InputInbox::new(16 * usize::from(spec.max_players)));
         let match_inbox = inbox.clone();
-        let store = self.store.clone();
         let addr = MatchActor::start_in_arbiter(&arbiter, move |_| {
             MatchActor::new(match_spec, game, match_inbox, updates, metrics, store)
         });
@@ -325,11 +431,6 @@ impl Handler<CreateMatch> for Lobby {
             spec.name,
             created.summary.game
         );
-        Ok(CreatedMatch {
-            id: created.id,
-            host_token: created.host_token,
-            summary: created.summary,
-        })
     }
 }
 

@@ -216,6 +216,9 @@ struct MatchEntry {
     ended_at: Option<Instant>,
     empty_since: Option<Instant>,
     created_order: u64,
+    /// A replay being watched: the history id of the match it replays. It has no seats, plays
+    /// what was recorded, and closes when nobody has watched it for a while.
+    replay_of: Option<String>,
 }
 
 impl MatchEntry {
@@ -254,6 +257,18 @@ impl MatchEntry {
             max_players: self.spec.max_players,
             tick_hz: self.spec.tick_hz,
             settings: self.spec.settings.clone(),
+            replay_of: self.replay_of.clone(),
+        }
+    }
+
+    /// Refuses what a replay cannot do: it plays what was recorded.
+    fn refuse_if_replay(&self, what: &str) -> Result<(), ApiError> {
+        match self.replay_of {
+            Some(_) => Err(ApiError::WrongPhase(format!(
+                "a replay plays what was recorded: it cannot {what}; control it with POST \
+                 /api/matches/{{id}}/replay"
+            ))),
+            None => Ok(()),
         }
     }
 
@@ -362,6 +377,28 @@ impl LobbyState {
         id: String,
         spec: NewMatch,
     ) -> Result<Created, ApiError> {
+        self.create_entry(now, id, spec, None)
+    }
+
+    /// Creates a replay match with id `id`, replaying finished match `of` (`spec` as recorded):
+    /// no seats, spectators only.
+    pub fn create_replay(
+        &mut self,
+        now: Instant,
+        id: String,
+        spec: NewMatch,
+        of: String,
+    ) -> Result<Created, ApiError> {
+        self.create_entry(now, id, spec, Some(of))
+    }
+
+    fn create_entry(
+        &mut self,
+        now: Instant,
+        id: String,
+        spec: NewMatch,
+        replay_of: Option<String>,
+    ) -> Result<Created, ApiError> {
         self.refuse_if_shutting_down()?;
         if self.matches.len() >= self.limits.max_matches {
             return Err(ApiError::Unavailable(format!(
@@ -375,8 +412,12 @@ impl LobbyState {
         let host_token = tokens::new_token();
         let order = self.created;
         self.created += 1;
+        let seats = match replay_of {
+            Some(_) => 0,
+            None => spec.max_players,
+        };
         let entry = MatchEntry {
-            seats: (0..spec.max_players).map(|_| None).collect(),
+            seats: (0..seats).map(|_| None).collect(),
             spec,
             host_token: host_token.clone(),
             spectator_tokens: Vec::new(),
@@ -387,6 +428,7 @@ impl LobbyState {
             ended_at: None,
             empty_since: Some(now),
             created_order: order,
+            replay_of,
         };
         let summary = entry.summary(&id);
         self.matches.insert(id.clone(), entry);
@@ -429,7 +471,14 @@ impl LobbyState {
         let expires = now + self.limits.join_token_ttl;
         let max_spectators = self.limits.max_spectators_per_match;
         let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
-        if m.phase == Phase::Ended {
+        if m.replay_of.is_some() {
+            // A replay has no seats, and its end is only a position: watch it at any time.
+            if role == ApiRole::Player {
+                return Err(ApiError::Full(
+                    "a replay has no player seats: join it as a spectator".into(),
+                ));
+            }
+        } else if m.phase == Phase::Ended {
             return Err(ApiError::Gone("the match has ended".into()));
         }
         let token = tokens::new_token();
@@ -490,6 +539,7 @@ impl LobbyState {
     ) -> Result<Phase, ApiError> {
         let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
         m.check_host(host_token)?;
+        m.refuse_if_replay(if end { "be ended" } else { "be started" })?;
         if m.phase == Phase::Ended {
             return Err(ApiError::Gone("the match has ended".into()));
         }
@@ -511,6 +561,7 @@ impl LobbyState {
         self.refuse_if_shutting_down()?;
         let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
         m.check_host(host_token)?;
+        m.refuse_if_replay("seat bots")?;
         match m.phase {
             Phase::Waiting => {}
             Phase::Running => {
@@ -718,9 +769,30 @@ impl LobbyState {
         m.phase = phase;
         m.end_reason = end_reason;
         m.scoreboard = scoreboard;
-        if phase == Phase::Ended {
+        // A replay's end is a position it may leave again (it closes when nobody watches).
+        if phase == Phase::Ended && m.replay_of.is_none() {
             m.mark_ended(now);
         }
+    }
+
+    /// Checks that match `id` is a replay being watched and, for a control (`host_token` given
+    /// or required), that the token is its host's.
+    pub fn replay_target(
+        &self,
+        id: &str,
+        host_token: Option<&str>,
+        control: bool,
+    ) -> Result<(), ApiError> {
+        let m = self.entry(id)?;
+        if m.replay_of.is_none() {
+            return Err(ApiError::NotFound(format!(
+                "match {id:?} is live, not a replay"
+            )));
+        }
+        if control {
+            m.check_host(host_token)?;
+        }
+        Ok(())
     }
 
     /// Removes a match and every token that leads to it.
@@ -764,10 +836,16 @@ impl LobbyState {
             });
             if m.is_empty() {
                 let since = *m.empty_since.get_or_insert(now);
-                if now.duration_since(since) >= self.limits.empty_match_ttl {
-                    swept
-                        .removed
-                        .push((id.clone(), "match expired: nobody joined"));
+                // Nobody watching a replay for as long as an ended match stays listed closes it.
+                let (ttl, why) = match m.replay_of {
+                    Some(_) => (
+                        self.limits.ended_retention,
+                        "replay closed: nobody watching",
+                    ),
+                    None => (self.limits.empty_match_ttl, "match expired: nobody joined"),
+                };
+                if now.duration_since(since) >= ttl {
+                    swept.removed.push((id.clone(), why));
                 }
             } else {
                 m.empty_since = None;
@@ -809,6 +887,7 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     /// The smallest game: nothing happens, so the lobby is tested on its own.
+    #[derive(Clone)]
     struct Idle;
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     struct NoSettings {}

@@ -30,7 +30,7 @@ export const SERVER_MSG = ['Welcome', 'Roster', 'Snapshot', 'Error', 'Pong', 'Ch
 export const CLIENT_MSG = ['Input', 'Ping', 'Chat', 'Resync'];
 export const ROLE = ['Player', 'Spectator'];
 export const PHASE = ['Waiting', 'Running', 'Ended'];
-export const END_REASON = ['TimeLimit', 'ScoreLimit', 'Host', 'Shutdown'];
+export const END_REASON = ['TimeLimit', 'ScoreLimit', 'Host', 'Shutdown', 'Abandoned'];
 
 // Smallest encoding of one item, so a length prefix is checked before anything is allocated.
 // A roster entry: id, an empty name's length, connected, bot.

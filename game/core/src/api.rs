@@ -63,6 +63,10 @@ pub struct MatchSummary {
     pub tick_hz: u8,
     /// The game's settings, every default filled in.
     pub settings: Map<String, Value>,
+    /// For a replay being watched: the id of the finished match it replays (`None`: a live
+    /// match). Bots and tests that predate it read a summary without the field.
+    #[serde(default)]
+    pub replay_of: Option<String>,
 }
 
 /// `GET /api/matches/{id}`: the summary plus scoreboard.
@@ -235,7 +239,7 @@ impl From<ApiRole> for Role {
     }
 }
 
-/// End reason in JSON: `"time_limit" | "score_limit" | "host" | "shutdown"`.
+/// End reason in JSON: `"time_limit" | "score_limit" | "host" | "shutdown" | "abandoned"`.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiEndReason {
@@ -247,16 +251,19 @@ pub enum ApiEndReason {
     Host,
     /// See [`EndReason::Shutdown`].
     Shutdown,
+    /// See [`EndReason::Abandoned`].
+    Abandoned,
 }
 
 impl ApiEndReason {
-    /// The JSON name: `time_limit`, `score_limit`, `host`, `shutdown`.
+    /// The JSON name: `time_limit`, `score_limit`, `host`, `shutdown`, `abandoned`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TimeLimit => "time_limit",
             Self::ScoreLimit => "score_limit",
             Self::Host => "host",
             Self::Shutdown => "shutdown",
+            Self::Abandoned => "abandoned",
         }
     }
 }
@@ -268,6 +275,7 @@ impl From<EndReason> for ApiEndReason {
             EndReason::ScoreLimit => Self::ScoreLimit,
             EndReason::Host => Self::Host,
             EndReason::Shutdown => Self::Shutdown,
+            EndReason::Abandoned => Self::Abandoned,
         }
     }
 }
@@ -353,4 +361,56 @@ pub struct Leaderboard {
     pub game: String,
     /// Wins first, then score.
     pub entries: Vec<LeaderboardEntry>,
+}
+
+/// Slowest replay speed.
+pub const MIN_REPLAY_SPEED: f64 = 0.5;
+/// Fastest replay speed.
+pub const MAX_REPLAY_SPEED: f64 = 8.0;
+
+/// Where a replay being watched stands (`GET /api/matches/{id}/replay`, and the answer of every
+/// control).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplayState {
+    /// The finished match it replays (its history id).
+    pub of: String,
+    /// The position: ticks played, 0 to `ticks`.
+    pub tick: u64,
+    /// The replay's length in ticks.
+    pub ticks: u64,
+    /// Ticks per second of the recorded match (`tick / tick_hz` is the position in seconds).
+    pub tick_hz: u8,
+    /// Recorded ticks played per tick of real time, [`MIN_REPLAY_SPEED`] to
+    /// [`MAX_REPLAY_SPEED`].
+    pub speed: f64,
+    /// Paused: by a control, or by reaching the end.
+    pub paused: bool,
+    /// The recorded match's phase at the position.
+    pub phase: ApiPhase,
+}
+
+/// `POST /api/matches/{id}/replay` body: any of the three; what is left out stays.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayControlRequest {
+    /// New speed, [`MIN_REPLAY_SPEED`] to [`MAX_REPLAY_SPEED`].
+    #[serde(default)]
+    pub speed: Option<f64>,
+    /// Pause (`true`) or play (`false`; at the end: from the start).
+    #[serde(default)]
+    pub paused: Option<bool>,
+    /// Move to this tick, 0 to `ticks`.
+    #[serde(default)]
+    pub seek: Option<u64>,
+}
+
+/// `POST /api/history/{id}/watch` answer (201): a replay match to join as a spectator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WatchReplayResponse {
+    /// The replay match: join it as a spectator (`POST /api/matches/{id}/join`).
+    pub match_id: String,
+    /// Controls it (`Authorization: Bearer` on `POST /api/matches/{id}/replay`).
+    pub host_token: String,
+    /// Where it stands: tick 0, speed 1, playing once somebody watches.
+    pub replay: ReplayState,
 }

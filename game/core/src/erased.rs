@@ -43,6 +43,8 @@ pub trait DynGame: Send {
     fn encode_view(&mut self, key: ViewKey, out: &mut Vec<u8>) -> Result<(), EncodeError>;
     /// See [`Game::scoreboard`].
     fn scoreboard(&self) -> Vec<ScoreLine>;
+    /// A copy that plays on exactly as this game would (queued inputs included).
+    fn fork(&self) -> Box<dyn DynGame>;
 }
 
 /// A [`Game`] as a [`DynGame`].
@@ -137,6 +139,15 @@ impl<G: Game> DynGame for ErasedGame<G> {
 
     fn scoreboard(&self) -> Vec<ScoreLine> {
         self.game.scoreboard()
+    }
+
+    fn fork(&self) -> Box<dyn DynGame> {
+        Box::new(Self {
+            name: self.name.clone(),
+            game: self.game.clone(),
+            inputs: self.inputs.clone(),
+            view: self.view.clone(),
+        })
     }
 }
 

@@ -85,7 +85,11 @@ pub struct GameInfo {
 ///
 /// The same seed, settings and calls give the same views byte for byte. The server calls these
 /// from one match actor, one call at a time.
-pub trait Game: Sized + Send + 'static {
+///
+/// A game is `Clone`: a clone is a copy that plays on exactly as the original would (so hold
+/// plain data, RNG included). Replays keep clones every few seconds, so a seek re-simulates from
+/// the nearest one instead of from the start.
+pub trait Game: Sized + Send + Clone + 'static {
     /// One player's input for one tick (sent by the client in [`crate::ClientMsg::Input`]).
     type Input: Serialize + DeserializeOwned + Debug + Clone + Send + 'static;
     /// What one group of sessions sees after a tick (carried by [`crate::Snapshot::view`]).

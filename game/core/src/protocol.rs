@@ -136,6 +136,8 @@ pub enum EndReason {
     Host,
     /// The server is shutting down.
     Shutdown,
+    /// Everybody left a running match, which the server then closed (bots do not count).
+    Abandoned,
 }
 
 /// First message on every connection.

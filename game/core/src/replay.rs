@@ -9,6 +9,9 @@
 //!
 //! A replay encodes with the one codec ([`crate::codec`]): `Replay::encode` / `Replay::decode`.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -271,17 +274,48 @@ impl DynGame for Recording {
     fn scoreboard(&self) -> Vec<ScoreLine> {
         self.inner.scoreboard()
     }
+    /// The game's copy, unrecorded (a recording is one match's log; a copy is another game).
+    fn fork(&self) -> Box<dyn DynGame> {
+        self.inner.fork()
+    }
+}
+
+/// A seated player as the replay has it at its position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seated {
+    /// Display name.
+    pub name: String,
+    /// Whether its connection was up.
+    pub connected: bool,
 }
 
 /// Plays a replay on a fresh game, one tick at a time.
 pub struct Replayer {
     game: Box<dyn DynGame>,
-    events: Vec<ReplayEvent>,
+    events: Arc<[ReplayEvent]>,
     /// The next event, and how many steps of a `Steps` event at it are already done.
     at: usize,
     done_steps: u32,
     dt: f32,
     tick: u64,
+    /// Who is seated, and a count of the changes to it (joins, leaves, connections).
+    seated: BTreeMap<PlayerId, Seated>,
+    seat_changes: u64,
+}
+
+impl Clone for Replayer {
+    fn clone(&self) -> Self {
+        Self {
+            game: self.game.fork(),
+            events: self.events.clone(),
+            at: self.at,
+            done_steps: self.done_steps,
+            dt: self.dt,
+            tick: self.tick,
+            seated: self.seated.clone(),
+            seat_changes: self.seat_changes,
+        }
+    }
 }
 
 impl Replayer {
@@ -305,22 +339,45 @@ impl Replayer {
             .map_err(ReplayError::Settings)?;
         Ok(Self {
             game,
-            events: replay.events.clone(),
+            events: replay.events.clone().into(),
             at: 0,
             done_steps: 0,
             dt: f32::from_bits(h.step_bits),
             tick: 0,
+            seated: BTreeMap::new(),
+            seat_changes: 0,
         })
     }
 
     /// The game as of the last tick played (read its views and scoreboard).
-    pub fn game(&mut self) -> &mut dyn DynGame {
+    pub fn game(&mut self) -> &mut (dyn DynGame + 'static) {
         &mut *self.game
+    }
+
+    /// The game as of the last tick played, to read.
+    pub fn game_ref(&self) -> &(dyn DynGame + 'static) {
+        &*self.game
     }
 
     /// Ticks played so far.
     pub fn tick(&self) -> u64 {
         self.tick
+    }
+
+    /// Who is seated now, by seat.
+    pub fn seated(&self) -> &BTreeMap<PlayerId, Seated> {
+        &self.seated
+    }
+
+    /// How many times the seats changed so far: compare two values to see whether they did.
+    pub fn seat_changes(&self) -> u64 {
+        self.seat_changes
+    }
+
+    /// Whether every event has been played (nothing follows, not even a call after the last
+    /// step).
+    pub fn is_done(&self) -> bool {
+        self.at >= self.events.len()
     }
 
     /// Makes every call up to and including the next step; false when the replay is over.
@@ -343,9 +400,27 @@ impl Replayer {
             }
             match event {
                 ReplayEvent::Steps(_) => {}
-                ReplayEvent::Join { id, name } => self.game.add_player(*id, name),
-                ReplayEvent::Leave(id) => self.game.remove_player(*id),
-                ReplayEvent::Connected(id, up) => self.game.set_connected(*id, *up),
+                ReplayEvent::Join { id, name } => {
+                    self.game.add_player(*id, name);
+                    let seated = Seated {
+                        name: name.clone(),
+                        connected: true,
+                    };
+                    self.seated.insert(*id, seated);
+                    self.seat_changes += 1;
+                }
+                ReplayEvent::Leave(id) => {
+                    self.game.remove_player(*id);
+                    self.seated.remove(id);
+                    self.seat_changes += 1;
+                }
+                ReplayEvent::Connected(id, up) => {
+                    self.game.set_connected(*id, *up);
+                    if let Some(seat) = self.seated.get_mut(id) {
+                        seat.connected = *up;
+                    }
+                    self.seat_changes += 1;
+                }
                 ReplayEvent::Input(id, bytes) => {
                     // It decoded when recorded; the same game decodes it the same way.
                     let _ = self.game.queue_input(*id, &bytes.0);
@@ -357,5 +432,113 @@ impl Replayer {
             self.at += 1;
         }
         false
+    }
+
+    /// Plays to the end of the calls of tick `tick` (the ones before its step, when `tick` is
+    /// the replay's last: then every call left), or to the end of the replay if it is shorter.
+    fn play_to(&mut self, tick: u64, last: u64) {
+        while self.tick < tick && self.next_tick() {}
+        if self.tick >= last {
+            while self.next_tick() {}
+        }
+    }
+}
+
+/// Fewest ticks between two checkpoints of a [`Playback`].
+pub const MIN_CHECKPOINT_TICKS: u64 = 64;
+
+/// Most checkpoints one [`Playback`] keeps (longer replays space them further apart).
+pub const MAX_CHECKPOINTS: u64 = 128;
+
+/// A replay to watch: plays forward, and seeks anywhere at the cost of at most one checkpoint
+/// interval of ticks, from copies of the game kept along the way ("keyframes" of the
+/// simulation, not of the wire).
+///
+/// Positions count ticks played, from 0 (no step yet) to [`Playback::ticks`] (every call
+/// played, including the ones after the last step, such as the end).
+#[derive(Clone)]
+pub struct Playback {
+    current: Replayer,
+    /// `checkpoints[i]` is the replay at tick `i * every`.
+    checkpoints: Vec<Replayer>,
+    every: u64,
+    ticks: u64,
+}
+
+impl Playback {
+    /// Plays `replay` once from start to end, keeping a checkpoint every
+    /// `max(MIN_CHECKPOINT_TICKS, ticks / MAX_CHECKPOINTS)` ticks, and stands at tick 0. Costs
+    /// one full simulation: build it away from any tick loop.
+    pub fn new(registry: &GameRegistry, replay: &Replay) -> Result<Self, ReplayError> {
+        let start = Replayer::new(registry, replay)?;
+        let ticks = replay.ticks();
+        let every = MIN_CHECKPOINT_TICKS.max(ticks.div_ceil(MAX_CHECKPOINTS));
+        let mut checkpoints = vec![start.clone()];
+        let mut run = start.clone();
+        while run.tick() + every <= ticks {
+            let next = run.tick() + every;
+            while run.tick() < next && run.next_tick() {}
+            checkpoints.push(run.clone());
+        }
+        let mut playback = Self {
+            current: start,
+            checkpoints,
+            every,
+            ticks,
+        };
+        playback.current.play_to(0, ticks);
+        Ok(playback)
+    }
+
+    /// The position: ticks played.
+    pub fn tick(&self) -> u64 {
+        self.current.tick()
+    }
+
+    /// The replay's length in ticks.
+    pub fn ticks(&self) -> u64 {
+        self.ticks
+    }
+
+    /// Ticks between two checkpoints: the most a seek re-simulates.
+    pub fn checkpoint_interval(&self) -> u64 {
+        self.every
+    }
+
+    /// Whether the position is the end (every call played).
+    pub fn at_end(&self) -> bool {
+        self.current.is_done()
+    }
+
+    /// Plays up to `n` more ticks; returns how many it played.
+    pub fn advance(&mut self, n: u64) -> u64 {
+        let from = self.current.tick();
+        let to = from.saturating_add(n).min(self.ticks);
+        self.current.play_to(to, self.ticks);
+        self.current.tick() - from
+    }
+
+    /// Moves to tick `tick` (at most [`Playback::ticks`]), forward or back, from the nearest
+    /// checkpoint at or before it (or from where it is, when that is nearer).
+    pub fn seek(&mut self, tick: u64) {
+        let tick = tick.min(self.ticks);
+        let here = self.current.tick();
+        let nearest = (tick / self.every) as usize;
+        let from_checkpoint = nearest.min(self.checkpoints.len() - 1);
+        let checkpoint_tick = self.checkpoints[from_checkpoint].tick();
+        if tick < here || checkpoint_tick > here {
+            self.current = self.checkpoints[from_checkpoint].clone();
+        }
+        self.current.play_to(tick, self.ticks);
+    }
+
+    /// The replay at its position.
+    pub fn replayer(&self) -> &Replayer {
+        &self.current
+    }
+
+    /// The replay at its position, to encode views.
+    pub fn replayer_mut(&mut self) -> &mut Replayer {
+        &mut self.current
     }
 }

@@ -76,6 +76,7 @@ enum Flag {
 }
 
 /// One match of capture the flag.
+#[derive(Clone)]
 pub struct Ctf {
     facts: Facts,
     /// Seats per team: spawn points are spread around the base for this many.

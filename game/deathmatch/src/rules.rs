@@ -51,6 +51,7 @@ fn chacha_seed(seed: u64) -> [u8; 32] {
 }
 
 /// The deathmatch state of one match.
+#[derive(Clone)]
 pub struct Deathmatch {
     config: Facts,
     /// Value-stable across crate versions (replays depend on it); drawn from only with
