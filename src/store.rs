@@ -362,7 +362,8 @@ impl Store {
                 Err(e) => {
                     act.failures += 1;
                     act.metrics.record_store_failure();
-                    let delay = Duration::from_millis(250 << act.failures.min(7));
+                    // 0.5 s doubling to 8 s: a database that comes back is used again soon.
+                    let delay = Duration::from_millis(250 << act.failures.min(5));
                     log::warn!(
                         "history database: {e}; {} finished matches wait, retrying in {} ms",
                         act.waiting.len(),

@@ -241,6 +241,66 @@ async fn paged_and_refused(db: &str) {
     assert_eq!((got, body["error"].as_str()), (503, Some("unavailable")));
 }
 
+/// The database goes down mid-run (the test's PostgreSQL server is stopped): a match plays on
+/// and ends, its result waits and is retried (the metrics say so, reads answer 503), and it is
+/// written once the database is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_wait_while_the_database_is_down() {
+    let Some(mut pg) = Postgres::start() else {
+        return;
+    };
+    let server = TestServer::with_config(with_db(&pg.url));
+    let lobby = server.lobby();
+    // A bots' match, kept while the database is up.
+    let before = create(&server, game_req("deathmatch", 2, 20)).await;
+    lobby
+        .add_bots(&before.id, &before.host_token, 2)
+        .await
+        .unwrap();
+    eventually("the bots' match to run", || async {
+        let m = lobby.get(&before.id).await.unwrap();
+        m.summary.phase == arena_game::api::ApiPhase::Running
+    })
+    .await;
+    lobby.end(&before.id, &before.host_token).await.unwrap();
+    listed(&server, &before.id).await;
+
+    pg.stop();
+    let m = create(&server, game_req("deathmatch", 2, 20)).await;
+    let mut alice = connect(&server, &m.id, "alice", ApiRole::Player).await;
+    lobby.add_bots(&m.id, &m.host_token, 1).await.unwrap();
+    let start = snapshot_where(&mut alice, |s| s.phase == arena_game::Phase::Running)
+        .await
+        .tick;
+    snapshot_where(&mut alice, |s| s.tick >= start + 40).await;
+    lobby.end(&m.id, &m.host_token).await.unwrap();
+    eventually("the result to wait, retried", || async {
+        server.metric("arena_store_waiting").await == 1.0
+            && server.metric("arena_store_failures_total").await >= 1.0
+    })
+    .await;
+    let (status, body): (u16, serde_json::Value) = get_json(&server, "/api/history").await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("unavailable")));
+    // The match went on ticking through it.
+    let ended = snapshot_where(&mut alice, |s| s.phase == arena_game::Phase::Ended).await;
+    snapshot_where(&mut alice, |s| s.tick > ended.tick).await;
+
+    pg.restart();
+    // Retries back off to 8 s at most.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let url = format!("{}/api/history/{}", server.url(), m.id);
+    while reqwest::get(&url).await.unwrap().status() != 200 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the result was not written after the database came back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(server.metric("arena_store_waiting").await, 0.0);
+    assert_eq!(server.metric("arena_store_written_total").await, 2.0);
+    assert_eq!(server.metric("arena_store_dropped_total").await, 0.0);
+}
+
 both_backends!(kept_replayed_restarted, kept_replayed_and_restarted);
 both_backends!(no_result_lost_on_shutdown, keeps_every_result_on_shutdown);
 both_backends!(pages_and_refusals, paged_and_refused);

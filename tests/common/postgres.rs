@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 
 /// A running server.
 pub struct Postgres {
-    child: Child,
+    child: Option<Child>,
     dir: PathBuf,
+    bin: PathBuf,
+    user: Option<(u32, u32)>,
+    port: u16,
     /// `postgres://arena@127.0.0.1:PORT/postgres`.
     pub url: String,
 }
@@ -106,44 +109,64 @@ impl Postgres {
             .local_addr()
             .unwrap()
             .port();
-        let child = command(&bin.join("postgres"), user)
-            .args(["-D", data.to_str().unwrap(), "-p", &port.to_string()])
-            .args(["-k", dir.to_str().unwrap()])
+        let mut pg = Postgres {
+            child: None,
+            dir,
+            bin,
+            user,
+            port,
+            url: format!("postgres://arena@127.0.0.1:{port}/postgres"),
+        };
+        pg.restart();
+        Some(pg)
+    }
+
+    /// Stops the server (PostgreSQL's fast shutdown, SIGINT) and waits until it has exited: the
+    /// database is down until [`Postgres::restart`].
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Only the process this test started.
+            let _ = Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same data and port, and waits until it takes connections.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "stop it first");
+        let data = self.dir.join("data");
+        let port = self.port.to_string();
+        let child = command(&self.bin.join("postgres"), self.user)
+            .args(["-D", data.to_str().unwrap(), "-p", &port])
+            .args(["-k", self.dir.to_str().unwrap()])
             .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("postgres starts");
-        let pg = Postgres {
-            child,
-            dir,
-            url: format!("postgres://arena@127.0.0.1:{port}/postgres"),
-        };
+        self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             assert!(Instant::now() < deadline, "postgres did not listen");
             std::thread::sleep(Duration::from_millis(50));
         }
         // Listening comes a moment before it takes connections; pg_isready says when.
-        while !command(&bin.join("pg_isready"), None)
-            .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-q"])
+        while !command(&self.bin.join("pg_isready"), None)
+            .args(["-h", "127.0.0.1", "-p", &port, "-q"])
             .status()
             .is_ok_and(|s| s.success())
         {
             assert!(Instant::now() < deadline, "postgres did not get ready");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Some(pg)
     }
 }
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        // SIGINT: PostgreSQL's fast shutdown. Only the process this test started.
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
+        self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
