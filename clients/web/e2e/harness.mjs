@@ -1,7 +1,8 @@
 // What every end-to-end file needs: the real release server on a free port (127.0.0.1:0, the
 // address read from its log), one headless Chromium, pages that collect their errors, waiting on
 // window.arena with a useful message, the lobby API, and the arena-bots CLI. Everything started
-// here is stopped by PID in `stop()`.
+// here is stopped by PID in `stop()`. `restartServer()` stops the server (SIGTERM, waiting for it
+// to exit: it writes its history on the way out) and starts it again on the same database.
 //
 // Needs: target/release/arena and target/release/arena-bots (cargo build --release --workspace
 // --bins), /usr/bin/chromium, npm ci. ARENA_BIN, ARENA_BOTS_BIN and CHROMIUM_PATH override them.
@@ -24,25 +25,31 @@ const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync', '--no-first-run',
 ];
 
+/** A fresh SQLite file name in the system's temp dir (not the checkout) for a server's history. */
+export function tempDatabase() {
+  return join(tmpdir(), `arena-e2e-${process.pid}-${Date.now()}.db`);
+}
+
 /**
- * Starts the server on port 0 and resolves with `{proc, base, log()}`, base read from its log.
- * Its history goes to a fresh SQLite file in the system's temp dir, not the checkout.
+ * Starts the server on port 0 and resolves with `{proc, base, log(), db, exited}`, base read from
+ * its log, `exited` a promise of `{code, signal}`. Its history goes to `opts.db` (a SQLite file
+ * path: the same file again after a restart keeps the history), else to a fresh `tempDatabase()`.
  */
-export function startServer() {
-  const db = join(tmpdir(), `arena-e2e-${process.pid}-${Date.now()}.db`);
+export function startServer({ db = tempDatabase() } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0', '--database', `sqlite://${db}`], {
       env: { ...process.env, RUST_LOG: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let log = '';
+    const exited = new Promise((done) => proc.once('exit', (code, signal) => done({ code, signal })));
     const timer = setTimeout(() => reject(new Error(`server did not report its address:\n${log}`)), 15000);
     const onData = (chunk) => {
       log += chunk;
       const m = /listening on (http:\/\/[\d.:]+)/.exec(log);
       if (m) {
         clearTimeout(timer);
-        resolve({ proc, base: `${m[1]}/`, log: () => log });
+        resolve({ proc, base: `${m[1]}/`, log: () => log, db, exited });
       }
     };
     proc.stdout.on('data', onData);
@@ -58,6 +65,25 @@ export function startServer() {
   });
 }
 
+/**
+ * Stops a server `startServer()` started, by its PID: SIGTERM (a clean shutdown: it ends its
+ * matches and writes what the history still waits for), then waits until it has exited. Resolves
+ * with `{code, signal}`; rejects if it is still running after `timeoutMs` (it is then killed).
+ */
+export async function stopServer(server, timeoutMs = 15000) {
+  if (!server) return null;
+  const { proc } = server;
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(null), timeoutMs); });
+  const exit = await Promise.race([server.exited, late]);
+  clearTimeout(timer);
+  if (exit) return exit;
+  proc.kill('SIGKILL');
+  await server.exited;
+  throw new Error(`the server (pid ${proc.pid}) did not exit within ${timeoutMs} ms of SIGTERM:\n${server.log()}`);
+}
+
 /** A server, a browser and the processes and clients a test file starts. */
 export class Harness {
   constructor() {
@@ -66,6 +92,7 @@ export class Harness {
     this.userDataDir = null;
     this.clients = []; // NodePlayers and the like: anything with close()
     this.children = []; // processes (the bot CLI)
+    this.databases = new Set(); // SQLite files this harness made up, removed in stop()
   }
 
   get base() {
@@ -75,6 +102,7 @@ export class Harness {
   async start() {
     mkdirSync(ARTIFACTS, { recursive: true });
     this.server = await startServer();
+    this.databases.add(this.server.db);
     this.userDataDir = mkdtempSync(join(tmpdir(), 'arena-e2e-chromium-'));
     this.browser = await chromium.launchPersistentContext(this.userDataDir, {
       executablePath: CHROMIUM,
@@ -94,8 +122,22 @@ export class Harness {
     for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await this.browser?.close();
     if (this.userDataDir) rmSync(this.userDataDir, { recursive: true, force: true });
-    // Only the process this file started.
-    if (this.server?.proc.exitCode === null) this.server.proc.kill('SIGTERM');
+    // Only the process this file started, by its PID; waiting for it to exit.
+    await stopServer(this.server).catch((e) => console.error(e.message));
+    for (const db of this.databases) for (const f of [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]) rmSync(f, { force: true });
+  }
+
+  /**
+   * Stops the server (SIGTERM, then waits for it to exit) and starts it again on the same
+   * database; it listens on a new port, so `base` changes (pages must go to the new one).
+   * Resolves with the old server's exit `{code, signal}`.
+   */
+  async restartServer() {
+    const { db } = this.server;
+    const exit = await stopServer(this.server);
+    this.server = null;
+    this.server = await startServer({ db });
+    return exit;
   }
 
   async newPage() {
@@ -143,12 +185,15 @@ export const arena = (page, fn, arg) => page.evaluate(fn, arg);
 export async function waitFor(page, what, fn, arg, timeout = 15000) {
   try {
     await page.waitForFunction(fn, arg, { timeout, polling: 50 });
-  } catch {
+  } catch (e) {
+    // A predicate that throws in the page (a name it cannot see) fails at once: say so too.
+    const why = /Timeout/i.test(e.message) ? '' : ` (${e.message.split('\n')[0]})`;
     const state = await page.evaluate(() => JSON.stringify({
       view: window.arena?.view, game: window.arena?.game, phase: window.arena?.phase, banner: window.arena?.banner,
       lobby: window.arena?.lobby?.message, me: window.arena?.me,
+      ...(window.arena?.replay ? { replay: window.arena.replay, snapshotTick: window.arena.snapshot?.tick } : {}),
     }));
-    throw new Error(`timed out waiting for ${what}; page state ${state}`);
+    throw new Error(`${why ? "failed" : "timed out"} waiting for ${what}${why}; page state ${state}`);
   }
 }
 

@@ -27,6 +27,7 @@ const END_REASON_LABEL = {
   ScoreLimit: 'Score limit reached',
   Host: 'Ended by the host',
   Shutdown: 'The server is shutting down',
+  Abandoned: 'Everybody left',
 };
 export function endReasonLabel(reason) {
   return END_REASON_LABEL[reason] ?? String(reason);
@@ -106,4 +107,46 @@ export function waitingLine({ seated, bots, maxPlayers, host, player }) {
     ? 'Add bots for the free seats, or start it when everyone is in'
     : 'The host starts it';
   return `${who} ${start}, or it starts by itself when every seat is taken.${player ? ' Move around to warm up.' : ''}`;
+}
+
+/** Whole seconds → "m:ss" ("h:mm:ss" from an hour on); negative or unknown reads "0:00". */
+export function formatClock(seconds) {
+  const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** A replay's position from its ticks: "0:42 / 2:10" (tick / tick_hz seconds). */
+export function replayPosition(tick, ticks, tickHz) {
+  const hz = tickHz > 0 ? tickHz : 1;
+  return `${formatClock(tick / hz)} / ${formatClock(ticks / hz)}`;
+}
+
+/** How long a finished match was played: from its start (or creation, when it never started) to its end, "m:ss". */
+export function matchDuration(entry) {
+  const from = entry.started_at_ms ?? entry.created_at_ms;
+  return formatClock((entry.ended_at_ms - from) / 1000);
+}
+
+/** When something happened (Unix ms), seen from `now`: "just now", "5 min ago", "3 h ago", else the date. */
+export function formatWhen(ms, now = Date.now()) {
+  const ago = Math.max(0, now - ms) / 1000;
+  if (ago < 60) return 'just now';
+  if (ago < 3600) return `${Math.floor(ago / 60)} min ago`;
+  if (ago < 24 * 3600) return `${Math.floor(ago / 3600)} h ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+const HISTORY_END_LABEL = {
+  time_limit: 'Time limit',
+  score_limit: 'Score limit',
+  host: 'Ended by the host',
+  shutdown: 'Server shut down',
+  abandoned: 'Everybody left',
+};
+/** A history entry's `end_reason` (snake case, docs/api.md) in words; an unknown one as it came. */
+export function historyEndLabel(reason) {
+  return HISTORY_END_LABEL[reason] ?? String(reason);
 }

@@ -3,7 +3,8 @@
 // (roster, chat, phase, waiting overlay, final scoreboard, network panel, host controls and
 // "Add bots" (js/bots.js), the reconnect banner) and the game's payloads go to the module of the
 // game named in the welcome (games/index.js), which draws the canvas, maps the controls and sends
-// inputs.
+// inputs. A replay (a match whose summary has `replay_of`) is watched the same way, with the
+// replay viewer (js/replay.js) on top and no host start/end/kick/bots.
 
 import { ApiError, friendlyError, hostTokens, reconnectUrls } from '../sdk/api.js';
 import { chatText, ChatLog } from '../sdk/chat.js';
@@ -12,6 +13,7 @@ import { Roster, describeRosterChange } from '../sdk/roster.js';
 import { Session } from '../sdk/session.js';
 import { gameModule } from '../games/index.js';
 import { BotControl, freeSeats } from './bots.js';
+import { ReplayControl } from './replay.js';
 import {
   formatTimeLeft, phaseLabel, endReasonLabel, finalTable, formatBytes, playerLabel, followLabel, waitingLine,
 } from './format.js';
@@ -25,7 +27,9 @@ export class GameView {
   /**
    * @param root the #game-view element
    * @param api lobby API client
-   * @param opts { matchId, role: 'player'|'spectator', name, join?: JoinResponse already obtained }
+   * @param opts { matchId, role: 'player'|'spectator', name, join?: JoinResponse already obtained,
+   *   replay?: the ReplayState POST /api/history/{id}/watch answered (this is a replay; else the
+   *   match's summary says whether it is one) }
    * @param state the object exposed as window.arena (updated in place for tests and debugging)
    */
   constructor(root, api, opts, state) {
@@ -71,6 +75,12 @@ export class GameView {
       chatLog: $('#chat-log'),
       chatForm: $('#chat-form'),
       chatInput: $('#chat-input'),
+      replayBar: $('#replay-bar'),
+      replayPlay: $('#replay-play'),
+      replaySpeed: $('#replay-speed'),
+      replaySeek: $('#replay-seek'),
+      replayPos: $('#replay-pos'),
+      replayNote: $('#replay-note'),
     };
     this.ctx = this.els.canvas.getContext('2d');
     this.hostToken = hostTokens.get(this.matchId);
@@ -87,6 +97,8 @@ export class GameView {
     this.frames = 0;
     this.camera = null;
     this.gameInfos = null; // GET /api/games, for the score columns
+    this.replayHint = opts.replay ?? null;
+    this.isReplay = this.replayHint !== null; // confirmed (or found) by the match's summary in start()
     this.session = new Session({
       api,
       matchId: this.matchId,
@@ -111,6 +123,11 @@ export class GameView {
       (target, type, fn) => this.on(target, type, fn),
       this.state.bots,
     );
+    this.replay = new ReplayControl(
+      { bar: this.els.replayBar, play: this.els.replayPlay, speed: this.els.replaySpeed, seek: this.els.replaySeek, position: this.els.replayPos, note: this.els.replayNote },
+      { api, matchId: this.matchId, hostToken: this.hostToken, on: (target, type, fn) => this.on(target, type, fn) },
+    );
+    if (this.isReplay) this.startReplay(this.replayHint.of, this.replayHint);
   }
 
   on(target, type, fn) {
@@ -182,7 +199,7 @@ export class GameView {
       view: 'game', matchId: this.matchId, role: this.role, name: this.name, game: null, myId: null,
       phase: null, connected: false, welcome: null, roster: [], snapshot: null, gameView: null,
       facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null, follow: null,
-      frames: 0, errors: [], chat: [], reconnectable: false,
+      frames: 0, errors: [], chat: [], reconnectable: false, replay: null,
       worldToPage: (x, y) => this.worldToPage(x, y),
       // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
       dropConnection: () => this.session.simulateDrop(),
@@ -194,11 +211,44 @@ export class GameView {
     this.api.listGames().then((games) => {
       this.gameInfos = games;
     }).catch(() => {});
+    this.detectReplay();
     await this.session.start();
+  }
+
+  /** Asks the match's summary whether it is a replay (`replay_of`), retrying a few times when
+   * the server cannot be reached; a match that does not exist is the session's to report. */
+  async detectReplay(attempt = 0) {
+    try {
+      const m = await this.api.getMatch(this.matchId);
+      if (this.destroyed) return;
+      if (m?.replay_of !== null && m?.replay_of !== undefined) this.startReplay(m.replay_of);
+    } catch (e) {
+      if (!(e instanceof ApiError) && attempt < 5 && !this.destroyed) {
+        this.replayRetry = setTimeout(() => this.detectReplay(attempt + 1), 1000);
+      }
+    }
+  }
+
+  /** This match plays a recording: the viewer on, the host's match controls off (the server refuses them). */
+  startReplay(of, initial = null) {
+    if (this.replay.enabled) return;
+    this.isReplay = true;
+    const e = this.els;
+    e.hostStart.hidden = true;
+    e.hostEnd.hidden = true;
+    e.overlayStart.hidden = true;
+    e.roleBadge.textContent = `watching as ${this.name}${this.hostToken ? ' · you control the replay' : ''}`;
+    this.state.replay = {};
+    this.replay.enable(of, this.state.replay, initial);
+    this.updateBots();
+    this.scoreKey = null; // no kick buttons
   }
 
   destroy() {
     cancelAnimationFrame(this.raf);
+    this.destroyed = true;
+    clearTimeout(this.replayRetry);
+    this.replay.destroy();
     // A close with 1000 tells the server we left on purpose: it frees the seat at once, so the
     // reconnect URL is useless from here on.
     this.session.stop('left the match');
@@ -210,7 +260,7 @@ export class GameView {
     Object.assign(this.state, {
       connected: false, game: null, myId: null, phase: null, welcome: null, roster: [], snapshot: null,
       gameView: null, facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null,
-      bots: null,
+      bots: null, replay: null,
     });
   }
 
@@ -340,7 +390,7 @@ export class GameView {
   /** The host's "Add bots" control, for what the page knows now (shown only in a waiting match). */
   updateBots(phase = this.final ? 'Ended' : this.phase) {
     const max = this.welcome?.max_players ?? 0;
-    this.botControl.update({ host: Boolean(this.hostToken), phase, free: freeSeats(max, this.roster.size), maxPlayers: max });
+    this.botControl.update({ host: Boolean(this.hostToken) && !this.isReplay, phase, free: freeSeats(max, this.roster.size), maxPlayers: max });
   }
 
   onSnapshot(snap, at) {
@@ -356,6 +406,8 @@ export class GameView {
     // The snapshot's ack is this connection's own: the newest input of ours the server applied.
     const ack = myId === null ? null : snap.ack;
     const landed = myId === null ? null : this.sequencer.acknowledge(ack, snap.tick);
+    // A replay seeked back from its end plays on: the final scoreboard goes until the end comes again.
+    if (this.isReplay && this.final && snap.phase !== 'Ended') this.hideFinal();
     if (snap.phase !== this.phase) this.onPhase(snap.phase);
     this.client.onSnapshot({ ...snap, view, ack, landed }, at);
     this.state.snapshot = {
@@ -377,12 +429,22 @@ export class GameView {
     e.phase.textContent = phaseLabel(phase);
     e.phase.className = `badge ${phase.toLowerCase()}`;
     e.waiting.hidden = phase !== 'Waiting';
-    e.overlayStart.hidden = !(this.hostToken && phase === 'Waiting');
+    e.overlayStart.hidden = !(this.hostToken && !this.isReplay && phase === 'Waiting');
     e.hostStart.disabled = phase !== 'Waiting';
     e.hostEnd.disabled = phase === 'Ended';
     this.updateBots();
     this.client?.onPhase(phase);
-    if (phase === 'Running' && previous === 'Waiting') this.systemLine('The match has started. Go!');
+    if (phase === 'Running' && previous === 'Waiting') this.systemLine(this.isReplay ? 'The match starts (replay).' : 'The match has started. Go!');
+  }
+
+  /** Takes the final scoreboard away (a replay seeked back before its end). */
+  hideFinal() {
+    this.final = null;
+    this.state.final = null;
+    this.els.final.hidden = true;
+    // So a later close says "disconnected", not "the match is over".
+    this.session.ended = false;
+    this.updateBots();
   }
 
   /** The names of the game's score columns: the lobby API's, else the module's own. */
@@ -400,6 +462,10 @@ export class GameView {
     e.waiting.hidden = true;
     this.updateBots();
     this.systemLine(`Match over: ${endReasonLabel(msg.reason)}.`);
+    if (this.isReplay) {
+      e.finalReason.textContent += ' · end of the replay (seek back to watch it again)';
+      this.replay.poll(); // it paused itself at the end: show so now, not at the next poll
+    }
     this.renderFinal(msg);
     if (!this.gameInfos) {
       // Ask the match itself for its columns (the games list may not have come yet).
@@ -596,7 +662,7 @@ export class GameView {
     if (hud) {
       e.timer.textContent = hud.timeLeftDs > 0 ? formatTimeLeft(hud.timeLeftDs) : '';
       e.headline.textContent = hud.headline;
-      const canKick = Boolean(this.hostToken) && this.phase !== 'Ended';
+      const canKick = Boolean(this.hostToken) && !this.isReplay && this.phase !== 'Ended';
       // Rebuilt only when something shown changed, so a click never lands on a replaced row.
       const key = JSON.stringify([hud.columns, hud.rows, this.roster.entries, this.state.myId, this.followId, canKick]);
       if (key !== this.scoreKey) {
@@ -610,7 +676,9 @@ export class GameView {
         e.scoreHead.replaceChildren(head);
         e.scoreRows.replaceChildren(...hud.rows.map((r) => this.scoreRow(r, canKick)));
       }
-      if (this.phase === 'Waiting') {
+      if (this.phase === 'Waiting' && this.isReplay) {
+        e.waitingText.textContent = 'Replay: the match had not started yet at this point of the recording.';
+      } else if (this.phase === 'Waiting') {
         e.waitingText.textContent = waitingLine({
           seated: this.roster.size,
           bots: this.roster.bots,

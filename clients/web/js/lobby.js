@@ -211,6 +211,7 @@ export class LobbyView {
     const full = m.players >= m.max_players;
     const ended = m.phase === 'ended';
     const info = this.games?.find((g) => g.name === m.game);
+    const replay = m.replay_of !== null && m.replay_of !== undefined;
     const cells = [
       m.name,
       info?.title ?? m.game,
@@ -229,6 +230,14 @@ export class LobbyView {
         td.append(badge);
       } else td.textContent = text;
       if (i === 0) td.title = `match id ${m.id}`;
+      if (i === 0 && replay) {
+        // A finished match played again from the history: watch it, nobody plays in it.
+        const badge = document.createElement('span');
+        badge.className = 'badge replay';
+        badge.textContent = 'replay';
+        badge.title = `The replay of a finished match (history id ${m.replay_of})`;
+        td.append(' ', badge);
+      }
       if (i === 1) {
         td.className = 'game';
         td.title = info?.about ?? m.game;
@@ -239,8 +248,8 @@ export class LobbyView {
     const actions = document.createElement('td');
     actions.className = 'actions';
     const play = button('Play', 'play', m.id, 'primary');
-    play.disabled = ended;
-    play.title = full ? 'Full: try anyway, or watch' : ended ? 'This match has ended' : 'Join as a player';
+    play.disabled = ended || replay;
+    play.title = replay ? 'A replay: watch it' : full ? 'Full: try anyway, or watch' : ended ? 'This match has ended' : 'Join as a player';
     const watch = button('Watch', 'watch', m.id);
     watch.disabled = ended;
     actions.append(play, watch);

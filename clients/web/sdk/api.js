@@ -72,7 +72,43 @@ export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
     /** The host seats `count` bots in a waiting match → `{added: [{id, name}], phase: 'waiting'|'running'}`
      * ("running": they filled it and it started). */
     addBots: (id, hostToken, count) => request('POST', `${base}/matches/${encodeURIComponent(id)}/bots`, opts({ token: hostToken, body: { count } })),
+
+    // ---- history (docs/api.md, "History"): 503 `unavailable` when the server keeps none ----
+
+    /** Finished matches, newest first: `{game?, limit?, before?}` → `{matches: [HistoryEntry], next_before}`.
+     * `before` is the previous page's `next_before` (Unix ms). */
+    history: (query = {}) => request('GET', `${base}/history${historyQuery(query)}`, opts()),
+    /** One finished match → HistoryEntry. */
+    historyEntry: (id) => request('GET', `${base}/history/${encodeURIComponent(id)}`, opts()),
+    /** Per-name totals of one game (the server's default game without one) → `{game, entries: [{name, played, wins, score}]}`. */
+    leaderboard: (game) => request('GET', `${base}/leaderboard${game ? `?game=${encodeURIComponent(game)}` : ''}`, opts()),
+    /** Opens a finished match's replay as a match to watch → `{match_id, host_token, replay: ReplayState}`.
+     * The host token controls the playback (keep it with `hostTokens`). */
+    watchReplay: (historyId) => request('POST', `${base}/history/${encodeURIComponent(historyId)}/watch`, opts()),
+    /** Where a replay match is → ReplayState `{of, tick, ticks, tick_hz, speed, paused, phase}` (404: not a replay). */
+    replayState: (matchId) => request('GET', `${base}/matches/${encodeURIComponent(matchId)}/replay`, opts()),
+    /** The replay's host changes any of `{speed, paused, seek}` → the ReplayState after applying them. */
+    controlReplay: (matchId, hostToken, change) => request('POST', `${base}/matches/${encodeURIComponent(matchId)}/replay`, opts({ token: hostToken, body: replayControlBody(change) })),
   };
+}
+
+/** `?game=&limit=&before=` with only the parameters given (the server refuses unknown or empty ones). */
+export function historyQuery({ game, limit, before } = {}) {
+  const params = new URLSearchParams();
+  if (game) params.set('game', game);
+  if (limit !== undefined && limit !== null) params.set('limit', String(limit));
+  if (before !== undefined && before !== null) params.set('before', String(before));
+  const q = params.toString();
+  return q ? `?${q}` : '';
+}
+
+/** A replay control's body: only the fields being changed (`seek` a whole tick). */
+export function replayControlBody({ speed, paused, seek } = {}) {
+  const body = {};
+  if (speed !== undefined && speed !== null) body.speed = Number(speed);
+  if (paused !== undefined && paused !== null) body.paused = Boolean(paused);
+  if (seek !== undefined && seek !== null) body.seek = Math.max(0, Math.round(Number(seek)));
+  return body;
 }
 
 const HOST_KEY = (id) => `arena.host.${id}`;

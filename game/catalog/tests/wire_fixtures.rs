@@ -478,7 +478,7 @@ fn envelope_invalid_server() -> Vec<(&'static str, Vec<u8>)> {
         ("welcome_protocol_u32_marker", vec![0, 252, 1, 0, 0, 0]),
         ("welcome_role_tag_2", vec![0, 2, 0, 0, 2, 0]),
         ("snapshot_phase_tag_3", vec![2, 0, 0, 3, 0, 0]),
-        ("match_ended_reason_tag_4", vec![6, 4, 0]),
+        ("match_ended_reason_tag_5", vec![6, 5, 0]),
     ]
 }
 
