@@ -70,6 +70,17 @@ pub struct Config {
     pub match_threads: usize,
     /// actix-web worker threads that run HTTP and session actors (default: number of CPUs).
     pub http_workers: usize,
+    /// A cluster member: the Redis every node of the cluster shares (default none: one node,
+    /// no Redis). See docs/cluster.md.
+    pub redis_url: Option<String>,
+    /// The address clients and the other nodes reach this node at, e.g. `http://10.0.0.5:8080`
+    /// (default: `http://` and the bound address).
+    pub public_url: Option<String>,
+    /// How often a cluster member refreshes its keys in Redis, ms (default 1000).
+    pub cluster_heartbeat_ms: u64,
+    /// How long its keys live without a refresh, ms (default 5000): a node that stops refreshing
+    /// (killed, frozen, cut off) leaves every listing this long after its last heartbeat.
+    pub cluster_ttl_ms: u64,
 }
 
 impl Default for Config {
@@ -101,6 +112,10 @@ impl Default for Config {
             max_replay_bytes: 4 * 1024 * 1024,
             match_threads: 0,
             http_workers: cpus,
+            redis_url: None,
+            public_url: None,
+            cluster_heartbeat_ms: 1_000,
+            cluster_ttl_ms: 5_000,
         }
     }
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use actix::Addr;
 use actix_codec::Framed;
 use actix_http::{h1, ws, Request};
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::rt::net::TcpStream;
 use actix_web::{error::JsonPayloadError, web, HttpRequest, HttpResponse, ResponseError};
@@ -16,6 +17,7 @@ use arena_game::api::{
 use arena_game::replay::{Playback, Replay};
 use arena_game::{EndReason, GameRegistry, SUPPORTED_PROTOCOLS};
 
+use crate::cluster::{Cluster, FORWARDED_HEADER, LISTING_HEADER};
 use crate::config::Config;
 use crate::conn::{ConnReader, WsConn};
 use crate::error::ApiError;
@@ -43,6 +45,8 @@ pub struct AppState {
     pub history: Option<crate::store::History>,
     /// Source of session ids.
     pub next_session: AtomicU64,
+    /// This node's cluster membership (none: a single node).
+    pub cluster: Option<Cluster>,
 }
 
 /// The browser client's files, embedded by build.rs: (path, bytes, content type).
@@ -61,6 +65,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/ws", web::get().to(ws_without_upgrade))
     .service(
         web::scope("/api")
+            // A match of another cluster node: its owner answers (forwarded as it came).
+            .wrap_fn(|req, srv| match remote_match(&req) {
+                Some((cluster, id, limit)) => futures_util::future::Either::Left(Box::pin(
+                    forward_to_owner(cluster, id, req, limit),
+                )),
+                None => futures_util::future::Either::Right(srv.call(req)),
+            })
             .route("/games", web::get().to(list_games))
             .route("/matches", web::post().to(create_match))
             .route("/matches", web::get().to(list_matches))
@@ -96,6 +107,66 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     api.into()
 }
 
+/// `/api/matches/{id}…` of a match another cluster node owns (never a request already
+/// forwarded: its owner answers it, or it is refused here as unknown).
+fn remote_match(req: &ServiceRequest) -> Option<(Cluster, String, usize)> {
+    let id = req
+        .path()
+        .strip_prefix("/api/matches/")?
+        .split('/')
+        .next()?;
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let cluster = state.cluster.as_ref()?;
+    if cluster.is_local(id) || req.headers().contains_key(FORWARDED_HEADER) {
+        return None;
+    }
+    Some((cluster.clone(), id.to_owned(), state.config.max_body_bytes))
+}
+
+/// Sends `req` to the node that owns match `id` and answers with its answer.
+async fn forward_to_owner(
+    cluster: Cluster,
+    id: String,
+    req: ServiceRequest,
+    limit: usize,
+) -> Result<ServiceResponse, actix_web::Error> {
+    use futures_util::StreamExt;
+    let (http_req, mut payload) = req.into_parts();
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > limit {
+            let too_large = ApiError::TooLarge(format!("request body exceeds {limit} bytes"));
+            return Ok(ServiceResponse::new(http_req, too_large.error_response()));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let header = |name: header::HeaderName| {
+        http_req
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let path = http_req
+        .uri()
+        .path_and_query()
+        .map_or(http_req.path(), |p| p.as_str())
+        .to_owned();
+    let answer = cluster
+        .forward(
+            &id,
+            http_req.method(),
+            &path,
+            header(header::AUTHORIZATION).as_deref(),
+            header(header::CONTENT_TYPE).as_deref(),
+            body.freeze(),
+        )
+        .await
+        .unwrap_or_else(|e| e.error_response());
+    Ok(ServiceResponse::new(http_req, answer))
+}
+
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
@@ -122,8 +193,21 @@ async fn create_match(
     Ok(HttpResponse::Created().json(created))
 }
 
+/// `GET /api/matches`: every match of the cluster (this node's alone, and saying so, while
+/// Redis is down), or of this node when it is not a cluster member.
 async fn list_matches(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.lobby.send(ListMatches).await?))
+    let local = state.lobby.send(ListMatches).await?;
+    let Some(cluster) = &state.cluster else {
+        return Ok(HttpResponse::Ok().json(local));
+    };
+    Ok(match cluster.list(local.clone()).await {
+        Ok(all) => HttpResponse::Ok()
+            .insert_header((LISTING_HEADER, "cluster"))
+            .json(all),
+        Err(_) => HttpResponse::Ok()
+            .insert_header((LISTING_HEADER, "local-only"))
+            .json(local),
+    })
 }
 
 async fn get_match(
@@ -140,7 +224,11 @@ async fn join(
     id: web::Path<String>,
     body: web::Json<JoinRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let host = req.connection_info().host().to_owned();
+    // A cluster member's sessions connect to its public address, wherever the join came from.
+    let ws_base = match &state.cluster {
+        Some(cluster) => cluster.ws_base(),
+        None => format!("ws://{}", req.connection_info().host()),
+    };
     let body = body.into_inner();
     let joined = state
         .lobby
@@ -148,7 +236,7 @@ async fn join(
             match_id: id.into_inner(),
             name: body.name,
             role: body.role,
-            ws_base: format!("ws://{host}"),
+            ws_base,
         })
         .await??;
     Ok(HttpResponse::Ok().json(joined))
@@ -537,6 +625,17 @@ async fn admit(req: &Request, state: &AppState) -> Result<Admitted, HttpResponse
             .error_response())
         }
     };
+    if let Some(cluster) = &state.cluster {
+        if !cluster.is_local(&redeem.token) {
+            let issuer = crate::cluster::owner_of(&redeem.token).unwrap_or_default();
+            return Err(ApiError::Forbidden(format!(
+                "this token was issued by cluster node {issuer}, not this node ({}): connect to \
+                 the ws_url the join answered with (a restarted node refuses its old tokens)",
+                cluster.node()
+            ))
+            .error_response());
+        }
+    }
     let live = &state.metrics.live_sessions;
     if live.fetch_add(1, Ordering::Relaxed) >= state.config.max_connections {
         live.fetch_sub(1, Ordering::Relaxed);

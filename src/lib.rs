@@ -26,6 +26,7 @@
 //! serve, or take its [`ArenaHandle`] to shut down gracefully. `main.rs` only parses flags,
 //! wires signals to [`ArenaHandle::shutdown`] and awaits.
 
+pub mod cluster;
 pub mod config;
 pub mod conn;
 pub mod error;
@@ -75,6 +76,7 @@ pub struct ArenaHandle {
     store: Option<Addr<store::Store>>,
     metrics: Arc<metrics::Metrics>,
     shutdown_deadline: Duration,
+    cluster: Option<cluster::Cluster>,
 }
 
 impl ArenaHandle {
@@ -94,6 +96,10 @@ impl ArenaHandle {
     /// (all within the configured deadline), then stop the HTTP server.
     pub async fn shutdown(&self) {
         let started = tokio::time::Instant::now();
+        if let Some(cluster) = &self.cluster {
+            // Out of every listing at once, not after the keys' TTL.
+            cluster.leave().await;
+        }
         self.begin_shutdown().await;
         while (self.metrics.live_sessions.load(Ordering::Relaxed) > 0
             || self.lobby.send(lobby::LiveMatches).await.unwrap_or(0) > 0)
@@ -128,13 +134,47 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
     let store_addr = database
         .clone()
         .map(|db| store::Store::new(db, metrics.clone()).start());
-    let lobby = lobby::Lobby::new(
+    let local_addr = listener.local_addr()?;
+    let cluster = match &config.redis_url {
+        Some(url) => {
+            let public_url = config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{local_addr}"));
+            let cluster =
+                cluster::Cluster::new(url, public_url, config.cluster_ttl_ms, metrics.clone())
+                    .map_err(std::io::Error::other)?;
+            log::info!("cluster member: node {}", cluster.node());
+            Some(cluster)
+        }
+        None => None,
+    };
+    let mut lobby = lobby::Lobby::new(
         config.clone(),
         metrics.clone(),
         games.clone(),
         store_addr.clone().map(Addr::recipient),
-    )
-    .start();
+    );
+    if let Some(cluster) = &cluster {
+        lobby = lobby.of_node(cluster.node());
+    }
+    let lobby = lobby.start();
+    if let Some(cluster) = cluster.clone() {
+        let lobby = lobby.clone();
+        let period = Duration::from_millis(config.cluster_heartbeat_ms.max(50));
+        actix::spawn(async move {
+            let mut beats = tokio::time::interval(period);
+            beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                beats.tick().await;
+                let Ok(local) = lobby.send(lobby::ListMatches).await else {
+                    break;
+                };
+                // A failure is logged (once per outage) and counted by the cluster itself.
+                let _ = cluster.beat(&local).await;
+            }
+        });
+    }
     let state = web::Data::new(http::AppState {
         lobby: lobby.clone(),
         config: config.clone(),
@@ -142,10 +182,10 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
         games,
         history: database.map(store::History::new),
         next_session: AtomicU64::new(1),
+        cluster: cluster.clone(),
     });
     let max_body = config.max_body_bytes;
     let workers_lobby = lobby.clone();
-    let local_addr = listener.local_addr()?;
     // actix-web's `HttpServer` is this same actix-http service without an upgrade handler; with
     // one, a WebSocket upgrade hands this server the whole connection, so the match can write
     // snapshots to the socket itself (see `conn`).
@@ -175,6 +215,7 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
         store: store_addr,
         metrics,
         shutdown_deadline: Duration::from_secs(config.shutdown_deadline_s),
+        cluster,
     };
     Ok(Arena { server, handle })
 }

@@ -103,6 +103,19 @@ struct Cli {
     /// HTTP/WebSocket worker threads (0 = one per CPU).
     #[arg(long, env = "ARENA_WORKERS", default_value_t = 0)]
     workers: usize,
+    /// Join a cluster of nodes sharing this Redis, e.g. `redis://127.0.0.1:6379` (docs/cluster.md).
+    #[arg(long, env = "ARENA_REDIS_URL")]
+    redis_url: Option<String>,
+    /// The address clients and other nodes reach this node at (default: http:// and the bound
+    /// address).
+    #[arg(long, env = "ARENA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// A cluster member refreshes its keys in Redis this often, ms.
+    #[arg(long, env = "ARENA_CLUSTER_HEARTBEAT_MS", default_value_t = defaults().cluster_heartbeat_ms)]
+    cluster_heartbeat_ms: u64,
+    /// A cluster member's keys expire this long after its last refresh, ms.
+    #[arg(long, env = "ARENA_CLUSTER_TTL_MS", default_value_t = defaults().cluster_ttl_ms)]
+    cluster_ttl_ms: u64,
 }
 
 impl Cli {
@@ -132,6 +145,10 @@ impl Cli {
             allowed_origins: self.allowed_origins.clone(),
             input_rate_factor: self.input_rate_factor,
             match_threads: self.match_threads,
+            redis_url: self.redis_url.clone(),
+            public_url: self.public_url.clone(),
+            cluster_heartbeat_ms: self.cluster_heartbeat_ms,
+            cluster_ttl_ms: self.cluster_ttl_ms,
             http_workers: if self.workers == 0 {
                 defaults.http_workers
             } else {

@@ -60,6 +60,7 @@ pub struct Metrics {
     stale_dropped: Counter,
     slow_closed: Counter,
     store_waiting: Gauge,
+    cluster_redis_up: Gauge,
     store_written: Counter,
     store_failures: Counter,
     store_dropped: Counter,
@@ -113,6 +114,7 @@ impl Metrics {
             stale_dropped: Counter::default(),
             slow_closed: Counter::default(),
             store_waiting: Gauge::default(),
+            cluster_redis_up: Gauge::default(),
             store_written: Counter::default(),
             store_failures: Counter::default(),
             store_dropped: Counter::default(),
@@ -141,6 +143,12 @@ impl Metrics {
             "Snapshot messages a match encoded in one tick, by kind (full: keyframes, delta): one per \
              distinct view and baseline, never one per session",
             m.encodes_per_tick.clone(),
+        );
+        r.register(
+            "cluster_redis_up",
+            "1 while this cluster member reaches the cluster's Redis, 0 while it does not (always 0 \
+             on a node without --redis-url)",
+            m.cluster_redis_up.clone(),
         );
         r.register(
             "store_waiting",
@@ -253,6 +261,11 @@ impl Metrics {
                 .get_or_create(&KindLabel { kind })
                 .observe(n as f64);
         }
+    }
+
+    /// Whether this cluster member reaches Redis.
+    pub fn set_cluster_redis_up(&self, up: bool) {
+        self.cluster_redis_up.set(i64::from(up));
     }
 
     /// `n` finished matches wait for the history database.

@@ -17,6 +17,14 @@ pub fn new_match_id() -> String {
     hex(&bytes)
 }
 
+/// A fresh node id for a cluster member: 32 random bits as 8 hex characters, new each time a
+/// process starts.
+pub fn new_node_id() -> String {
+    let mut bytes = [0u8; 4];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
+}
+
 /// A seed for a match's game RNG.
 pub fn new_seed() -> u64 {
     rand::rng().next_u64()

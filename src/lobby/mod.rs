@@ -250,6 +250,12 @@ impl Lobby {
         }
     }
 
+    /// Makes this the lobby of cluster node `node` (its match ids and tokens name it).
+    pub fn of_node(mut self, node: &str) -> Self {
+        self.state.set_node(node);
+        self
+    }
+
     fn update_phase_gauges(&self) {
         self.metrics.set_matches(self.state.phase_counts());
     }
@@ -320,7 +326,7 @@ impl Handler<CreateMatch> for Lobby {
         let game = Recording::new(game, header).with_limit(self.config.max_replay_bytes);
         let created = self
             .state
-            .create(Instant::now(), tokens::new_match_id(), spec.clone())?;
+            .create(Instant::now(), self.state.new_match_id(), spec.clone())?;
         let store = self.store.clone();
         self.start_match(ctx, &created, &spec, Source::Live(game), store);
         Ok(CreatedMatch {
@@ -352,7 +358,7 @@ impl Handler<WatchReplay> for Lobby {
         };
         let created = self.state.create_replay(
             Instant::now(),
-            tokens::new_match_id(),
+            self.state.new_match_id(),
             spec.clone(),
             entry.id.clone(),
         )?;

@@ -322,6 +322,9 @@ pub struct LobbyState {
     reconnects: HashMap<String, (String, PlayerId)>,
     created: u64,
     shutting_down: bool,
+    /// What every match id and session token this lobby makes starts with: `{node}-` in a
+    /// cluster (so any node knows the owner from the id alone), empty otherwise.
+    prefix: String,
 }
 
 impl LobbyState {
@@ -334,7 +337,18 @@ impl LobbyState {
             reconnects: HashMap::new(),
             created: 0,
             shutting_down: false,
+            prefix: String::new(),
         }
+    }
+
+    /// Makes this the lobby of cluster node `node`: its ids and tokens start with `{node}-`.
+    pub fn set_node(&mut self, node: &str) {
+        self.prefix = format!("{node}-");
+    }
+
+    /// A fresh match id of this lobby.
+    pub fn new_match_id(&self) -> String {
+        format!("{}{}", self.prefix, tokens::new_match_id())
     }
 
     fn refuse_if_shutting_down(&self) -> Result<(), ApiError> {
@@ -481,7 +495,7 @@ impl LobbyState {
         } else if m.phase == Phase::Ended {
             return Err(ApiError::Gone("the match has ended".into()));
         }
-        let token = tokens::new_token();
+        let token = format!("{}{}", self.prefix, tokens::new_token());
         let mut reconnect_token = None;
         let player_id = match role {
             ApiRole::Player => {
@@ -491,7 +505,7 @@ impl LobbyState {
                         m.spec.max_players
                     )));
                 };
-                let reconnect = tokens::new_token();
+                let reconnect = format!("{}{}", self.prefix, tokens::new_token());
                 m.seats[free] = Some(Seat {
                     name,
                     reconnect_token: reconnect.clone(),

@@ -9,6 +9,7 @@
 pub mod fault_proxy;
 pub mod postgres;
 pub mod raw_ws;
+pub mod redis;
 
 use std::net::{SocketAddr, TcpListener};
 use std::time::Duration;

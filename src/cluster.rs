@@ -1,0 +1,369 @@
+//! Many nodes, one service: Arena nodes that share one Redis (`--redis-url`).
+//!
+//! No consensus of our own: a match lives on the node that created it (its owner) and nowhere
+//! else, and Redis only tells the nodes about each other. Every node has a fresh random id per
+//! process, and every id it hands out starts with it: match ids (`{node}-{random}`) and join and
+//! reconnect tokens. So any node knows a match's owner from its id alone, a token redeemed on the
+//! wrong node is refused with a clear answer, and a restarted node (a new id) refuses its old
+//! tokens.
+//!
+//! Keys, each written by its owner only and living [`Config::cluster_ttl_ms`] unless refreshed
+//! (every [`Config::cluster_heartbeat_ms`]):
+//!
+//! - `arena:node:{node}`: the node's public URL, JSON;
+//! - `arena:matches:{node}`: a hash, match id → its summary (JSON), rewritten whole each beat.
+//!
+//! A node killed or frozen stops refreshing, so its keys (and its matches in every listing) are
+//! gone within the TTL; no node ever deletes another's keys. SIGTERM deletes the node's keys at
+//! once. While Redis is down, matches play on, listings show the local node's matches and say so
+//! (`Arena-Listing: local-only`), and the next beat after it is back registers everything again.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arena_game::api::MatchSummary;
+use redis::aio::MultiplexedConnection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::tokens;
+
+/// Longest a single Redis command may take before the node treats Redis as down.
+const REDIS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Longest a request forwarded to a match's owner may take.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The header a forwarded request carries (the forwarding node's id), so it is never forwarded
+/// again.
+pub const FORWARDED_HEADER: &str = "arena-forwarded-by";
+
+/// The header on `GET /api/matches` saying what the listing covers: `cluster` or `local-only`.
+pub const LISTING_HEADER: &str = "arena-listing";
+
+/// What a node publishes about itself.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct NodeRecord {
+    node: String,
+    public_url: String,
+}
+
+/// Why the cluster registry could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// Redis refused, timed out or is unreachable.
+    #[error("the cluster registry (Redis) is unavailable: {0}")]
+    Down(String),
+}
+
+impl From<RegistryError> for ApiError {
+    fn from(e: RegistryError) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+/// This node's membership: its id, its public URL, and its connection to Redis.
+#[derive(Clone)]
+pub struct Cluster(Arc<Inner>);
+
+struct Inner {
+    node: String,
+    public_url: String,
+    client: redis::Client,
+    conn: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+    ttl_ms: u64,
+    /// Redis answered the last command.
+    up: AtomicBool,
+    /// SIGTERM: the keys are deleted and never written again.
+    leaving: AtomicBool,
+    http: reqwest::Client,
+    metrics: Arc<Metrics>,
+}
+
+/// The node that owns match (or token) `id`: the part before the first `-`, if any.
+pub fn owner_of(id: &str) -> Option<&str> {
+    id.split_once('-').map(|(node, _)| node)
+}
+
+impl Cluster {
+    /// A member of the cluster on `redis_url`, reachable at `public_url`, with a fresh node id.
+    /// Connects on first use (a Redis that is down at start only delays the registration).
+    pub fn new(
+        redis_url: &str,
+        public_url: String,
+        ttl_ms: u64,
+        metrics: Arc<Metrics>,
+    ) -> Result<Self, String> {
+        let client =
+            redis::Client::open(redis_url).map_err(|e| format!("redis URL {redis_url:?}: {e}"))?;
+        let http = reqwest::Client::builder()
+            .timeout(FORWARD_TIMEOUT)
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Self(Arc::new(Inner {
+            node: tokens::new_node_id(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            client,
+            conn: tokio::sync::Mutex::new(None),
+            ttl_ms,
+            up: AtomicBool::new(false),
+            leaving: AtomicBool::new(false),
+            http,
+            metrics,
+        })))
+    }
+
+    /// This node's id (the prefix of its match ids and tokens).
+    pub fn node(&self) -> &str {
+        &self.0.node
+    }
+
+    /// `ws://…` (or `wss://…`) of this node's public URL: where its sessions connect.
+    pub fn ws_base(&self) -> String {
+        let url = &self.0.public_url;
+        match url.strip_prefix("https://") {
+            Some(rest) => format!("wss://{rest}"),
+            None => format!("ws://{}", url.strip_prefix("http://").unwrap_or(url)),
+        }
+    }
+
+    /// Whether match (or token) `id` is this node's: its prefix is this node's id, or it has
+    /// none (then it is nobody else's either).
+    pub fn is_local(&self, id: &str) -> bool {
+        !matches!(owner_of(id), Some(node) if node != self.0.node)
+    }
+
+    fn node_key(node: &str) -> String {
+        format!("arena:node:{node}")
+    }
+
+    fn matches_key(node: &str) -> String {
+        format!("arena:matches:{node}")
+    }
+
+    /// Runs one Redis exchange with a timeout; on any failure the connection is dropped (the
+    /// next exchange connects again) and Redis counts as down.
+    async fn redis<T, F, Fut>(&self, f: F) -> Result<T, RegistryError>
+    where
+        F: FnOnce(MultiplexedConnection) -> Fut,
+        Fut: std::future::Future<Output = redis::RedisResult<T>>,
+    {
+        let mut slot = self.0.conn.lock().await;
+        let conn = match slot.as_ref() {
+            Some(conn) => conn.clone(),
+            None => {
+                let connect = self.0.client.get_multiplexed_async_connection();
+                let conn = match tokio::time::timeout(REDIS_TIMEOUT, connect).await {
+                    Ok(Ok(conn)) => conn,
+                    Ok(Err(e)) => return Err(self.down(e.to_string())),
+                    Err(_) => return Err(self.down("connecting timed out".into())),
+                };
+                *slot = Some(conn.clone());
+                conn
+            }
+        };
+        drop(slot);
+        match tokio::time::timeout(REDIS_TIMEOUT, f(conn)).await {
+            Ok(Ok(value)) => {
+                if !self.0.up.swap(true, Ordering::Relaxed) {
+                    log::info!(
+                        "cluster: Redis is reachable; node {} registered",
+                        self.0.node
+                    );
+                }
+                self.0.metrics.set_cluster_redis_up(true);
+                Ok(value)
+            }
+            Ok(Err(e)) => {
+                *self.0.conn.lock().await = None;
+                Err(self.down(e.to_string()))
+            }
+            Err(_) => {
+                *self.0.conn.lock().await = None;
+                Err(self.down("timed out".into()))
+            }
+        }
+    }
+
+    fn down(&self, why: String) -> RegistryError {
+        if self.0.up.swap(false, Ordering::Relaxed) {
+            log::warn!(
+                "cluster: Redis is unavailable ({why}); matches play on, listings show this node \
+                 only until it is back"
+            );
+        }
+        self.0.metrics.set_cluster_redis_up(false);
+        RegistryError::Down(why)
+    }
+
+    /// One heartbeat: publishes this node and its matches (`local`), with the TTL. Atomic, so a
+    /// reader never sees the hash half written.
+    pub async fn beat(&self, local: &[MatchSummary]) -> Result<(), RegistryError> {
+        if self.0.leaving.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let record = serde_json::to_string(&NodeRecord {
+            node: self.0.node.clone(),
+            public_url: self.0.public_url.clone(),
+        })
+        .unwrap_or_default();
+        let fields: Vec<(String, String)> = local
+            .iter()
+            .map(|m| (m.id.clone(), serde_json::to_string(m).unwrap_or_default()))
+            .collect();
+        let (node_key, matches_key, ttl) = (
+            Self::node_key(&self.0.node),
+            Self::matches_key(&self.0.node),
+            self.0.ttl_ms,
+        );
+        self.redis(|mut conn| async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            pipe.cmd("SET")
+                .arg(&node_key)
+                .arg(record)
+                .arg("PX")
+                .arg(ttl)
+                .ignore();
+            pipe.cmd("DEL").arg(&matches_key).ignore();
+            if !fields.is_empty() {
+                pipe.cmd("HSET").arg(&matches_key).arg(&fields).ignore();
+                pipe.cmd("PEXPIRE").arg(&matches_key).arg(ttl).ignore();
+            }
+            pipe.query_async::<()>(&mut conn).await
+        })
+        .await
+    }
+
+    /// SIGTERM: deletes this node's keys now (it leaves every listing at once) and stops
+    /// writing them.
+    pub async fn leave(&self) {
+        self.0.leaving.store(true, Ordering::Relaxed);
+        let keys = [
+            Self::node_key(&self.0.node),
+            Self::matches_key(&self.0.node),
+        ];
+        let result = self
+            .redis(|mut conn| async move {
+                redis::cmd("DEL")
+                    .arg(&keys[..])
+                    .query_async::<()>(&mut conn)
+                    .await
+            })
+            .await;
+        match result {
+            Ok(()) => log::info!("cluster: node {} left", self.0.node),
+            Err(e) => log::warn!("cluster: could not remove node {}'s keys: {e}", self.0.node),
+        }
+    }
+
+    /// Every match of the cluster as the nodes last published them (`local` stands for this
+    /// node's own, fresher than its last beat), oldest node's first.
+    pub async fn list(&self, local: Vec<MatchSummary>) -> Result<Vec<MatchSummary>, RegistryError> {
+        let published: Vec<String> = self
+            .redis(|mut conn| async move {
+                let mut keys: Vec<String> = Vec::new();
+                let mut cursor: u64 = 0;
+                loop {
+                    let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg("arena:matches:*")
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut conn)
+                        .await?;
+                    keys.extend(batch);
+                    cursor = next;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                let mut pipe = redis::pipe();
+                for key in &keys {
+                    pipe.cmd("HVALS").arg(key);
+                }
+                let values: Vec<Vec<String>> = pipe.query_async(&mut conn).await?;
+                Ok(values.into_iter().flatten().collect())
+            })
+            .await?;
+        let mut all = local;
+        for json in published {
+            match serde_json::from_str::<MatchSummary>(&json) {
+                Ok(m) if !self.is_local(&m.id) => all.push(m),
+                Ok(_) => {}
+                Err(e) => log::warn!("cluster: a published match does not read: {e}"),
+            }
+        }
+        Ok(all)
+    }
+
+    /// The public URL of node `node`, or `None` when it is not (or no longer) in the cluster.
+    pub async fn node_url(&self, node: &str) -> Result<Option<String>, RegistryError> {
+        let key = Self::node_key(node);
+        let record: Option<String> = self
+            .redis(|mut conn| async move {
+                redis::cmd("GET")
+                    .arg(&key)
+                    .query_async::<Option<String>>(&mut conn)
+                    .await
+            })
+            .await?;
+        Ok(record
+            .and_then(|r| serde_json::from_str::<NodeRecord>(&r).ok())
+            .map(|r| r.public_url))
+    }
+
+    /// Sends a request for match `id` to its owner and returns the owner's answer as it came.
+    pub async fn forward(
+        &self,
+        id: &str,
+        method: &actix_web::http::Method,
+        path_and_query: &str,
+        authorization: Option<&str>,
+        content_type: Option<&str>,
+        body: bytes::Bytes,
+    ) -> Result<actix_web::HttpResponse, ApiError> {
+        let owner = owner_of(id).unwrap_or_default();
+        let url = self.node_url(owner).await?.ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no match with id {id:?}: its node {owner} is not in the cluster"
+            ))
+        })?;
+        let method = reqwest::Method::from_bytes(method.as_str().as_bytes())
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let mut req = self
+            .0
+            .http
+            .request(method, format!("{url}{path_and_query}"))
+            .header(FORWARDED_HEADER, &self.0.node)
+            .body(body);
+        if let Some(auth) = authorization {
+            req = req.header("authorization", auth);
+        }
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let resp = req.send().await.map_err(|e| {
+            ApiError::Unavailable(format!(
+                "match {id:?} lives on node {owner} ({url}), which does not answer: {e}"
+            ))
+        })?;
+        let status = actix_web::http::StatusCode::from_u16(resp.status().as_u16())
+            .unwrap_or(actix_web::http::StatusCode::BAD_GATEWAY);
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/json")
+            .to_owned();
+        let body = resp.bytes().await.map_err(|e| {
+            ApiError::Unavailable(format!("node {owner} broke off its answer: {e}"))
+        })?;
+        Ok(actix_web::HttpResponse::build(status)
+            .content_type(content_type)
+            .body(body))
+    }
+}
