@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use arena_bots::Session;
 use arena_game::api::{ApiRole, CreatedMatch, JoinResponse, MatchSummary};
 use arena_game::Phase;
+use common::postgres::Postgres;
 use common::redis::Redis;
 use common::{game_req, snapshot_where, EVENT_TIMEOUT};
 use serde_json::json;
@@ -34,6 +35,11 @@ struct Node {
 
 impl Node {
     fn start(redis: &str) -> Node {
+        Self::start_on(redis, None)
+    }
+
+    /// A node with its history on `database` (default: an SQLite file of its own).
+    fn start_on(redis: &str, database: Option<&str>) -> Node {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -41,7 +47,10 @@ impl Node {
         let db = std::env::temp_dir().join(format!("arena-node-{}-{nanos}.db", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_arena"))
             .args(["--bind", "127.0.0.1:0", "--redis-url", redis])
-            .args(["--database", &format!("sqlite://{}", db.display())])
+            .args([
+                "--database",
+                &database.map_or_else(|| format!("sqlite://{}", db.display()), str::to_owned),
+            ])
             .args(["--workers", "1"])
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -517,4 +526,62 @@ async fn redis_down_and_back() {
         )
         .await;
     assert_eq!(status, 200);
+}
+
+/// Nodes that share one PostgreSQL share the history: a match played on one node and ended from
+/// another is listed by every node, and its replay plays from any of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_is_shared_through_postgres() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+    let a = Node::start_on(&redis.url, Some(&pg.url));
+    let b = Node::start_on(&redis.url, Some(&pg.url));
+    let (m, mut ada) = running_match(&a).await;
+    let start = snapshot_where(&mut ada, |_| true).await.tick;
+    snapshot_where(&mut ada, |s| s.tick >= start + 20).await;
+    let (status, json) = b
+        .post(
+            &format!("/api/matches/{}/end", m.id),
+            Some(&m.host_token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, json["phase"].as_str()),
+        (200, Some("ended")),
+        "{json}"
+    );
+    within(
+        "B's history has the match A played",
+        Duration::from_secs(10),
+        || async {
+            reqwest::get(format!("{}/api/history/{}", b.url(), m.id))
+                .await
+                .unwrap()
+                .status()
+                == 200
+        },
+    )
+    .await;
+    let board: serde_json::Value = reqwest::get(format!("{}/api/leaderboard", b.url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(board["entries"][0]["name"], "ada", "{board}");
+    // Watched on B: a replay match of B's own.
+    let (status, json) = b
+        .post(&format!("/api/history/{}/watch", m.id), None, None)
+        .await;
+    assert_eq!(status, 201, "{json}");
+    let replay = json["match_id"].as_str().unwrap().to_owned();
+    within("A lists B's replay match", Duration::from_secs(5), || {
+        a.lists(&replay)
+    })
+    .await;
 }
