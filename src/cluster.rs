@@ -78,6 +78,9 @@ struct Inner {
     up: AtomicBool,
     /// SIGTERM: the keys are deleted and never written again.
     leaving: AtomicBool,
+    /// Held while a beat writes, so a leave never races a beat that already started (which
+    /// would list the node again until its keys expire).
+    writing: tokio::sync::Mutex<()>,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
 }
@@ -110,6 +113,7 @@ impl Cluster {
             ttl_ms,
             up: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
+            writing: tokio::sync::Mutex::new(()),
             http,
             metrics,
         })))
@@ -201,6 +205,7 @@ impl Cluster {
     /// One heartbeat: publishes this node and its matches (`local`), with the TTL. Atomic, so a
     /// reader never sees the hash half written.
     pub async fn beat(&self, local: &[MatchSummary]) -> Result<(), RegistryError> {
+        let _writing = self.0.writing.lock().await;
         if self.0.leaving.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -240,6 +245,7 @@ impl Cluster {
     /// SIGTERM: deletes this node's keys now (it leaves every listing at once) and stops
     /// writing them.
     pub async fn leave(&self) {
+        let _writing = self.0.writing.lock().await;
         self.0.leaving.store(true, Ordering::Relaxed);
         let keys = [
             Self::node_key(&self.0.node),
@@ -365,5 +371,50 @@ impl Cluster {
         Ok(actix_web::HttpResponse::build(status)
             .content_type(content_type)
             .body(body))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cluster(public_url: &str) -> Cluster {
+        let metrics = Arc::new(Metrics::new());
+        Cluster::new("redis://127.0.0.1:1", public_url.into(), 5000, metrics).unwrap()
+    }
+
+    #[test]
+    fn ids_name_their_owner() {
+        let c = cluster("http://10.0.0.5:8080/");
+        let mine = format!("{}-0123456789ab", c.node());
+        assert_eq!(owner_of(&mine), Some(c.node()));
+        assert!(c.is_local(&mine));
+        assert!(!c.is_local("deadbeef-0123456789ab"));
+        // An id without a node (a single node's) is nobody else's.
+        assert!(c.is_local("0123456789ab"));
+        assert_eq!(owner_of("0123456789ab"), None);
+        assert_ne!(
+            c.node(),
+            cluster("http://x").node(),
+            "a fresh id per process"
+        );
+    }
+
+    #[test]
+    fn sessions_connect_to_the_public_url() {
+        assert_eq!(
+            cluster("http://10.0.0.5:8080/").ws_base(),
+            "ws://10.0.0.5:8080"
+        );
+        assert_eq!(
+            cluster("https://play.example.com/n1").ws_base(),
+            "wss://play.example.com/n1"
+        );
+    }
+
+    #[test]
+    fn a_bad_redis_url_is_refused() {
+        let metrics = Arc::new(Metrics::new());
+        assert!(Cluster::new("nope://", "http://x".into(), 5000, metrics).is_err());
     }
 }
