@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --bin arena -p arena --bin arena-bots -p arena-bots
 log=$(mktemp)
 db=$(mktemp -d)
-./target/release/arena --bind 127.0.0.1:0 --database "sqlite://$db/history.db" >"$log" 2>&1 &
+./target/release/arena --bind 127.0.0.1:0 --client-limits off --database "sqlite://$db/history.db" >"$log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$log" "$db"' EXIT
 for _ in $(seq 100); do

@@ -52,7 +52,7 @@ def wait_http(url, timeout_s=10.0):
 def run(game, matches, players, spectators, server_flags, args):
     port = free_port()
     server = subprocess.Popen(["taskset", "-c", args.server_cpu, os.path.join(BIN, "arena"),
-                               "--bind", f"127.0.0.1:{port}", *server_flags],
+                               "--bind", f"127.0.0.1:{port}", "--client-limits", "off", *server_flags],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_http(f"http://127.0.0.1:{port}/api/games")

@@ -113,6 +113,7 @@ def run(kind, args):
     # Small kernel send buffers (the same in every run) so a stalled reader fills them in
     # seconds rather than the minutes the kernel's 4 MB auto-tuning would take.
     server_args = [os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
+                   "--client-limits", "off",
                    "--socket-send-buffer-bytes", "8192", "--slow-client-timeout-ms", "3000"]
     env = dict(os.environ, RUST_LOG="warn")
     server = subprocess.Popen(["taskset", "-c", "0"] + server_args, env=env,

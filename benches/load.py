@@ -366,6 +366,8 @@ def run_target(target, n, load, args, scenario=None):
         port = free_port()
         matches = 1 if scenario == "spectators" else n // args.players
         cmd = [os.path.join(BIN, "arena"), "--bind", f"127.0.0.1:{port}",
+               # Thousands of sessions from one address: the per-client limits would refuse them.
+               "--client-limits", "off",
                "--max-matches", str(max(1000, matches + 10)),
                "--max-connections", str(max(20000, n + 100))]
         if target == "arena-full":

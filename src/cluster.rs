@@ -322,14 +322,14 @@ impl Cluster {
             .map(|r| r.public_url))
     }
 
-    /// Sends a request for match `id` to its owner and returns the owner's answer as it came.
+    /// Sends a request for match `id` to its owner, with `headers` (the client's that the owner
+    /// reads), and returns the owner's answer as it came.
     pub async fn forward(
         &self,
         id: &str,
         method: &actix_web::http::Method,
         path_and_query: &str,
-        authorization: Option<&str>,
-        content_type: Option<&str>,
+        headers: &[(&str, String)],
         body: bytes::Bytes,
     ) -> Result<actix_web::HttpResponse, ApiError> {
         let owner = owner_of(id).unwrap_or_default();
@@ -346,11 +346,8 @@ impl Cluster {
             .request(method, format!("{url}{path_and_query}"))
             .header(FORWARDED_HEADER, &self.0.node)
             .body(body);
-        if let Some(auth) = authorization {
-            req = req.header("authorization", auth);
-        }
-        if let Some(ct) = content_type {
-            req = req.header("content-type", ct);
+        for (name, value) in headers {
+            req = req.header(*name, value);
         }
         let resp = req.send().await.map_err(|e| {
             ApiError::Unavailable(format!(

@@ -16,7 +16,8 @@ pub struct Config {
     pub heartbeat_interval_ms: u64,
     /// A session that sends nothing (not even a pong) for this long is closed, ms (default 15000).
     pub client_timeout_ms: u64,
-    /// An unused join token expires after this long and its seat is freed, s (default 30).
+    /// An unused join token expires after this long and its seat is freed, s (default 10: a
+    /// client connects right after it joins, and a squatter holds a seat only briefly).
     pub join_token_ttl_s: u64,
     /// An ended match stays listed with its final scoreboard this long, s (default 60).
     pub ended_retention_s: u64,
@@ -81,6 +82,28 @@ pub struct Config {
     /// How long its keys live without a refresh, ms (default 5000): a node that stops refreshing
     /// (killed, frozen, cut off) leaves every listing this long after its last heartbeat.
     pub cluster_ttl_ms: u64,
+    /// Per-client limits on the lobby API (rates, unredeemed joins), by peer address (default
+    /// on, loopback included; load tests turn them off). See docs/security.md.
+    pub client_limits: bool,
+    /// Reverse proxies (and, in a cluster, the other nodes) whose `X-Forwarded-For` names the
+    /// client (default none: the peer address is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// API requests per second one client may make (burst: twice as many; default 20).
+    pub client_requests_per_s: u32,
+    /// Matches (and replay matches) one client may create per minute (also the burst; default 10).
+    pub client_creations_per_min: u32,
+    /// Joins one client may make per minute (burst: half as many; default 60).
+    pub client_joins_per_min: u32,
+    /// Join tokens one client may hold unredeemed at once, over every match (default 8).
+    pub client_pending_joins: usize,
+    /// Join tokens one client may hold unredeemed in one match (default 2).
+    pub client_pending_joins_per_match: usize,
+    /// A match nobody ever connected to is removed after this long, s (default 60; a match
+    /// that was played waits `empty_match_ttl_s`).
+    pub unjoined_match_ttl_s: u64,
+    /// With a key, creating matches, watching replays and adding bots need it in the
+    /// `Arena-Api-Key` header: a studio's backend creates, players only join (default none).
+    pub host_api_key: Option<String>,
 }
 
 impl Default for Config {
@@ -92,7 +115,7 @@ impl Default for Config {
             max_body_bytes: 16 * 1024,
             heartbeat_interval_ms: 5_000,
             client_timeout_ms: 15_000,
-            join_token_ttl_s: 30,
+            join_token_ttl_s: 10,
             ended_retention_s: 60,
             empty_match_ttl_s: 300,
             max_matches: 1_000,
@@ -116,6 +139,15 @@ impl Default for Config {
             public_url: None,
             cluster_heartbeat_ms: 1_000,
             cluster_ttl_ms: 5_000,
+            client_limits: true,
+            trusted_proxies: Vec::new(),
+            client_requests_per_s: 20,
+            client_creations_per_min: 10,
+            client_joins_per_min: 60,
+            client_pending_joins: 8,
+            client_pending_joins_per_match: 2,
+            unjoined_match_ttl_s: 60,
+            host_api_key: None,
         }
     }
 }

@@ -37,6 +37,14 @@ pub enum ApiError {
     /// Unsupported media type (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// One client is over a per-client limit (429, with `Retry-After`).
+    #[error("{message}")]
+    RateLimited {
+        /// For people.
+        message: String,
+        /// Seconds to wait.
+        retry_after_s: u64,
+    },
     /// A server-wide cap is reached (503).
     #[error("{0}")]
     Unavailable(String),
@@ -59,6 +67,7 @@ impl ApiError {
             Self::Unplayable(_) => "replay_unplayable",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -76,13 +85,21 @@ impl ResponseError for ApiError {
             Self::Gone(_) => StatusCode::GONE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code()).json(api::ApiError {
+        let mut res = HttpResponse::build(self.status_code());
+        if let Self::RateLimited { retry_after_s, .. } = self {
+            res.insert_header((
+                actix_web::http::header::RETRY_AFTER,
+                retry_after_s.to_string(),
+            ));
+        }
+        res.json(api::ApiError {
             error: self.code().to_owned(),
             message: self.to_string(),
         })

@@ -21,6 +21,7 @@ use crate::cluster::{Cluster, FORWARDED_HEADER, LISTING_HEADER};
 use crate::config::Config;
 use crate::conn::{ConnReader, WsConn};
 use crate::error::ApiError;
+use crate::limits::{client_address, ClientLimits, Kind};
 use crate::lobby::{
     AddBotsToMatch, CreateMatch, GetMatch, HostControl, Join, Kick, ListMatches, Lobby,
     ReadyReplay, Redeem, ReplayTarget, SessionGrant, WatchReplay,
@@ -29,6 +30,7 @@ use crate::match_actor::ControlAction;
 use crate::metrics::Metrics;
 use crate::session::Session;
 use crate::watch::ReplayControl;
+use std::net::IpAddr;
 use tokio::io::AsyncWriteExt;
 
 /// Shared state of every HTTP worker.
@@ -47,7 +49,49 @@ pub struct AppState {
     pub next_session: AtomicU64,
     /// This node's cluster membership (none: a single node).
     pub cluster: Option<Cluster>,
+    /// Per-client limits (none: `--client-limits off`).
+    pub limits: Option<Arc<ClientLimits>>,
 }
+
+impl AppState {
+    /// The client behind `req` (see [`crate::limits::client_address`]).
+    fn client_of(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        headers: &header::HeaderMap,
+    ) -> Option<IpAddr> {
+        let peer = peer?.ip();
+        Some(client_address(peer, headers, &self.config.trusted_proxies))
+    }
+
+    /// With `--host-api-key`, refuses a request without that key (`Arena-Api-Key`).
+    fn check_api_key(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        let Some(key) = &self.config.host_api_key else {
+            return Ok(());
+        };
+        let given = req
+            .headers()
+            .get(API_KEY_HEADER)
+            .and_then(|v| v.to_str().ok());
+        match given {
+            None => {
+                self.metrics.record_refused("api_key");
+                Err(ApiError::Unauthorized(format!(
+                    "this server creates matches for its operator only: send its API key as \
+                     '{API_KEY_HEADER}: <key>'"
+                )))
+            }
+            Some(given) if !crate::tokens::secrets_equal(given, key) => {
+                self.metrics.record_refused("api_key");
+                Err(ApiError::Forbidden("not this server's API key".into()))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+/// The header that carries `--host-api-key`.
+pub const API_KEY_HEADER: &str = "arena-api-key";
 
 /// The browser client's files, embedded by build.rs: (path, bytes, content type).
 static WEB_ASSETS: &[(&str, &[u8], &str)] = include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
@@ -69,6 +113,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .wrap_fn(|req, srv| match remote_match(&req) {
                 Some((cluster, id, limit)) => futures_util::future::Either::Left(Box::pin(
                     forward_to_owner(cluster, id, req, limit),
+                )),
+                None => futures_util::future::Either::Right(srv.call(req)),
+            })
+            // Per-client limits come first: a refused request costs nothing else.
+            .wrap_fn(|req, srv| match over_limit(&req) {
+                Some(refused) => futures_util::future::Either::Left(futures_util::future::ready(
+                    Ok(req.into_response(refused.error_response())),
                 )),
                 None => futures_util::future::Either::Right(srv.call(req)),
             })
@@ -107,6 +158,16 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     api.into()
 }
 
+/// The per-client limit `req` is over, if any.
+fn over_limit(req: &ServiceRequest) -> Option<ApiError> {
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let limits = state.limits.as_ref()?;
+    let client = state.client_of(req.peer_addr(), req.headers())?;
+    limits
+        .check(client, Kind::of(req.method(), req.path()))
+        .err()
+}
+
 /// `/api/matches/{id}…` of a match another cluster node owns (never a request already
 /// forwarded: its owner answers it, or it is refused here as unknown).
 fn remote_match(req: &ServiceRequest) -> Option<(Cluster, String, usize)> {
@@ -141,27 +202,32 @@ async fn forward_to_owner(
         }
         body.extend_from_slice(&chunk);
     }
-    let header = |name: header::HeaderName| {
-        http_req
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    // What the owner reads: the host token, the body's type, the API key; and the client.
+    let mut headers: Vec<(&'static str, String)> = [
+        ("authorization", header::AUTHORIZATION.as_str()),
+        ("content-type", header::CONTENT_TYPE.as_str()),
+        (API_KEY_HEADER, API_KEY_HEADER),
+    ]
+    .into_iter()
+    .filter_map(|(name, key)| {
+        let value = http_req.headers().get(key)?.to_str().ok()?;
+        Some((name, value.to_owned()))
+    })
+    .collect();
     let path = http_req
         .uri()
         .path_and_query()
         .map_or(http_req.path(), |p| p.as_str())
         .to_owned();
+    let client = http_req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|state| state.client_of(http_req.peer_addr(), http_req.headers()));
+    if let Some(client) = client {
+        // The owner counts the client's limits when it trusts this node (--trusted-proxy).
+        headers.push(("x-forwarded-for", client.to_string()));
+    }
     let answer = cluster
-        .forward(
-            &id,
-            http_req.method(),
-            &path,
-            header(header::AUTHORIZATION).as_deref(),
-            header(header::CONTENT_TYPE).as_deref(),
-            body.freeze(),
-        )
+        .forward(&id, http_req.method(), &path, &headers, body.freeze())
         .await
         .unwrap_or_else(|e| e.error_response());
     Ok(ServiceResponse::new(http_req, answer))
@@ -186,9 +252,11 @@ async fn list_games(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn create_match(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<CreateMatchRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_api_key(&req)?;
     let created = state.lobby.send(CreateMatch(body.into_inner())).await??;
     Ok(HttpResponse::Created().json(created))
 }
@@ -230,6 +298,10 @@ async fn join(
         None => format!("ws://{}", req.connection_info().host()),
     };
     let body = body.into_inner();
+    let client = match state.limits {
+        Some(_) => state.client_of(req.peer_addr(), req.headers()),
+        None => None,
+    };
     let joined = state
         .lobby
         .send(Join {
@@ -237,8 +309,14 @@ async fn join(
             name: body.name,
             role: body.role,
             ws_base,
+            client,
         })
-        .await??;
+        .await?
+        .inspect_err(|e| {
+            if matches!(e, ApiError::RateLimited { .. }) {
+                state.metrics.record_refused("pending_joins");
+            }
+        })?;
     Ok(HttpResponse::Ok().json(joined))
 }
 
@@ -312,6 +390,7 @@ async fn add_bots(
     id: web::Path<String>,
     body: web::Json<AddBotsRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_api_key(&req)?;
     let answer = state
         .lobby
         .send(AddBotsToMatch {
@@ -415,9 +494,11 @@ async fn history_replay(
 /// spectator. The replay is played through once first, away from every tick (on the blocking
 /// pool), to check it and keep the checkpoints its seeks start from.
 async fn watch_replay(
+    req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    state.check_api_key(&req)?;
     let history = history_of(&state)?;
     let missing = || ApiError::NotFound(format!("no finished match {id:?}"));
     let entry = history

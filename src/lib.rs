@@ -31,6 +31,7 @@ pub mod config;
 pub mod conn;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod link;
 pub mod lobby;
 pub mod match_actor;
@@ -175,6 +176,19 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
             }
         });
     }
+    let limits = limits::ClientLimits::new(&config, metrics.clone()).map(Arc::new);
+    if let Some(limits) = limits.clone() {
+        // Addresses back to a full allowance are forgotten, so memory follows active clients.
+        actix::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                every.tick().await;
+                limits.forget_idle();
+            }
+        });
+    } else {
+        log::warn!("per-client limits are off (--client-limits off): for load tests only");
+    }
     let state = web::Data::new(http::AppState {
         lobby: lobby.clone(),
         config: config.clone(),
@@ -183,6 +197,7 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
         history: database.map(store::History::new),
         next_session: AtomicU64::new(1),
         cluster: cluster.clone(),
+        limits: limits.clone(),
     });
     let max_body = config.max_body_bytes;
     let workers_lobby = lobby.clone();

@@ -116,6 +116,35 @@ struct Cli {
     /// A cluster member's keys expire this long after its last refresh, ms.
     #[arg(long, env = "ARENA_CLUSTER_TTL_MS", default_value_t = defaults().cluster_ttl_ms)]
     cluster_ttl_ms: u64,
+    /// Per-client limits on the lobby API: `on`, or `off` for load tests from one address.
+    #[arg(long, env = "ARENA_CLIENT_LIMITS", default_value = "on", value_parser = ["on", "off"])]
+    client_limits: String,
+    /// A reverse proxy (or, in a cluster, another node) whose X-Forwarded-For names the client
+    /// (repeatable).
+    #[arg(
+        long = "trusted-proxy",
+        env = "ARENA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// API requests per second one client may make.
+    #[arg(long, env = "ARENA_CLIENT_REQUESTS_PER_S", default_value_t = defaults().client_requests_per_s)]
+    client_requests_per_s: u32,
+    /// Matches one client may create per minute.
+    #[arg(long, env = "ARENA_CLIENT_CREATIONS_PER_MIN", default_value_t = defaults().client_creations_per_min)]
+    client_creations_per_min: u32,
+    /// Joins one client may make per minute.
+    #[arg(long, env = "ARENA_CLIENT_JOINS_PER_MIN", default_value_t = defaults().client_joins_per_min)]
+    client_joins_per_min: u32,
+    /// Join tokens one client may hold unredeemed at once.
+    #[arg(long, env = "ARENA_CLIENT_PENDING_JOINS", default_value_t = defaults().client_pending_joins)]
+    client_pending_joins: usize,
+    /// A match nobody ever connected to is removed after this long, s.
+    #[arg(long, env = "ARENA_UNJOINED_MATCH_TTL_S", default_value_t = defaults().unjoined_match_ttl_s)]
+    unjoined_match_ttl_s: u64,
+    /// Creating matches, watching replays and adding bots need this key (header Arena-Api-Key).
+    #[arg(long, env = "ARENA_HOST_API_KEY", hide_env_values = true)]
+    host_api_key: Option<String>,
 }
 
 impl Cli {
@@ -149,6 +178,14 @@ impl Cli {
             public_url: self.public_url.clone(),
             cluster_heartbeat_ms: self.cluster_heartbeat_ms,
             cluster_ttl_ms: self.cluster_ttl_ms,
+            client_limits: self.client_limits == "on",
+            trusted_proxies: self.trusted_proxies.clone(),
+            client_requests_per_s: self.client_requests_per_s,
+            client_creations_per_min: self.client_creations_per_min,
+            client_joins_per_min: self.client_joins_per_min,
+            client_pending_joins: self.client_pending_joins,
+            unjoined_match_ttl_s: self.unjoined_match_ttl_s,
+            host_api_key: self.host_api_key.clone().filter(|k| !k.is_empty()),
             http_workers: if self.workers == 0 {
                 defaults.http_workers
             } else {

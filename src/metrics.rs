@@ -55,6 +55,7 @@ pub struct Metrics {
     frames_sent: Counter,
     bytes_sent: Counter,
     frames_rejected: Family<ReasonLabel, Counter>,
+    http_refused: Family<ReasonLabel, Counter>,
     sessions_closed: Family<CodeLabel, Counter>,
     inputs_dropped: Counter,
     stale_dropped: Counter,
@@ -109,6 +110,7 @@ impl Metrics {
             frames_sent: Counter::default(),
             bytes_sent: Counter::default(),
             frames_rejected: Family::default(),
+            http_refused: Family::default(),
             sessions_closed: Family::default(),
             inputs_dropped: Counter::default(),
             stale_dropped: Counter::default(),
@@ -143,6 +145,12 @@ impl Metrics {
             "Snapshot messages a match encoded in one tick, by kind (full: keyframes, delta): one per \
              distinct view and baseline, never one per session",
             m.encodes_per_tick.clone(),
+        );
+        r.register(
+            "http_refused",
+            "Lobby API requests refused by a per-client limit or the API key, by reason \
+             (requests, creations, joins: rates; pending_joins: unredeemed joins; api_key)",
+            m.http_refused.clone(),
         );
         r.register(
             "cluster_redis_up",
@@ -286,6 +294,13 @@ impl Metrics {
     /// A finished match was not kept (the queue was full).
     pub fn record_store_dropped(&self) {
         self.store_dropped.inc();
+    }
+
+    /// A lobby API request was refused for `reason` (a per-client limit, the API key).
+    pub fn record_refused(&self, reason: &'static str) {
+        self.http_refused
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
     }
 
     /// We closed a session with `code` because of a frame it sent.

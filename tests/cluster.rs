@@ -47,6 +47,8 @@ impl Node {
         let db = std::env::temp_dir().join(format!("arena-node-{}-{nanos}.db", std::process::id()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_arena"))
             .args(["--bind", "127.0.0.1:0", "--redis-url", redis])
+            // Every test client comes from 127.0.0.1 (tests/abuse.rs tests the limits).
+            .args(["--client-limits", "off"])
             .args([
                 "--database",
                 &database.map_or_else(|| format!("sqlite://{}", db.display()), str::to_owned),

@@ -69,7 +69,7 @@ both_games!(
 #[tokio::test]
 async fn unjoined_match_expires() {
     let server = TestServer::with_config(Config {
-        empty_match_ttl_s: 1,
+        unjoined_match_ttl_s: 1,
         join_token_ttl_s: 1,
         ..Default::default()
     });

@@ -75,6 +75,8 @@ pub struct Join {
     pub role: ApiRole,
     /// `ws://host` prefix for the URL in the answer.
     pub ws_base: String,
+    /// Who asks (when the per-client limits are on): caps its unredeemed tokens.
+    pub client: Option<std::net::IpAddr>,
 }
 
 /// HTTP → lobby: the host starts or ends a match.
@@ -470,9 +472,13 @@ impl Handler<Join> for Lobby {
     type Result = Result<JoinResponse, ApiError>;
 
     fn handle(&mut self, msg: Join, _: &mut Self::Context) -> Self::Result {
-        let granted = self
-            .state
-            .join(Instant::now(), &msg.match_id, &msg.name, msg.role)?;
+        let granted = self.state.join(
+            Instant::now(),
+            &msg.match_id,
+            &msg.name,
+            msg.role,
+            msg.client,
+        )?;
         Ok(JoinResponse {
             ws_url: format!("{}/ws?token={}", msg.ws_base, granted.token),
             token: granted.token,

@@ -7,6 +7,7 @@
 //! behind the same calls.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use arena_game::api::{ApiRole, CreateMatchRequest, MatchDetail, MatchSummary};
@@ -39,6 +40,12 @@ pub struct Limits {
     pub max_matches: usize,
     /// Most spectators (connected or holding a token) per match.
     pub max_spectators_per_match: usize,
+    /// A match nobody ever connected to is removed after this.
+    pub unjoined_match_ttl: Duration,
+    /// Unredeemed join tokens one client may hold, over every match and in one match (checked
+    /// only for joins that name their client: the per-client limits are on).
+    pub pending_joins_per_client: usize,
+    pub pending_joins_per_client_per_match: usize,
 }
 
 impl Limits {
@@ -51,6 +58,9 @@ impl Limits {
             empty_match_ttl: Duration::from_secs(config.empty_match_ttl_s),
             max_matches: config.max_matches,
             max_spectators_per_match: config.max_spectators_per_match,
+            unjoined_match_ttl: Duration::from_secs(config.unjoined_match_ttl_s),
+            pending_joins_per_client: config.client_pending_joins,
+            pending_joins_per_client_per_match: config.client_pending_joins_per_match,
         }
     }
 }
@@ -185,8 +195,12 @@ struct Seat {
 /// Lifecycle of one seat.
 #[derive(Debug)]
 enum SeatState {
-    /// A join token was issued and not yet redeemed.
-    Reserved { token: String, expires: Instant },
+    /// A join token was issued (to `client`, when known) and not yet redeemed.
+    Reserved {
+        token: String,
+        expires: Instant,
+        client: Option<IpAddr>,
+    },
     /// A token was redeemed; the WebSocket is being set up.
     Connecting { expires: Instant },
     /// A session holds the seat.
@@ -202,6 +216,8 @@ struct PendingSpectator {
     token: String,
     name: String,
     expires: Instant,
+    /// Who asked for it, when known.
+    client: Option<IpAddr>,
 }
 
 struct MatchEntry {
@@ -219,6 +235,8 @@ struct MatchEntry {
     /// A replay being watched: the history id of the match it replays. It has no seats, plays
     /// what was recorded, and closes when nobody has watched it for a while.
     replay_of: Option<String>,
+    /// A session has connected to it at least once (a match nobody ever joined expires sooner).
+    ever_joined: bool,
 }
 
 impl MatchEntry {
@@ -284,6 +302,18 @@ impl MatchEntry {
             ));
         }
         Ok(())
+    }
+
+    /// Unredeemed join tokens `client` holds here.
+    fn pending_of(&self, client: IpAddr) -> usize {
+        let seats = self.seats.iter().flatten().filter(
+            |s| matches!(s.state, SeatState::Reserved { client: Some(c), .. } if c == client),
+        );
+        let spectators = self
+            .spectator_tokens
+            .iter()
+            .filter(|p| p.client == Some(client));
+        seats.count() + spectators.count()
     }
 
     fn mark_ended(&mut self, now: Instant) {
@@ -443,6 +473,7 @@ impl LobbyState {
             empty_since: Some(now),
             created_order: order,
             replay_of,
+            ever_joined: false,
         };
         let summary = entry.summary(&id);
         self.matches.insert(id.clone(), entry);
@@ -473,17 +504,47 @@ impl LobbyState {
     }
 
     /// Reserves a seat (or a spectator place) and issues a join token.
+    ///
+    /// With `client` (the per-client limits are on), a client holds at most
+    /// [`Limits::pending_joins_per_client`] unredeemed tokens, and
+    /// [`Limits::pending_joins_per_client_per_match`] in one match: a squatter cannot take a
+    /// match's seats or spectator places with tokens it never uses.
     pub fn join(
         &mut self,
         now: Instant,
         id: &str,
         name: &str,
         role: ApiRole,
+        client: Option<IpAddr>,
     ) -> Result<JoinGrant, ApiError> {
         self.refuse_if_shutting_down()?;
         let name = valid_name(name)?;
         let expires = now + self.limits.join_token_ttl;
         let max_spectators = self.limits.max_spectators_per_match;
+        if let Some(client) = client {
+            self.entry(id)?;
+            let retry_after_s = self.limits.join_token_ttl.as_secs().max(1);
+            let held: usize = self.matches.values().map(|m| m.pending_of(client)).sum();
+            if held >= self.limits.pending_joins_per_client {
+                return Err(ApiError::RateLimited {
+                    message: format!(
+                        "{client} holds {held} join tokens it has not used; connect with them \
+                         or let them expire"
+                    ),
+                    retry_after_s,
+                });
+            }
+            let here = self.matches.get(id).map_or(0, |m| m.pending_of(client));
+            if here >= self.limits.pending_joins_per_client_per_match {
+                return Err(ApiError::RateLimited {
+                    message: format!(
+                        "{client} holds {here} unused join tokens for this match; connect with \
+                         them or let them expire"
+                    ),
+                    retry_after_s,
+                });
+            }
+        }
         let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
         if m.replay_of.is_some() {
             // A replay has no seats, and its end is only a position: watch it at any time.
@@ -512,6 +573,7 @@ impl LobbyState {
                     state: SeatState::Reserved {
                         token: token.clone(),
                         expires,
+                        client,
                     },
                 });
                 self.reconnects
@@ -529,6 +591,7 @@ impl LobbyState {
                     token: token.clone(),
                     name,
                     expires,
+                    client,
                 });
                 None
             }
@@ -714,6 +777,7 @@ impl LobbyState {
             }
             None => m.spectators.push(session_id),
         }
+        m.ever_joined = true;
         Ok(self.full_and_waiting(&grant.match_id))
     }
 
@@ -827,7 +891,7 @@ impl LobbyState {
             for (idx, slot) in m.seats.iter_mut().enumerate() {
                 let Some(seat) = slot else { continue };
                 let expired = match &seat.state {
-                    SeatState::Reserved { token, expires } if *expires <= now => {
+                    SeatState::Reserved { token, expires, .. } if *expires <= now => {
                         expired_tokens.push(token.clone());
                         true
                     }
@@ -851,12 +915,18 @@ impl LobbyState {
             if m.is_empty() {
                 let since = *m.empty_since.get_or_insert(now);
                 // Nobody watching a replay for as long as an ended match stays listed closes it.
-                let (ttl, why) = match m.replay_of {
-                    Some(_) => (
+                let (ttl, why) = match (&m.replay_of, m.ever_joined) {
+                    (Some(_), _) => (
                         self.limits.ended_retention,
                         "replay closed: nobody watching",
                     ),
-                    None => (self.limits.empty_match_ttl, "match expired: nobody joined"),
+                    (None, true) => (self.limits.empty_match_ttl, "match expired: everybody left"),
+                    // Nobody ever came: it goes much sooner (a flood of creations cannot hold
+                    // the match slots for long).
+                    (None, false) => (
+                        self.limits.unjoined_match_ttl,
+                        "match expired: nobody joined",
+                    ),
                 };
                 if now.duration_since(since) >= ttl {
                     swept.removed.push((id.clone(), why));
@@ -964,6 +1034,9 @@ mod tests {
             empty_match_ttl: 300 * S,
             max_matches: 3,
             max_spectators_per_match: 2,
+            unjoined_match_ttl: 60 * S,
+            pending_joins_per_client: 3,
+            pending_joins_per_client_per_match: 2,
         }
     }
 
@@ -988,7 +1061,7 @@ mod tests {
 
     /// Seats a player through join, redeem and register; returns its grant.
     fn seat(lobby: &mut LobbyState, now: Instant, id: &str, session: SessionId) -> JoinGrant {
-        let g = lobby.join(now, id, "p", ApiRole::Player).unwrap();
+        let g = lobby.join(now, id, "p", ApiRole::Player, None).unwrap();
         let r = lobby.redeem(now, &g.token, false).unwrap();
         lobby.register(session, &r.grant).unwrap();
         g
@@ -1000,10 +1073,12 @@ mod tests {
     fn seats_are_counted_exactly_and_a_full_match_starts() {
         let now = Instant::now();
         let (mut lobby, id) = lobby_with_match(now, 2);
-        let a = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
-        let b = lobby.join(now, &id, "b", ApiRole::Player).unwrap();
+        let a = lobby.join(now, &id, "a", ApiRole::Player, None).unwrap();
+        let b = lobby.join(now, &id, "b", ApiRole::Player, None).unwrap();
         assert_eq!((a.player_id, b.player_id), (Some(0), Some(1)));
-        let e = lobby.join(now, &id, "c", ApiRole::Player).unwrap_err();
+        let e = lobby
+            .join(now, &id, "c", ApiRole::Player, None)
+            .unwrap_err();
         assert_eq!(e.code(), "match_full");
         let ra = lobby.redeem(now, &a.token, false).unwrap();
         assert!(!lobby.register(1, &ra.grant).unwrap(), "one of two seats");
@@ -1016,7 +1091,7 @@ mod tests {
     fn tokens_are_single_use() {
         let now = Instant::now();
         let (mut lobby, id) = lobby_with_match(now, 2);
-        let g = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
+        let g = lobby.join(now, &id, "a", ApiRole::Player, None).unwrap();
         assert!(lobby.redeem(now, "nonsense", false).is_err());
         assert!(lobby.redeem(now, &g.token, false).is_ok());
         let e = lobby.redeem(now, &g.token, false).unwrap_err();
@@ -1028,18 +1103,82 @@ mod tests {
     fn reservations_expire() {
         let now = Instant::now();
         let (mut lobby, id) = lobby_with_match(now, 1);
-        let g = lobby.join(now, &id, "a", ApiRole::Player).unwrap();
+        let g = lobby.join(now, &id, "a", ApiRole::Player, None).unwrap();
         assert!(lobby.sweep(now + 29 * S).released.is_empty());
         let swept = lobby.sweep(now + 30 * S);
         assert_eq!(swept.released, vec![(id.clone(), 0)]);
         assert!(lobby.redeem(now + 30 * S, &g.token, false).is_err());
         // The seat is free again.
-        let g = lobby.join(now + 31 * S, &id, "b", ApiRole::Player).unwrap();
+        let g = lobby
+            .join(now + 31 * S, &id, "b", ApiRole::Player, None)
+            .unwrap();
         lobby.redeem(now + 31 * S, &g.token, false).unwrap();
         assert_eq!(
             lobby.sweep(now + 61 * S).released,
             vec![(id, 0)],
             "connecting expired"
+        );
+    }
+
+    /// A client holds at most 2 unused tokens per match and 3 in all (the test limits); another
+    /// client is not affected; a used or expired token counts no more.
+    #[test]
+    fn unused_joins_are_capped_per_client() {
+        let now = Instant::now();
+        let (mut lobby, m1) = lobby_with_match(now, 8);
+        let m2 = lobby.create(now, "m2".into(), new_match(8)).unwrap().id;
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.1".parse().unwrap(), "127.0.0.2".parse().unwrap());
+        let join = |lobby: &mut LobbyState, id: &str, who: IpAddr, role| {
+            lobby.join(now, id, "p", role, Some(who))
+        };
+        let first = join(&mut lobby, &m1, a, ApiRole::Player).unwrap();
+        join(&mut lobby, &m1, a, ApiRole::Spectator).unwrap();
+        let refused = join(&mut lobby, &m1, a, ApiRole::Player);
+        assert!(
+            matches!(
+                refused,
+                Err(ApiError::RateLimited {
+                    retry_after_s: 30,
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
+        join(&mut lobby, &m1, b, ApiRole::Player).unwrap();
+        join(&mut lobby, &m2, a, ApiRole::Player).unwrap();
+        let refused = join(&mut lobby, &m2, a, ApiRole::Spectator);
+        assert!(
+            matches!(refused, Err(ApiError::RateLimited { .. })),
+            "three in all"
+        );
+        // Used: it frees a place.
+        lobby.redeem(now, &first.token, false).unwrap();
+        join(&mut lobby, &m2, a, ApiRole::Spectator).unwrap();
+        // An unknown match is still a 404 first.
+        assert!(matches!(
+            join(&mut lobby, "nope", a, ApiRole::Player),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+
+    /// A match nobody ever connected to goes after the short TTL; one somebody joined waits the
+    /// long one once empty.
+    #[test]
+    fn a_match_nobody_joined_expires_sooner() {
+        let now = Instant::now();
+        let (mut lobby, never) = lobby_with_match(now, 2);
+        let played = lobby.create(now, "m2".into(), new_match(2)).unwrap().id;
+        let g = seat(&mut lobby, now, &played, 7);
+        let _ = g;
+        lobby.deregister(now, 7, &played, true);
+        let swept = lobby.sweep(now + 61 * S);
+        let removed: Vec<&str> = swept.removed.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(removed, [never.as_str()]);
+        assert_eq!(swept.removed[0].1, "match expired: nobody joined");
+        let swept = lobby.sweep(now + 400 * S);
+        assert_eq!(
+            swept.removed,
+            vec![(played, "match expired: everybody left")]
         );
     }
 
@@ -1077,7 +1216,7 @@ mod tests {
         assert!(lobby
             .redeem(now, &g.reconnect_token.unwrap(), true)
             .is_err());
-        assert!(lobby.join(now, &id, "b", ApiRole::Player).is_ok());
+        assert!(lobby.join(now, &id, "b", ApiRole::Player, None).is_ok());
     }
 
     /// Host controls need the host token: missing 401, wrong 403; an ended match is 410.
@@ -1111,7 +1250,7 @@ mod tests {
         assert_eq!(e.code(), "match_ended");
         assert_eq!(
             lobby
-                .join(now, &c.id, "x", ApiRole::Spectator)
+                .join(now, &c.id, "x", ApiRole::Spectator, None)
                 .unwrap_err()
                 .code(),
             "match_ended"
@@ -1123,20 +1262,28 @@ mod tests {
     fn spectators_are_capped() {
         let now = Instant::now();
         let (mut lobby, id) = lobby_with_match(now, 1);
-        lobby.join(now, &id, "s1", ApiRole::Spectator).unwrap();
-        lobby.join(now, &id, "s2", ApiRole::Spectator).unwrap();
-        let e = lobby.join(now, &id, "s3", ApiRole::Spectator).unwrap_err();
+        lobby
+            .join(now, &id, "s1", ApiRole::Spectator, None)
+            .unwrap();
+        lobby
+            .join(now, &id, "s2", ApiRole::Spectator, None)
+            .unwrap();
+        let e = lobby
+            .join(now, &id, "s3", ApiRole::Spectator, None)
+            .unwrap_err();
         assert_eq!(e.code(), "match_full");
     }
 
-    /// Empty matches expire after the empty TTL; ended matches after the retention.
+    /// Empty matches expire after the empty TTL (the short one: nobody ever joined); ended
+    /// matches after the retention.
     #[test]
     fn matches_expire() {
         let now = Instant::now();
         let mut lobby = LobbyState::new(limits());
         let c = lobby.create(now, "m1".into(), new_match(2)).unwrap();
-        assert!(lobby.sweep(now + 299 * S).removed.is_empty());
-        assert_eq!(lobby.sweep(now + 300 * S).removed.len(), 1);
+        // Nobody ever joined: the short TTL.
+        assert!(lobby.sweep(now + 59 * S).removed.is_empty());
+        assert_eq!(lobby.sweep(now + 60 * S).removed.len(), 1);
         assert!(lobby.list().is_empty());
         let c2 = lobby.create(now, "m2".into(), new_match(2)).unwrap();
         seat(&mut lobby, now, &c2.id, 1);
@@ -1162,12 +1309,16 @@ mod tests {
         assert_eq!(lobby.list()[0].players, 2);
         let filled = lobby.add_bots(&c.id, Some(&c.host_token), 1).unwrap();
         assert!(filled.start_now, "full and waiting: start");
-        assert!(lobby.sweep(now + 299 * S).removed.is_empty());
+        assert!(lobby.sweep(now + 59 * S).removed.is_empty());
         assert!(
-            lobby.sweep(now + 299 * S).released.is_empty(),
+            lobby.sweep(now + 59 * S).released.is_empty(),
             "bot seats never expire"
         );
-        assert_eq!(lobby.sweep(now + 300 * S).removed.len(), 1);
+        assert_eq!(
+            lobby.sweep(now + 60 * S).removed.len(),
+            1,
+            "nobody ever joined"
+        );
     }
 
     /// The match cap and shutdown refuse creations with 503.
@@ -1184,7 +1335,7 @@ mod tests {
         assert!(!lobby.begin_shutdown());
         assert_eq!(
             lobby
-                .join(now, "m0", "a", ApiRole::Player)
+                .join(now, "m0", "a", ApiRole::Player, None)
                 .unwrap_err()
                 .code(),
             "unavailable"

@@ -42,8 +42,21 @@ impl TestServer {
         Self::with_games(config, arena_catalog::builtin())
     }
 
-    /// Starts the server with `config`, hosting `games`.
+    /// Starts the server with `config`, hosting `games`. The per-client limits are off: every
+    /// test client comes from 127.0.0.1 and many create and join far faster than a person
+    /// (tests/abuse.rs tests the limits, with [`TestServer::with_limits`]).
     pub fn with_games(config: Config, games: GameRegistry) -> Self {
+        Self::with_limits(
+            Config {
+                client_limits: false,
+                ..config
+            },
+            games,
+        )
+    }
+
+    /// Starts the server with `config` as it is, per-client limits included.
+    pub fn with_limits(config: Config, games: GameRegistry) -> Self {
         let _ = env_logger::builder().is_test(true).try_init();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
