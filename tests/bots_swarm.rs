@@ -1,7 +1,7 @@
 //! The bot swarm against a real server: a smoke run that must deliver and agree with `/metrics`,
-//! the same for CTF, bots joining a match someone else created (to play against people in a
-//! browser), bots that lose their connection getting their seat back, and refusals reported as
-//! HTTP errors.
+//! the same for CTF, one run spread over two servers and reported per node, bots joining a match
+//! someone else created (to play against people in a browser), bots that lose their connection
+//! getting their seat back, and refusals reported as HTTP errors.
 
 mod common;
 
@@ -205,4 +205,89 @@ async fn smoke_run_plays_capture_the_flag() {
     assert!(report.passes(98.0), "{report:#?}");
     let list = server.lobby().list().await.unwrap();
     assert!(list.iter().all(|m| m.game == "ctf"));
+}
+
+/// `servers` (`--servers A,B`): one run spread over two real servers (spreading needs no cluster,
+/// any set of nodes will do). 4 matches × (2 players + 1 spectator) for 1.5 s: the matches go
+/// round robin, so each server hosts 2 of them (its own listing and `/metrics` say so, and agree
+/// with what the bots received from it alone), and the report has a section per node, each with
+/// its 6 sessions and full delivery (the 98% the other smoke runs allow for a loaded machine);
+/// the totals are the sums of the nodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarm_spreads_over_two_servers_and_reports_each() {
+    let servers = [TestServer::start(), TestServer::start()];
+    let config = SwarmConfig {
+        servers: servers.iter().map(|s| s.url()).collect(),
+        matches: 4,
+        players: 2,
+        spectators: 1,
+        duration_s: 1.5,
+        settle_s: 0.3,
+        grace_ms: 1000,
+        ..SwarmConfig::default()
+    };
+    let report = spawn_swarm(config).await.unwrap().expect("swarm runs");
+
+    assert_eq!(
+        report.url,
+        format!("{},{}", servers[0].url(), servers[1].url())
+    );
+    assert_eq!(report.sessions_established, 12, "{report:#?}");
+    assert!(report.passes(98.0), "{report:#?}");
+    assert_eq!(report.nodes.len(), 2, "{report:#?}");
+    for (i, (node, server)) in report.nodes.iter().zip(&servers).enumerate() {
+        assert_eq!(node.url, server.url());
+        assert_eq!(node.matches, 2, "{node:#?}");
+        assert_eq!(node.sessions_planned, 6, "{node:#?}");
+        assert_eq!(node.sessions_established, 6, "{node:#?}");
+        assert_eq!(node.sessions_failed, 0, "{node:#?}");
+        assert_eq!(node.disconnects, 0, "{node:#?}");
+        assert_eq!(node.server_errors + node.decode_errors, 0, "{node:#?}");
+        // 30 ticks × 6 sessions in the window.
+        assert!(node.snapshots_expected >= 180, "{node:#?}");
+        assert!(
+            node.delivered_pct >= 98.0 && node.delivered_pct <= 100.0,
+            "{node:#?}"
+        );
+        assert!(node.latency_ms.count > 0 && node.bytes_per_session_per_s > 0.0);
+
+        // The server hosted exactly this node's share: swarm-0 and swarm-2 on the first,
+        // swarm-1 and swarm-3 on the second (ended matches stay listed for a minute).
+        let listed = server.lobby().list().await.unwrap();
+        let ids: Vec<&str> = listed.iter().map(|m| m.id.as_str()).collect();
+        assert_eq!(ids, node.match_ids, "server {i} lists {listed:#?}");
+        let names: Vec<&str> = listed.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [format!("swarm-{i}"), format!("swarm-{}", i + 2)],
+            "server {i}"
+        );
+        assert!(
+            listed.iter().all(|m| m.phase == ApiPhase::Ended),
+            "{listed:#?}"
+        );
+
+        // Its counters agree with what the bots received from it, and from it alone.
+        let text = server.metrics_text().await;
+        let sent = metric(&text, "arena_frames_sent_total");
+        assert!(
+            sent >= node.messages_received_total && sent - node.messages_received_total <= 10 * 6,
+            "server {i} sent {sent} frames, its bots received {}",
+            node.messages_received_total
+        );
+        assert_eq!(
+            metric(&text, "arena_sessions_closed_total{code=\"1000\"}"),
+            6,
+            "server {i}: its 6 bots closed with 1000"
+        );
+    }
+    let sum =
+        |f: fn(&arena_bots::swarm::NodeReport) -> u64| report.nodes.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|n| n.snapshots_received), report.snapshots_received);
+    assert_eq!(sum(|n| n.snapshots_expected), report.snapshots_expected);
+    assert_eq!(
+        sum(|n| n.messages_received_total),
+        report.messages_received_total
+    );
+    assert_eq!(sum(|n| n.bytes_received_total), report.bytes_received_total);
 }

@@ -40,6 +40,17 @@ pub enum BotError {
     /// The WebSocket transport failed (connection refused, reset, bad handshake).
     #[error("WebSocket error: {0}")]
     Ws(Box<tokio_tungstenite::tungstenite::Error>),
+    /// A swarm configuration that contradicts itself (e.g. `--match` with several servers).
+    #[error("{0}")]
+    Config(String),
+    /// `source` happened on the server node at `url` (a swarm over several nodes names it).
+    #[error("{url}: {source}")]
+    Node {
+        /// The node's base URL.
+        url: String,
+        /// What went wrong there.
+        source: Box<BotError>,
+    },
 }
 
 impl BotError {
@@ -56,6 +67,7 @@ impl BotError {
     pub fn close_code(&self) -> Option<u16> {
         match self {
             BotError::Closed { code, .. } => Some(*code),
+            BotError::Node { source, .. } => source.close_code(),
             _ => None,
         }
     }

@@ -2,13 +2,17 @@
 //! current-thread runtime (pin it with `taskset -c N`), prints a live progress line on stderr and
 //! the report on stdout (a table, or one JSON object with `--json`).
 //!
-//! Exit code: 0 when every session connected and delivery reached `--min-delivered`, 1 when not,
-//! 2 when the run could not start (server unreachable, matches refused).
+//! `--servers A,B,C` spreads one run over several server nodes (matches round robin, each bot
+//! joining through its match's node) and adds a per-node section to the report.
+//!
+//! Exit code: 0 when every session connected and delivery reached `--min-delivered` (in total
+//! and on every node), 1 when not, 2 when the run could not start (bad flags, a server
+//! unreachable, matches refused).
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use arena_bots::swarm::{run_swarm, Percentiles, Progress, SwarmConfig, SwarmReport};
+use arena_bots::swarm::{run_swarm, NodeReport, Percentiles, Progress, SwarmConfig, SwarmReport};
 use clap::Parser;
 
 /// Every default comes from [`SwarmConfig::default`], the one place they are set.
@@ -21,8 +25,14 @@ fn defaults() -> SwarmConfig {
 #[command(name = "arena-bots", version)]
 struct Cli {
     /// Server base URL (lobby API and WebSocket on the same host).
-    #[arg(long, default_value_t = defaults().url)]
+    #[arg(long, default_value_t = defaults().url, conflicts_with = "servers")]
     url: String,
+    /// Spread the run over several server nodes, base URLs separated by commas (or the flag
+    /// repeated): matches are created round robin on them (match m on node m mod n), each bot
+    /// joins through its match's node, and the report adds a section per node. Replaces --url;
+    /// needs --matches of at least the number of nodes; not with --match of several nodes.
+    #[arg(long, value_name = "URL,URL,...", value_delimiter = ',')]
+    servers: Vec<String>,
     /// Matches to create.
     #[arg(long, default_value_t = defaults().matches)]
     matches: u32,
@@ -47,7 +57,8 @@ struct Cli {
     /// Print the report as one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Exit non-zero when fewer than this percentage of expected snapshots arrived.
+    /// Exit non-zero when fewer than this percentage of expected snapshots arrived, in total or
+    /// on any one node.
     #[arg(long, default_value_t = 0.0)]
     min_delivered: f64,
     /// No live progress line.
@@ -84,8 +95,28 @@ fn parse_setting(s: &str) -> Result<(String, i64), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = SwarmConfig {
+    let config = config_of(&cli);
+    // Contradictory flags (--match with several servers, fewer matches than servers, a server
+    // listed twice) stop here, before anything is created.
+    let nodes = match config.nodes() {
+        Ok(nodes) => nodes,
+        Err(e) => {
+            eprintln!("arena-bots: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let target = match nodes.len() {
+        1 => config.url.clone(),
+        n => format!("{n} servers"),
+    };
+    run(&cli, &config, &target)
+}
+
+/// The run the flags describe.
+fn config_of(cli: &Cli) -> SwarmConfig {
+    SwarmConfig {
         url: cli.url.clone(),
+        servers: cli.servers.clone(),
         players: cli.players,
         spectators: cli.spectators,
         tick_hz: cli.tick_hz,
@@ -106,7 +137,11 @@ fn main() -> ExitCode {
             .map(|(k, v)| (k.clone(), serde_json::Value::from(*v)))
             .collect(),
         ..SwarmConfig::default()
-    };
+    }
+}
+
+/// Runs the swarm, prints the report, and says whether it passed.
+fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -118,7 +153,7 @@ fn main() -> ExitCode {
         }
     };
     let quiet = cli.quiet;
-    let result = runtime.block_on(run_swarm(&config, |p| {
+    let result = runtime.block_on(run_swarm(config, |p| {
         if !quiet {
             print_progress(p)
         }
@@ -129,7 +164,7 @@ fn main() -> ExitCode {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("arena-bots: cannot run against {}: {e}", cli.url);
+            eprintln!("arena-bots: cannot run against {target}: {e}");
             return ExitCode::from(2);
         }
     };
@@ -145,14 +180,35 @@ fn main() -> ExitCode {
         print_table(&report);
     }
     if report.passes(cli.min_delivered) {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!(
-            "arena-bots: FAIL ({} sessions failed, {:.3}% delivered, minimum {}%)",
-            report.sessions_failed, report.delivered_pct, cli.min_delivered
-        );
-        ExitCode::from(1)
+        return ExitCode::SUCCESS;
     }
+    for line in fail_lines(&report, cli.min_delivered) {
+        eprintln!("{line}");
+    }
+    ExitCode::from(1)
+}
+
+/// Why a run that does not pass at `min` failed: the totals' line (as ever, when they fail),
+/// then, over several nodes, one line naming each node that fails.
+fn fail_lines(r: &SwarmReport, min: f64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let totals_pass =
+        r.sessions_failed == 0 && r.sessions_established > 0 && r.delivered_pct >= min;
+    if !totals_pass {
+        lines.push(format!(
+            "arena-bots: FAIL ({} sessions failed, {:.3}% delivered, minimum {}%)",
+            r.sessions_failed, r.delivered_pct, min
+        ));
+    }
+    if r.nodes.len() > 1 {
+        for n in r.failing_nodes(min) {
+            lines.push(format!(
+                "arena-bots: FAIL on node {} ({} sessions failed, {} established, {:.3}% delivered, minimum {}%)",
+                n.url, n.sessions_failed, n.sessions_established, n.delivered_pct, min
+            ));
+        }
+    }
+    lines
 }
 
 fn print_progress(p: &Progress) {
@@ -201,9 +257,13 @@ fn print_table(r: &SwarmReport) {
             .join(" ");
         format!("  ({list})")
     };
+    let against = match r.nodes.len() {
+        0 | 1 => r.url.clone(),
+        n => format!("{n} servers (per node below)"),
+    };
     println!(
-        "arena-bots report: {} matches of {} × ({} players + {} spectators) at {} Hz against {}",
-        r.matches, r.game, r.players_per_match, r.spectators_per_match, r.tick_hz, r.url
+        "arena-bots report: {} matches of {} × ({} players + {} spectators) at {} Hz against {against}",
+        r.matches, r.game, r.players_per_match, r.spectators_per_match, r.tick_hz
     );
     println!(
         "{:<28} {} established / {} planned, {} failed{failures}",
@@ -260,4 +320,184 @@ fn print_table(r: &SwarmReport) {
         "bot process CPU", r.bot_cpu_pct
     );
     println!("{:<28} {:.1} s", "run time", r.run_s);
+    if r.nodes.len() > 1 {
+        for line in node_table(&r.nodes) {
+            println!("{line}");
+        }
+    }
+}
+
+/// The report's per-node section: one row per server node, in the order given, with the same
+/// figures as the totals above (sessions established / planned, snapshots delivered / expected
+/// in the window, p99 tick-to-client latency, wire bytes per session per second and payload
+/// bytes received over the run, disconnects, server errors + undecodable messages), then the
+/// failure causes of any node whose sessions failed.
+fn node_table(nodes: &[NodeReport]) -> Vec<String> {
+    let header = [
+        "node",
+        "matches",
+        "sessions",
+        "failed",
+        "snapshots",
+        "delivered",
+        "p99 ms",
+        "B/s/session",
+        "bytes total",
+        "disconnects",
+        "errors",
+    ];
+    let rows: Vec<[String; 11]> = nodes
+        .iter()
+        .map(|n| {
+            [
+                n.url.clone(),
+                n.matches.to_string(),
+                format!("{}/{}", n.sessions_established, n.sessions_planned),
+                n.sessions_failed.to_string(),
+                format!("{}/{}", n.snapshots_received, n.snapshots_expected),
+                format!("{:.3}%", n.delivered_pct),
+                format!("{:.2}", n.latency_ms.p99),
+                format!("{:.0}", n.wire_bytes_per_session_per_s),
+                n.bytes_received_total.to_string(),
+                n.disconnects.to_string(),
+                (n.server_errors + n.decode_errors).to_string(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain([header[c].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let mut out = String::from(" ");
+        for (c, cell) in cells.enumerate() {
+            let w = widths[c];
+            match c {
+                0 => out.push_str(&format!(" {cell:<w$}")),
+                _ => out.push_str(&format!("  {cell:>w$}")),
+            }
+        }
+        out
+    };
+    let mut lines = vec![format!("per node ({})", nodes.len())];
+    lines.push(line(&mut header.iter().copied()));
+    for row in &rows {
+        lines.push(line(&mut row.iter().map(String::as_str)));
+    }
+    for n in nodes.iter().filter(|n| !n.failures.is_empty()) {
+        let list = n
+            .failures
+            .iter()
+            .map(|(k, c)| format!("{k}×{c}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        lines.push(format!("  {} failures: {list}", n.url));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("arena-bots").chain(args.iter().copied()))
+    }
+
+    /// `--servers` takes a comma-separated list (or the flag repeated) and replaces `--url`,
+    /// whose default does not count as given; giving both is a usage error.
+    #[test]
+    fn servers_flag_and_url() {
+        let cli = parse(&["--servers", "http://a:1,http://b:2", "--matches", "2"]).unwrap();
+        assert_eq!(cli.servers, ["http://a:1", "http://b:2"]);
+        let config = config_of(&cli);
+        assert_eq!(config.nodes().unwrap(), ["http://a:1", "http://b:2"]);
+        let cli = parse(&["--servers", "http://a:1", "--servers", "http://b:2"]).unwrap();
+        assert_eq!(cli.servers, ["http://a:1", "http://b:2"]);
+        // --url alone: exactly as before, one node.
+        let cli = parse(&["--url", "http://h:9"]).unwrap();
+        assert!(cli.servers.is_empty());
+        assert_eq!(config_of(&cli).nodes().unwrap(), ["http://h:9"]);
+        let err = parse(&["--url", "http://h:9", "--servers", "http://a:1"]).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ArgumentConflict);
+        // Fewer matches than servers (the default is 1) is refused before anything runs.
+        let cli = parse(&["--servers", "http://a:1,http://b:2"]).unwrap();
+        let err = config_of(&cli).nodes().unwrap_err().to_string();
+        assert!(
+            err.contains("--matches 1 is fewer than the 2 --servers"),
+            "{err}"
+        );
+        let cli = parse(&["--servers", "http://a:1,http://b:2", "--match", "m"]).unwrap();
+        assert!(config_of(&cli).nodes().is_err());
+    }
+
+    fn node(port: u16, matches: u32, received: u64, p99: f64, wire: f64, bytes: u64) -> NodeReport {
+        let sessions = matches as u64 * 4;
+        NodeReport {
+            url: format!("http://127.0.0.1:{port}"),
+            matches,
+            sessions_planned: sessions,
+            sessions_established: sessions,
+            snapshots_received: received,
+            snapshots_expected: sessions * 40,
+            delivered_pct: 100.0 * received as f64 / (sessions * 40) as f64,
+            tick_hz_measured: 20.0,
+            latency_ms: Percentiles {
+                p99,
+                ..Default::default()
+            },
+            wire_bytes_per_session_per_s: wire,
+            bytes_received_total: bytes,
+            ..Default::default()
+        }
+    }
+
+    /// The per-node section is one aligned row per node (the sample in docs/bots.md), then the
+    /// failure causes of any node whose sessions failed; a failing node is named on stderr.
+    #[test]
+    fn node_section_and_fail_lines() {
+        let mut nodes = vec![
+            node(8080, 2, 320, 4.94, 630.0, 13220),
+            node(8081, 2, 320, 2.79, 603.0, 12708),
+            node(8082, 1, 160, 1.42, 600.0, 6313),
+        ];
+        let expected = [
+            "per node (3)",
+            "  node                   matches  sessions  failed  snapshots  delivered  p99 ms  B/s/session  bytes total  disconnects  errors",
+            "  http://127.0.0.1:8080        2       8/8       0    320/320   100.000%    4.94          630        13220            0       0",
+            "  http://127.0.0.1:8081        2       8/8       0    320/320   100.000%    2.79          603        12708            0       0",
+            "  http://127.0.0.1:8082        1       4/4       0    160/160   100.000%    1.42          600         6313            0       0",
+        ];
+        assert_eq!(node_table(&nodes), expected);
+
+        nodes[1].snapshots_received = 311;
+        nodes[1].delivered_pct = 97.1875;
+        nodes[2].sessions_failed = 2;
+        nodes[2].sessions_established = 2;
+        nodes[2].failures.insert("http_503_unavailable".into(), 2);
+        let table = node_table(&nodes);
+        assert_eq!(
+            table.last().unwrap(),
+            "  http://127.0.0.1:8082 failures: http_503_unavailable×2"
+        );
+        let report = SwarmReport {
+            nodes,
+            sessions_failed: 2,
+            sessions_established: 18,
+            delivered_pct: 99.0,
+            ..Default::default()
+        };
+        let lines = fail_lines(&report, 99.0);
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert!(lines[0].starts_with("arena-bots: FAIL (2 sessions failed"));
+        assert!(lines[1].starts_with("arena-bots: FAIL on node http://127.0.0.1:8081 "));
+        assert!(lines[2]
+            .starts_with("arena-bots: FAIL on node http://127.0.0.1:8082 (2 sessions failed"));
+    }
 }

@@ -25,7 +25,10 @@ const MAX_CLOSE_REASONS: usize = 16;
 pub(crate) struct Bot {
     pub(crate) games: GameRegistry,
     pub(crate) shared: Rc<Shared>,
+    /// The lobby of the node that created the match (it joins there).
     pub(crate) lobby: LobbyClient,
+    /// Index of that node among the run's servers, for the per-node counters.
+    pub(crate) node: usize,
     pub(crate) match_index: usize,
     pub(crate) match_id: String,
     pub(crate) name: String,
@@ -71,13 +74,14 @@ impl Bot {
         let (mut session, reconnect_url) = match session.await {
             Ok(s) => s,
             Err(e) => {
-                self.shared.stats.borrow_mut().fail(&e);
+                self.shared.stats.borrow_mut().fail(self.node, &e);
                 return;
             }
         };
         {
             let mut st = self.shared.stats.borrow_mut();
             st.connected += 1;
+            st.nodes[self.node].connected += 1;
             st.match_sessions[self.match_index] += 1;
             let us = started.elapsed().as_micros() as u64;
             st.connect.saturating_record(us.max(1));
@@ -87,7 +91,7 @@ impl Bot {
             (Some(me), Role::Player) => match self.brain(&session, me) {
                 Ok(b) => Some(b),
                 Err(e) => {
-                    self.shared.stats.borrow_mut().fail(&e);
+                    self.shared.stats.borrow_mut().fail(self.node, &e);
                     let _ = session.close().await;
                     return;
                 }
@@ -109,11 +113,10 @@ impl Bot {
                     Err(e) => break Some(e),
                 };
                 let recv_us = now_us();
-                {
-                    let mut st = self.shared.stats.borrow_mut();
-                    st.messages_total += 1;
-                    st.bytes_total += bytes.len() as u64;
-                }
+                self.shared
+                    .stats
+                    .borrow_mut()
+                    .message(self.node, bytes.len() as u64);
                 // Two monotonic clock reads per message: before the decode (the receive instant, for
                 // the input round trip) and after it (the decode time, and the input's send instant).
                 let received_at = Instant::now();
@@ -132,12 +135,14 @@ impl Bot {
                 let snap = match decoded {
                     Ok(ServerMsg::Snapshot(s)) => s,
                     Ok(ServerMsg::Error { .. }) => {
-                        self.shared.stats.borrow_mut().server_errors += 1;
+                        let mut st = self.shared.stats.borrow_mut();
+                        st.server_errors += 1;
+                        st.nodes[self.node].server_errors += 1;
                         continue;
                     }
                     Ok(_) => continue,
                     Err(_) => {
-                        self.shared.stats.borrow_mut().decode_errors += 1;
+                        self.decode_error();
                         continue;
                     }
                 };
@@ -154,7 +159,7 @@ impl Bot {
                         Ok(true) => {}
                         Ok(false) => continue,
                         Err(_) => {
-                            self.shared.stats.borrow_mut().decode_errors += 1;
+                            self.decode_error();
                             continue;
                         }
                     }
@@ -175,7 +180,9 @@ impl Bot {
                         Some(s) => {
                             session = s;
                             pending.clear();
-                            self.shared.stats.borrow_mut().reconnects += 1;
+                            let mut st = self.shared.stats.borrow_mut();
+                            st.reconnects += 1;
+                            st.nodes[self.node].reconnects += 1;
                         }
                         None => break 'session Some(e),
                     }
@@ -189,6 +196,9 @@ impl Bot {
                     let mut st = self.shared.stats.borrow_mut();
                     st.messages_total += messages;
                     st.bytes_total += bytes;
+                    let n = &mut st.nodes[self.node];
+                    n.messages_total += messages;
+                    n.bytes_total += bytes;
                 }
             }
             Some(e) => {
@@ -197,6 +207,10 @@ impl Bot {
                 st.disconnects += 1;
                 let code = e.close_code().unwrap_or(1006);
                 *st.close_codes.entry(code).or_default() += 1;
+                let n = &mut st.nodes[self.node];
+                n.connected -= 1;
+                n.disconnects += 1;
+                *n.close_codes.entry(code).or_default() += 1;
                 let reason = match &e {
                     BotError::Closed { code, reason } => format!("{code}: {reason}"),
                     other => error_kind(other),
@@ -211,6 +225,13 @@ impl Bot {
                 *st.close_reasons.entry(key).or_default() += 1;
             }
         }
+    }
+
+    /// Counts a message that did not decode (or a view the policy could not read).
+    fn decode_error(&self) {
+        let mut st = self.shared.stats.borrow_mut();
+        st.decode_errors += 1;
+        st.nodes[self.node].decode_errors += 1;
     }
 
     /// The game's bot for seat `me`, found by the game name in the welcome.
@@ -250,6 +271,11 @@ impl Bot {
         }
         st.latency_window.saturating_record(latency_us);
         st.decode_ns.saturating_record(decode_ns.max(1));
+        let n = &mut st.nodes[self.node];
+        n.snapshots_window += 1;
+        n.bytes_window += wire.len as u64;
+        n.wire_bytes_window += on_wire;
+        n.latency_window.saturating_record(latency_us);
         if let Some(rtt) = rtt {
             st.rtt.saturating_record((rtt.as_micros() as u64).max(1));
         }

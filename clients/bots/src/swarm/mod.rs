@@ -6,6 +6,11 @@
 //! window of whole tick periods, then closes every session (1000) and ends the matches. It
 //! returns a [`SwarmReport`]; it never prints (the binary renders progress and the report).
 //!
+//! One run can spread over several server nodes ([`SwarmConfig::servers`]): match `m` is created
+//! on node `m mod n` through that node's lobby, its bots join there (the join answer's `ws_url`
+//! points at the match's owner), its host starts and ends it there, and every counter is kept
+//! per node as well as in total ([`NodeReport`]).
+//!
 //! Cheap per snapshot on purpose, so the server and not the bots is the bottleneck: every bot runs
 //! as a task on the caller's runtime (meant to be one current-thread runtime pinned to one CPU),
 //! counters live in one `RefCell` with no atomics, and latencies go into fixed-size HDR histograms
@@ -34,14 +39,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use arena_game::api::{ApiRole, CreateMatchRequest};
+use arena_game::api::{ApiRole, CreateMatchRequest, CreatedMatch};
 use arena_game::GameRegistry;
 use serde_json::{Map, Value};
 use tokio::sync::watch;
 
 use crate::{BotError, LobbyClient};
 use bot::Bot;
-pub use report::{Percentiles, Progress, Stage, SwarmReport};
+pub use report::{NodeReport, Percentiles, Progress, Stage, SwarmReport};
 use stats::Stats;
 pub use stats::{error_kind, histogram, now_us, process_cpu_us, TickSpan};
 
@@ -54,8 +59,14 @@ const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(5);
 /// What to run. Every field has a default (see [`SwarmConfig::default`]).
 #[derive(Debug, Clone)]
 pub struct SwarmConfig {
-    /// Server base URL for the lobby API (default `http://127.0.0.1:8080`).
+    /// Server base URL for the lobby API (default `http://127.0.0.1:8080`). Not used when
+    /// [`SwarmConfig::servers`] lists any.
     pub url: String,
+    /// Server nodes to spread the run over, base URLs (default: none, the run uses `url` alone).
+    /// Match `m` is created on `servers[m % servers.len()]` and its bots join through that node;
+    /// the report has a [`NodeReport`] for each, in this order. [`SwarmConfig::nodes`] says what
+    /// is refused.
+    pub servers: Vec<String>,
     /// Matches to create (default 1).
     pub matches: u32,
     /// Players per match, each a playing bot (default 10).
@@ -95,6 +106,7 @@ impl Default for SwarmConfig {
     fn default() -> Self {
         Self {
             url: "http://127.0.0.1:8080".into(),
+            servers: Vec::new(),
             matches: 1,
             players: 10,
             spectators: 0,
@@ -117,6 +129,57 @@ impl SwarmConfig {
     /// Sessions the run will open: matches × (players + spectators).
     pub fn sessions(&self) -> u64 {
         self.matches as u64 * (self.players as u64 + self.spectators as u64)
+    }
+
+    /// The server nodes of the run, in order: `servers` (each trimmed, without a trailing `/`),
+    /// or `url` alone when `servers` is empty.
+    ///
+    /// Refuses (as [`BotError::Config`], naming the CLI flags) a list that contradicts itself:
+    /// an entry that is empty or not an `http://` / `https://` URL, a node listed twice, an
+    /// existing match to join (`join_match`) with more than one node (a match lives on the one
+    /// node that created it), or fewer matches than nodes (a node would host nothing, so its
+    /// delivery could not be measured).
+    pub fn nodes(&self) -> Result<Vec<String>, BotError> {
+        if self.servers.is_empty() {
+            return Ok(vec![self.url.trim_end_matches('/').to_owned()]);
+        }
+        let mut nodes: Vec<String> = Vec::with_capacity(self.servers.len());
+        for (i, raw) in self.servers.iter().enumerate() {
+            let url = raw.trim().trim_end_matches('/');
+            if url.is_empty() {
+                return Err(BotError::Config(format!(
+                    "--servers: entry {} is empty",
+                    i + 1
+                )));
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(BotError::Config(format!(
+                    "--servers: {url:?} is not an http:// or https:// URL"
+                )));
+            }
+            if nodes.iter().any(|n| n == url) {
+                return Err(BotError::Config(format!(
+                    "--servers lists {url} twice: each node once"
+                )));
+            }
+            nodes.push(url.to_owned());
+        }
+        let n = nodes.len();
+        if self.join_match.is_some() {
+            if n > 1 {
+                return Err(BotError::Config(format!(
+                    "--match joins one existing match, which lives on the one node that created \
+                     it: give that node alone (--url, or one --servers entry), not {n} servers"
+                )));
+            }
+        } else if (self.matches as usize) < n {
+            return Err(BotError::Config(format!(
+                "--matches {} is fewer than the {n} --servers: give --matches {n} or more so \
+                 every node hosts a match",
+                self.matches
+            )));
+        }
+        Ok(nodes)
     }
 }
 
@@ -144,18 +207,29 @@ async fn run_local(
     mut progress: impl FnMut(&Progress),
 ) -> Result<SwarmReport, BotError> {
     let run_start = Instant::now();
-    let lobby = LobbyClient::new(&config.url);
+    let nodes = config.nodes()?;
+    let lobbies: Vec<LobbyClient> = nodes.iter().map(|url| LobbyClient::new(url)).collect();
+    // With one server, errors stay as they were; with several, they name the node.
+    let at_node = |node: usize, e: BotError| match nodes.len() {
+        1 => e,
+        _ => BotError::Node {
+            url: nodes[node].clone(),
+            source: Box::new(e),
+        },
+    };
     let planned = config.sessions();
     let shared = Rc::new(Shared {
-        stats: RefCell::new(Stats::new(config.matches as usize)),
+        stats: RefCell::new(Stats::new(config.matches as usize, nodes.len())),
         stage: Cell::new(Stage::Ramp),
     });
 
-    let mut created = Vec::with_capacity(config.matches as usize);
+    // Round robin: match m lives on node m mod n.
+    let mut created: Vec<(usize, CreatedMatch)> = Vec::with_capacity(config.matches as usize);
     for m in 0..config.matches {
         if config.join_match.is_some() {
             break;
         }
+        let node = m as usize % nodes.len();
         let req = CreateMatchRequest {
             name: format!("swarm-{m}"),
             game: Some(config.game.clone()),
@@ -163,11 +237,11 @@ async fn run_local(
             tick_hz: Some(config.tick_hz),
             settings: Some(config.settings.clone()),
         };
-        match lobby.create_match(&req).await {
-            Ok(c) => created.push(c),
+        match lobbies[node].create_match(&req).await {
+            Ok(c) => created.push((node, c)),
             Err(e) => {
-                end_matches(&lobby, &created).await;
-                return Err(e);
+                end_matches(&lobbies, &created).await;
+                return Err(at_node(node, e));
             }
         }
     }
@@ -229,11 +303,12 @@ async fn run_local(
     let per_session = Duration::from_secs_f64(1.0 / config.ramp_per_s.max(0.001));
     let mut bots = Vec::with_capacity(planned as usize);
     let mut spawned = 0u32;
-    let targets: Vec<String> = match &config.join_match {
-        Some(id) => vec![id.clone()],
-        None => created.iter().map(|c| c.id.clone()).collect(),
+    // (node, match id) of every match the bots join, by match index.
+    let targets: Vec<(usize, String)> = match &config.join_match {
+        Some(id) => vec![(0, id.clone())],
+        None => created.iter().map(|(n, c)| (*n, c.id.clone())).collect(),
     };
-    for (m, match_id) in targets.iter().enumerate() {
+    for (m, (node, match_id)) in targets.iter().enumerate() {
         let roles = std::iter::repeat_n(ApiRole::Player, config.players as usize).chain(
             std::iter::repeat_n(ApiRole::Spectator, config.spectators as usize),
         );
@@ -245,7 +320,8 @@ async fn run_local(
             let bot = Bot {
                 games: config.games.clone(),
                 shared: shared.clone(),
-                lobby: lobby.clone(),
+                lobby: lobbies[*node].clone(),
+                node: *node,
                 match_index: m,
                 match_id: match_id.clone(),
                 reconnect: config.reconnect,
@@ -270,9 +346,9 @@ async fn run_local(
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    for c in &created {
-        if let Err(e) = lobby.start(&c.id, &c.host_token).await {
-            log::warn!("starting match {} failed: {e}", c.id);
+    for (node, c) in &created {
+        if let Err(e) = lobbies[*node].start(&c.id, &c.host_token).await {
+            log::warn!("starting match {} on {} failed: {e}", c.id, nodes[*node]);
         }
     }
 
@@ -289,6 +365,13 @@ async fn run_local(
     let cpu0 = process_cpu_us();
     let wall0 = Instant::now();
     let established_at_w0 = shared.stats.borrow().connected + shared.stats.borrow().disconnects;
+    let node_established_at_w0: Vec<u64> = shared
+        .stats
+        .borrow()
+        .nodes
+        .iter()
+        .map(|n| n.connected + n.disconnects)
+        .collect();
     sleep_until_wall(w1, &mut progress_rx, &mut progress).await;
     let cpu1 = process_cpu_us();
     let wall_window = wall0.elapsed().as_secs_f64();
@@ -303,7 +386,7 @@ async fn run_local(
         }
     };
     let _ = tokio::time::timeout(SHUTDOWN_DEADLINE, shutdown).await;
-    end_matches(&lobby, &created).await;
+    end_matches(&lobbies, &created).await;
     let _ = reporter_task.await;
     drain_progress(&mut progress_rx, &mut progress);
 
@@ -311,21 +394,62 @@ async fn run_local(
     let window_s = window_us as f64 / 1e6;
     // A match's tick stamped just inside a window edge can add one tick to the k periods: take
     // the ticks actually seen when there are more, so delivery never reads above 100%.
-    let expected: u64 = st
+    let expected_by_match: Vec<u64> = st
         .match_sessions
         .iter()
         .zip(&st.ticks)
         .map(|(&sessions, span)| sessions * span.map_or(0, |s| s.seen()).max(ticks as u64))
-        .sum();
+        .collect();
+    let expected: u64 = expected_by_match.iter().sum();
     let tick_hz_measured = TickSpan::measured_hz(st.ticks.iter().flatten());
     let per_session_s = (established_at_w0.max(1) as f64) * window_s;
+    let sessions_per_match = config.players as u64 + config.spectators as u64;
+    let node_reports = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, url)| {
+            let n = &st.nodes[i];
+            let here: Vec<usize> = (0..targets.len()).filter(|&m| targets[m].0 == i).collect();
+            let expected: u64 = here.iter().map(|&m| expected_by_match[m]).sum();
+            let established = node_established_at_w0[i];
+            let per_session_s = (established.max(1) as f64) * window_s;
+            NodeReport {
+                url: url.clone(),
+                matches: here.len() as u32,
+                match_ids: here.iter().map(|&m| targets[m].1.clone()).collect(),
+                sessions_planned: here.len() as u64 * sessions_per_match,
+                sessions_established: established,
+                sessions_failed: n.failed,
+                failures: n.failures.clone(),
+                snapshots_received: n.snapshots_window,
+                snapshots_expected: expected,
+                delivered_pct: percent(n.snapshots_window, expected),
+                tick_hz_measured: TickSpan::measured_hz(
+                    here.iter().filter_map(|&m| st.ticks[m].as_ref()),
+                ),
+                latency_ms: Percentiles::of(&n.latency_window, 1000.0),
+                bytes_per_session_per_s: n.bytes_window as f64 / per_session_s,
+                wire_bytes_per_session_per_s: n.wire_bytes_window as f64 / per_session_s,
+                messages_received_total: n.messages_total,
+                bytes_received_total: n.bytes_total,
+                disconnects: n.disconnects,
+                reconnects: n.reconnects,
+                close_codes: n.close_codes.clone(),
+                server_errors: n.server_errors,
+                decode_errors: n.decode_errors,
+            }
+        })
+        .collect();
     // By role, over the planned sessions of that role (a failed one lowers its role's figure).
     let per_role = |role: usize, sessions: u64| match sessions {
         0 => 0.0,
         n => st.role_wire_bytes_window[role] as f64 / (n as f64 * window_s),
     };
     Ok(SwarmReport {
-        url: config.url.clone(),
+        url: match config.servers.is_empty() {
+            true => config.url.clone(),
+            false => nodes.join(","),
+        },
         matches: config.matches,
         game: config.game.clone(),
         players_per_match: config.players,
@@ -340,11 +464,7 @@ async fn run_local(
         failures: st.failures.clone(),
         snapshots_received: st.snapshots_window,
         snapshots_expected: expected,
-        delivered_pct: if expected > 0 {
-            100.0 * st.snapshots_window as f64 / expected as f64
-        } else {
-            0.0
-        },
+        delivered_pct: percent(st.snapshots_window, expected),
         tick_hz_measured,
         latency_ms: Percentiles::of(&st.latency_window, 1000.0),
         latency_p99_by_second_ms: st.p99_by_interval.clone(),
@@ -370,7 +490,17 @@ async fn run_local(
         decode_errors: st.decode_errors,
         bot_cpu_pct: 100.0 * (cpu1.saturating_sub(cpu0)) as f64 / 1e6 / wall_window.max(1e-6),
         run_s: run_start.elapsed().as_secs_f64(),
+        nodes: node_reports,
     })
+}
+
+/// `100 × received / expected`, 0 when nothing was expected.
+fn percent(received: u64, expected: u64) -> f64 {
+    if expected > 0 {
+        100.0 * received as f64 / expected as f64
+    } else {
+        0.0
+    }
 }
 
 fn drain_progress(
@@ -402,9 +532,10 @@ async fn sleep_until_wall(
     }
 }
 
-async fn end_matches(lobby: &LobbyClient, created: &[arena_game::api::CreatedMatch]) {
-    for c in created {
-        if let Err(e) = lobby.end(&c.id, &c.host_token).await {
+/// Ends every created match through the lobby of the node that created it.
+async fn end_matches(lobbies: &[LobbyClient], created: &[(usize, CreatedMatch)]) {
+    for (node, c) in created {
+        if let Err(e) = lobbies[*node].end(&c.id, &c.host_token).await {
             log::debug!("ending match {} failed: {e}", c.id);
         }
     }
@@ -428,5 +559,104 @@ mod tests {
         };
         let err = run_swarm(&config, |_| {}).await.unwrap_err();
         assert_eq!(error_kind(&err), "http_connect");
+    }
+
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// Over several servers, a node that refuses the run is named in the error.
+    #[tokio::test]
+    async fn unreachable_node_is_named() {
+        let a = format!("http://127.0.0.1:{}", free_port());
+        let b = format!("http://127.0.0.1:{}", free_port());
+        let config = SwarmConfig {
+            servers: vec![a.clone(), b],
+            matches: 2,
+            ..Default::default()
+        };
+        let err = run_swarm(&config, |_| {}).await.unwrap_err();
+        assert_eq!(error_kind(&err), "http_connect");
+        assert!(
+            matches!(&err, BotError::Node { url, .. } if *url == a),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with(&format!("{a}: ")), "{err}");
+    }
+
+    /// `url` alone is one node; `servers` replaces it, normalised; contradictions are refused
+    /// before anything is created, with a message naming the flags.
+    #[test]
+    fn nodes_from_url_or_servers() {
+        let one = SwarmConfig {
+            url: "http://h:1/".into(),
+            ..Default::default()
+        };
+        assert_eq!(one.nodes().unwrap(), ["http://h:1"]);
+        let three = SwarmConfig {
+            url: "http://ignored:9".into(),
+            servers: vec![
+                "http://a:1/".into(),
+                " http://b:2".into(),
+                "https://c".into(),
+            ],
+            matches: 3,
+            ..Default::default()
+        };
+        assert_eq!(
+            three.nodes().unwrap(),
+            ["http://a:1", "http://b:2", "https://c"]
+        );
+        let refused = |config: SwarmConfig, needle: &str| match config.nodes() {
+            Err(BotError::Config(msg)) => assert!(msg.contains(needle), "{msg}"),
+            other => panic!("expected a config error with {needle:?}, got {other:?}"),
+        };
+        refused(
+            SwarmConfig {
+                matches: 2,
+                ..three.clone()
+            },
+            "--matches 2 is fewer than the 3 --servers",
+        );
+        refused(
+            SwarmConfig {
+                join_match: Some("m".into()),
+                ..three.clone()
+            },
+            "--match joins one existing match",
+        );
+        refused(
+            SwarmConfig {
+                servers: vec!["http://a".into(), "http://a/".into()],
+                ..three.clone()
+            },
+            "lists http://a twice",
+        );
+        refused(
+            SwarmConfig {
+                servers: vec!["http://a".into(), "".into()],
+                ..three.clone()
+            },
+            "entry 2 is empty",
+        );
+        refused(
+            SwarmConfig {
+                servers: vec!["a:8080".into()],
+                ..three.clone()
+            },
+            "not an http:// or https:// URL",
+        );
+        // One node and a match to join is the same as --url.
+        let joined = SwarmConfig {
+            servers: vec!["http://a".into()],
+            join_match: Some("m".into()),
+            matches: 1,
+            ..Default::default()
+        };
+        assert_eq!(joined.nodes().unwrap(), ["http://a"]);
     }
 }

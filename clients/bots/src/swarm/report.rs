@@ -77,10 +77,71 @@ impl Percentiles {
     }
 }
 
+/// What the bots of one server node saw: the report's per-node section. Its counts add up to the
+/// run's totals; its figures mean what the total fields of the same name in [`SwarmReport`] mean,
+/// over the matches that node created and the bots that joined them.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NodeReport {
+    /// The node's base URL (as given, without a trailing `/`).
+    pub url: String,
+    /// Matches created on this node (round robin over the nodes), or 1 for a joined match.
+    pub matches: u32,
+    /// Their ids, in the order they were created.
+    pub match_ids: Vec<String>,
+    /// Bots planned on this node's matches.
+    pub sessions_planned: u64,
+    /// Those that got their welcome.
+    pub sessions_established: u64,
+    /// Those whose join or handshake failed.
+    pub sessions_failed: u64,
+    /// Why they failed, by error kind.
+    pub failures: BTreeMap<String, u64>,
+    /// Snapshots stamped inside the window that arrived from this node.
+    pub snapshots_received: u64,
+    /// Snapshots this node sends in the window when it ticks on time.
+    pub snapshots_expected: u64,
+    /// `100 × received / expected` (0 when nothing was expected).
+    pub delivered_pct: f64,
+    /// Mean tick rate of this node's matches in the window, Hz.
+    pub tick_hz_measured: f64,
+    /// Tick-to-client latency of this node's snapshots in the window, ms.
+    pub latency_ms: Percentiles,
+    /// Snapshot payload bytes per session per second in the window.
+    pub bytes_per_session_per_s: f64,
+    /// The same with WebSocket frame headers.
+    pub wire_bytes_per_session_per_s: f64,
+    /// Every message received from this node over the whole run (compare with its
+    /// `arena_frames_sent_total`).
+    pub messages_received_total: u64,
+    /// Payload bytes of those messages (compare with its `arena_bytes_sent_total`).
+    pub bytes_received_total: u64,
+    /// Sessions on this node that ended before the swarm closed them.
+    pub disconnects: u64,
+    /// Dropped player sessions that got their seat back.
+    pub reconnects: u64,
+    /// Close codes of those disconnects.
+    pub close_codes: BTreeMap<u16, u64>,
+    /// `Error` messages this node sent.
+    pub server_errors: u64,
+    /// Messages from this node that did not decode.
+    pub decode_errors: u64,
+}
+
+impl NodeReport {
+    /// Whether this node passes: no failed session, at least one established, and at least
+    /// `min_delivered_pct` of its expected snapshots delivered.
+    pub fn passes(&self, min_delivered_pct: f64) -> bool {
+        self.sessions_failed == 0
+            && self.sessions_established > 0
+            && self.delivered_pct >= min_delivered_pct
+    }
+}
+
 /// Everything a run measured. Latencies in milliseconds unless the name says otherwise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct SwarmReport {
-    /// Server base URL.
+    /// Server base URL; with several servers, their URLs joined with `,` (each one is in
+    /// [`SwarmReport::nodes`]).
     pub url: String,
     /// Matches created.
     pub matches: u32,
@@ -159,14 +220,27 @@ pub struct SwarmReport {
     pub bot_cpu_pct: f64,
     /// Wall time of the whole run, seconds.
     pub run_s: f64,
+    /// The same figures for each server node, in the order the servers were given (one entry
+    /// when the run had one server). The fields above are the totals over every node.
+    pub nodes: Vec<NodeReport>,
 }
 
 impl SwarmReport {
-    /// Whether the run passes: no failed session and at least `min_delivered_pct` delivered.
+    /// Whether the run passes: no failed session and at least `min_delivered_pct` delivered,
+    /// in total and on every node ([`NodeReport::passes`]).
     pub fn passes(&self, min_delivered_pct: f64) -> bool {
         self.sessions_failed == 0
             && self.sessions_established > 0
             && self.delivered_pct >= min_delivered_pct
+            && self.nodes.iter().all(|n| n.passes(min_delivered_pct))
+    }
+
+    /// The nodes that fail [`NodeReport::passes`] at `min_delivered_pct`.
+    pub fn failing_nodes(&self, min_delivered_pct: f64) -> Vec<&NodeReport> {
+        self.nodes
+            .iter()
+            .filter(|n| !n.passes(min_delivered_pct))
+            .collect()
     }
 }
 
@@ -216,12 +290,49 @@ mod tests {
             decode_errors: 0,
             bot_cpu_pct: 0.0,
             run_s: 1.0,
+            nodes: Vec::new(),
         };
         assert!(r.passes(99.9));
         r.delivered_pct = 99.0;
         assert!(!r.passes(99.9));
         r.delivered_pct = 100.0;
         r.sessions_failed = 1;
+        assert!(!r.passes(0.0));
+        r.sessions_failed = 0;
+
+        // The threshold applies to every node too: the total at 99.5% passes 99, a node at 98%
+        // does not, and it is the one named.
+        let node = |url: &str, received: u64| NodeReport {
+            url: url.into(),
+            matches: 1,
+            match_ids: vec!["m".into()],
+            sessions_planned: 1,
+            sessions_established: 1,
+            sessions_failed: 0,
+            failures: BTreeMap::new(),
+            snapshots_received: received,
+            snapshots_expected: 100,
+            delivered_pct: received as f64,
+            tick_hz_measured: 20.0,
+            latency_ms: Percentiles::default(),
+            bytes_per_session_per_s: 0.0,
+            wire_bytes_per_session_per_s: 0.0,
+            messages_received_total: 0,
+            bytes_received_total: 0,
+            disconnects: 0,
+            reconnects: 0,
+            close_codes: BTreeMap::new(),
+            server_errors: 0,
+            decode_errors: 0,
+        };
+        r.nodes = vec![node("http://a", 100), node("http://b", 98)];
+        r.delivered_pct = 99.0;
+        assert!(r.passes(98.0));
+        assert!(!r.passes(99.0));
+        let failing: Vec<_> = r.failing_nodes(99.0).iter().map(|n| &n.url).collect();
+        assert_eq!(failing, ["http://b"]);
+        // A node none of whose sessions got in fails whatever the threshold.
+        r.nodes[0].sessions_established = 0;
         assert!(!r.passes(0.0));
     }
 }

@@ -97,6 +97,49 @@ pub(crate) struct Stats {
     pub(crate) match_sessions: Vec<u64>,
     pub(crate) messages_total: u64,
     pub(crate) bytes_total: u64,
+    /// The same counters again for each server node of the run, by node index (one entry when
+    /// the run has one server).
+    pub(crate) nodes: Vec<NodeTally>,
+}
+
+/// What the bots of one server node add up, besides the run's totals in [`Stats`]: the figures
+/// of the report's per-node section.
+pub(crate) struct NodeTally {
+    pub(crate) connected: u64,
+    pub(crate) failed: u64,
+    pub(crate) failures: BTreeMap<String, u64>,
+    pub(crate) snapshots_window: u64,
+    pub(crate) bytes_window: u64,
+    pub(crate) wire_bytes_window: u64,
+    pub(crate) latency_window: Histogram<u64>,
+    pub(crate) disconnects: u64,
+    pub(crate) reconnects: u64,
+    pub(crate) close_codes: BTreeMap<u16, u64>,
+    pub(crate) server_errors: u64,
+    pub(crate) decode_errors: u64,
+    pub(crate) messages_total: u64,
+    pub(crate) bytes_total: u64,
+}
+
+impl NodeTally {
+    fn new() -> Self {
+        Self {
+            connected: 0,
+            failed: 0,
+            failures: BTreeMap::new(),
+            snapshots_window: 0,
+            bytes_window: 0,
+            wire_bytes_window: 0,
+            latency_window: histogram(),
+            disconnects: 0,
+            reconnects: 0,
+            close_codes: BTreeMap::new(),
+            server_errors: 0,
+            decode_errors: 0,
+            messages_total: 0,
+            bytes_total: 0,
+        }
+    }
 }
 
 /// A latency histogram, 1 µs to 60 s, 3 significant digits.
@@ -105,7 +148,8 @@ pub fn histogram() -> Histogram<u64> {
 }
 
 impl Stats {
-    pub(crate) fn new(matches: usize) -> Self {
+    /// Counters for a run of `matches` matches over `nodes` server nodes.
+    pub(crate) fn new(matches: usize, nodes: usize) -> Self {
         Self {
             window: (u64::MAX, u64::MAX),
             connected: 0,
@@ -135,6 +179,7 @@ impl Stats {
             match_sessions: vec![0; matches],
             messages_total: 0,
             bytes_total: 0,
+            nodes: (0..nodes.max(1)).map(|_| NodeTally::new()).collect(),
         }
     }
 
@@ -142,9 +187,23 @@ impl Stats {
         server_time_us >= self.window.0 && server_time_us < self.window.1
     }
 
-    pub(crate) fn fail(&mut self, err: &BotError) {
+    /// A bot of `node` failed to join or connect (or had no policy for its game).
+    pub(crate) fn fail(&mut self, node: usize, err: &BotError) {
+        let kind = error_kind(err);
         self.failed += 1;
-        *self.failures.entry(error_kind(err)).or_default() += 1;
+        let n = &mut self.nodes[node];
+        n.failed += 1;
+        *n.failures.entry(kind.clone()).or_default() += 1;
+        *self.failures.entry(kind).or_default() += 1;
+    }
+
+    /// A bot of `node` received a message of `len` payload bytes (any kind, any time).
+    pub(crate) fn message(&mut self, node: usize, len: u64) {
+        self.messages_total += 1;
+        self.bytes_total += len;
+        let n = &mut self.nodes[node];
+        n.messages_total += 1;
+        n.bytes_total += len;
     }
 
     pub(crate) fn errors(&self) -> u64 {
@@ -168,6 +227,8 @@ pub fn error_kind(err: &BotError) -> String {
             tokio_tungstenite::tungstenite::Error::Io(io) => format!("ws_io_{:?}", io.kind()),
             other => format!("ws_{}", ws_error_name(other)),
         },
+        BotError::Config(_) => "config".into(),
+        BotError::Node { source, .. } => error_kind(source),
     }
 }
 
