@@ -43,6 +43,12 @@ pub const FORWARDED_HEADER: &str = "arena-forwarded-by";
 /// The header on `GET /api/matches` saying what the listing covers: `cluster` or `local-only`.
 pub const LISTING_HEADER: &str = "arena-listing";
 
+/// The header that proves a forwarded request comes from a node of this cluster: the cluster's
+/// secret, kept in Redis (`arena:cluster-secret`, made by the first node). The owner then reads
+/// the client from its `X-Forwarded-For` and leaves the per-client rates to the node that
+/// forwarded it (which counted them already).
+pub const SECRET_HEADER: &str = "arena-cluster-secret";
+
 /// What a node publishes about itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct NodeRecord {
@@ -81,6 +87,8 @@ struct Inner {
     /// Held while a beat writes, so a leave never races a beat that already started (which
     /// would list the node again until its keys expire).
     writing: tokio::sync::Mutex<()>,
+    /// The cluster's secret as last read from Redis.
+    secret: std::sync::RwLock<Option<String>>,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
 }
@@ -114,6 +122,7 @@ impl Cluster {
             up: AtomicBool::new(false),
             leaving: AtomicBool::new(false),
             writing: tokio::sync::Mutex::new(()),
+            secret: std::sync::RwLock::new(None),
             http,
             metrics,
         })))
@@ -223,6 +232,25 @@ impl Cluster {
             Self::matches_key(&self.0.node),
             self.0.ttl_ms,
         );
+        let candidate = tokens::new_token();
+        let secret: String = self
+            .redis(|mut conn| async move {
+                // The first node makes the cluster's secret; every node reads it each beat (a
+                // Redis that restarted empty gets a new one, which every node then uses).
+                let mut pipe = redis::pipe();
+                pipe.cmd("SET")
+                    .arg("arena:cluster-secret")
+                    .arg(candidate)
+                    .arg("NX")
+                    .ignore();
+                pipe.cmd("GET").arg("arena:cluster-secret");
+                let (secret,): (String,) = pipe.query_async(&mut conn).await?;
+                Ok(secret)
+            })
+            .await?;
+        if let Ok(mut held) = self.0.secret.write() {
+            *held = Some(secret);
+        }
         self.redis(|mut conn| async move {
             let mut pipe = redis::pipe();
             pipe.atomic();
@@ -306,6 +334,16 @@ impl Cluster {
         Ok(all)
     }
 
+    /// Whether a request with `headers` was forwarded by a node of this cluster (it carries the
+    /// cluster's secret).
+    pub fn forwarded_by_a_node(&self, headers: &actix_web::http::header::HeaderMap) -> bool {
+        let Some(given) = headers.get(SECRET_HEADER).and_then(|v| v.to_str().ok()) else {
+            return false;
+        };
+        let held = self.0.secret.read().ok().and_then(|s| s.clone());
+        held.is_some_and(|secret| tokens::secrets_equal(given, &secret))
+    }
+
     /// The public URL of node `node`, or `None` when it is not (or no longer) in the cluster.
     pub async fn node_url(&self, node: &str) -> Result<Option<String>, RegistryError> {
         let key = Self::node_key(node);
@@ -348,6 +386,9 @@ impl Cluster {
             .body(body);
         for (name, value) in headers {
             req = req.header(*name, value);
+        }
+        if let Some(secret) = self.0.secret.read().ok().and_then(|s| s.clone()) {
+            req = req.header(SECRET_HEADER, secret);
         }
         let resp = req.send().await.map_err(|e| {
             ApiError::Unavailable(format!(

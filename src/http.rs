@@ -54,14 +54,25 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The client behind `req` (see [`crate::limits::client_address`]).
+    /// The client behind `req` (see [`crate::limits::client_address`]); for a request another
+    /// node of the cluster forwarded, the client that node named.
     fn client_of(
         &self,
         peer: Option<std::net::SocketAddr>,
         headers: &header::HeaderMap,
     ) -> Option<IpAddr> {
         let peer = peer?.ip();
+        if self.from_a_node(headers) {
+            return Some(client_address(peer, headers, &[peer]));
+        }
         Some(client_address(peer, headers, &self.config.trusted_proxies))
+    }
+
+    /// Whether another node of this cluster forwarded the request (it counted the rates).
+    fn from_a_node(&self, headers: &header::HeaderMap) -> bool {
+        self.cluster
+            .as_ref()
+            .is_some_and(|c| c.forwarded_by_a_node(headers))
     }
 
     /// With `--host-api-key`, refuses a request without that key (`Arena-Api-Key`).
@@ -162,6 +173,10 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 fn over_limit(req: &ServiceRequest) -> Option<ApiError> {
     let state = req.app_data::<web::Data<AppState>>()?;
     let limits = state.limits.as_ref()?;
+    if state.from_a_node(req.headers()) {
+        // The node that forwarded it counted the client's rates already.
+        return None;
+    }
     let client = state.client_of(req.peer_addr(), req.headers())?;
     limits
         .check(client, Kind::of(req.method(), req.path()))

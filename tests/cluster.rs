@@ -40,6 +40,11 @@ impl Node {
 
     /// A node with its history on `database` (default: an SQLite file of its own).
     fn start_on(redis: &str, database: Option<&str>) -> Node {
+        Self::start_with(redis, database, false)
+    }
+
+    /// A node; `limits`: its per-client limits on (the binary's default) instead of off.
+    fn start_with(redis: &str, database: Option<&str>, limits: bool) -> Node {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -48,7 +53,7 @@ impl Node {
         let mut child = Command::new(env!("CARGO_BIN_EXE_arena"))
             .args(["--bind", "127.0.0.1:0", "--redis-url", redis])
             // Every test client comes from 127.0.0.1 (tests/abuse.rs tests the limits).
-            .args(["--client-limits", "off"])
+            .args(["--client-limits", if limits { "on" } else { "off" }])
             .args([
                 "--database",
                 &database.map_or_else(|| format!("sqlite://{}", db.display()), str::to_owned),
@@ -586,4 +591,60 @@ async fn the_history_is_shared_through_postgres() {
         a.lists(&replay)
     })
     .await;
+}
+
+/// With the per-client limits on, the owner counts a join forwarded by another node against the
+/// client behind it (named by the forwarding node, which proves it is a node of the cluster),
+/// not against the forwarding node: one client's squatting through B leaves another client
+/// joining through B untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_count_the_client_behind_a_forwarding_node() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let a = Node::start_with(&redis.url, None, true);
+    let b = Node::start_with(&redis.url, None, true);
+    let m = a.create(8).await;
+    within("B lists A's match", Duration::from_secs(5), || {
+        b.lists(&m.id)
+    })
+    .await;
+    let from = |source: &str| {
+        reqwest::Client::builder()
+            .local_address(source.parse::<std::net::IpAddr>().unwrap())
+            .build()
+            .unwrap()
+    };
+    let join = |client: reqwest::Client, name: &'static str| {
+        let url = format!("{}/api/matches/{}/join", b.url(), m.id);
+        async move {
+            let resp = client
+                .post(url)
+                .json(&json!({"name": name, "role": "player"}))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // Two unused tokens per client in one match, then 429 naming that client.
+    for _ in 0..2 {
+        assert_eq!(join(from("127.0.0.2"), "squat").await.0, 200);
+    }
+    let (status, body) = join(from("127.0.0.2"), "squat").await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (429, Some("rate_limited")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("127.0.0.2"),
+        "{body}"
+    );
+    // Another client through the same node is not affected.
+    for _ in 0..2 {
+        let (status, body) = join(from("127.0.0.3"), "ada").await;
+        assert_eq!(status, 200, "{body}");
+    }
 }
