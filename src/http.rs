@@ -62,14 +62,14 @@ impl AppState {
         headers: &header::HeaderMap,
     ) -> Option<IpAddr> {
         let peer = peer?.ip();
-        if self.from_a_node(headers) {
+        if self.forwarded_by_node(headers) {
             return Some(client_address(peer, headers, &[peer]));
         }
         Some(client_address(peer, headers, &self.config.trusted_proxies))
     }
 
     /// Whether another node of this cluster forwarded the request (it counted the rates).
-    fn from_a_node(&self, headers: &header::HeaderMap) -> bool {
+    fn forwarded_by_node(&self, headers: &header::HeaderMap) -> bool {
         self.cluster
             .as_ref()
             .is_some_and(|c| c.forwarded_by_a_node(headers))
@@ -173,7 +173,7 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
 fn over_limit(req: &ServiceRequest) -> Option<ApiError> {
     let state = req.app_data::<web::Data<AppState>>()?;
     let limits = state.limits.as_ref()?;
-    if state.from_a_node(req.headers()) {
+    if state.forwarded_by_node(req.headers()) {
         // The node that forwarded it counted the client's rates already.
         return None;
     }
