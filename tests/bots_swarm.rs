@@ -291,3 +291,39 @@ async fn swarm_spreads_over_two_servers_and_reports_each() {
     );
     assert_eq!(sum(|n| n.bytes_received_total), report.bytes_received_total);
 }
+
+/// Against a server with its per-client limits on (the binary's default), a swarm from an
+/// address that has used up its creations meets a 429; it waits the `Retry-After` and runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swarm_honours_the_servers_rate_limits() {
+    let server = TestServer::with_limits(
+        arena::Config {
+            client_creations_per_min: 30,
+            ..arena::Config::default()
+        },
+        arena_catalog::builtin(),
+    );
+    // This address's 30 creations are spent: the next one may come in 2 s.
+    let lobby = server.lobby();
+    for _ in 0..30 {
+        lobby.create_match(&match_req(2, 20, 0, 0)).await.unwrap();
+    }
+    let config = SwarmConfig {
+        url: server.url(),
+        matches: 1,
+        players: 4,
+        duration_s: 1.0,
+        settle_s: 0.2,
+        ..SwarmConfig::default()
+    };
+    let report = spawn_swarm(config).await.unwrap().unwrap();
+    assert_eq!(report.sessions_established, 4, "{report:#?}");
+    assert!(report.delivered_pct >= 98.0, "{report:#?}");
+    assert!(
+        server
+            .metric("arena_http_refused_total{reason=\"creations\"}")
+            .await
+            >= 1.0,
+        "the swarm was refused once"
+    );
+}

@@ -523,7 +523,8 @@ impl LobbyState {
         let max_spectators = self.limits.max_spectators_per_match;
         if let Some(client) = client {
             self.entry(id)?;
-            let retry_after_s = self.limits.join_token_ttl.as_secs().max(1);
+            // A client that uses its tokens frees its places in moments: ask it to retry soon.
+            let retry_after_s = 1;
             let held: usize = self.matches.values().map(|m| m.pending_of(client)).sum();
             if held >= self.limits.pending_joins_per_client {
                 return Err(ApiError::RateLimited {
@@ -1138,7 +1139,7 @@ mod tests {
             matches!(
                 refused,
                 Err(ApiError::RateLimited {
-                    retry_after_s: 30,
+                    retry_after_s: 1,
                     ..
                 })
             ),

@@ -138,8 +138,51 @@ impl LobbyClient {
     }
 }
 
-/// Sends `rb`; `expected` yields the decoded body, any other status a [`BotError::Http`].
+/// How many times a request refused with 429 is sent again, and the longest wait honoured.
+const RATE_LIMIT_RETRIES: u32 = 4;
+const MAX_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sends `rb`; `expected` yields the decoded body, any other status a [`BotError::Http`]. A
+/// `429` (a per-client limit of the server, docs/security.md) is retried after its `Retry-After`
+/// (at most [`MAX_RETRY_WAIT`], [`RATE_LIMIT_RETRIES`] times), as a well-behaved client does:
+/// e.g. bots of one match joining at once from one address meet the cap on unused join tokens
+/// for the moment it takes the first ones to connect.
 async fn send<T: DeserializeOwned>(
+    rb: RequestBuilder,
+    expected: StatusCode,
+) -> Result<T, BotError> {
+    let mut tries = 0;
+    loop {
+        let attempt = rb.try_clone();
+        let resp = match attempt {
+            Some(attempt) => attempt.send().await?,
+            None => return send_once(rb, expected).await,
+        };
+        let status = resp.status();
+        if status == StatusCode::TOO_MANY_REQUESTS && tries < RATE_LIMIT_RETRIES {
+            tries += 1;
+            let wait = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                .map_or(
+                    std::time::Duration::from_secs(1),
+                    std::time::Duration::from_secs,
+                )
+                .min(MAX_RETRY_WAIT);
+            tokio::time::sleep(wait).await;
+            continue;
+        }
+        if status != expected {
+            let body = resp.bytes().await?;
+            return Err(BotError::from_http(status.as_u16(), &body));
+        }
+        return Ok(resp.json::<T>().await?);
+    }
+}
+
+/// [`send`] of a request that cannot be cloned (a streamed body): once.
+async fn send_once<T: DeserializeOwned>(
     rb: RequestBuilder,
     expected: StatusCode,
 ) -> Result<T, BotError> {
