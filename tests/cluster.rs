@@ -125,7 +125,7 @@ impl Node {
     }
 
     async fn lists(&self, id: &str) -> bool {
-        self.list().await.1.iter().any(|m| m.id == id)
+        listed_at(&self.url(), id).await
     }
 
     async fn create(&self, seats: u8) -> CreatedMatch {
@@ -181,6 +181,17 @@ impl Drop for Node {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.db.display()));
         }
     }
+}
+
+/// Whether the node at `url` lists match `id` (for tasks that do not hold the [`Node`]).
+async fn listed_at(url: &str, id: &str) -> bool {
+    let all: Vec<MatchSummary> = reqwest::get(format!("{url}/api/matches"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    all.iter().any(|m| m.id == id)
 }
 
 /// Polls `f` every 100 ms until it holds or `within` passes; returns how long it took.
@@ -393,21 +404,12 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
     let b_url = b.url();
     let gone = mc.id.clone();
     let watch = tokio::spawn(async move {
-        let listed = |url: String, id: String| async move {
-            let all: Vec<MatchSummary> = reqwest::get(format!("{url}/api/matches"))
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            all.iter().any(|m| m.id == id)
-        };
         let took = within(
             "the killed node's match leaves",
             Duration::from_secs(10),
             || {
                 let (a, b, id) = (a_url.clone(), b_url.clone(), gone.clone());
-                async move { !listed(a, id.clone()).await && !listed(b, id).await }
+                async move { !listed_at(&a, &id).await && !listed_at(&b, &id).await }
             },
         )
         .await;
@@ -430,15 +432,7 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
             Duration::from_secs(10),
             || {
                 let (url, id) = (a_url.clone(), frozen.clone());
-                async move {
-                    let all: Vec<MatchSummary> = reqwest::get(format!("{url}/api/matches"))
-                        .await
-                        .unwrap()
-                        .json()
-                        .await
-                        .unwrap();
-                    !all.iter().any(|m| m.id == id)
-                }
+                async move { !listed_at(&url, &id).await }
             },
         )
         .await;

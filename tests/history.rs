@@ -6,8 +6,6 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use arena::Config;
 use arena_game::api::{ApiRole, HistoryEntry, HistoryPage, Leaderboard};
 use arena_game::replay::{Replay, Replayer};
@@ -38,31 +36,6 @@ fn with_db(url: &str) -> Config {
     Config {
         database_url: Some(url.to_owned()),
         ..Config::default()
-    }
-}
-
-/// A fresh database file in the system's temp dir, removed when dropped.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Self(std::env::temp_dir().join(format!("arena-{name}-{}-{nanos}.db", std::process::id())))
-    }
-
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.0.display())
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
     }
 }
 

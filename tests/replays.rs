@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use arena::Config;
@@ -18,34 +17,6 @@ use arena_game::api::{ApiRole, HistoryEntry, MatchSummary, ReplayState, WatchRep
 use arena_game::{ClientMsg, GameRegistry, Phase, ServerMsg, Snapshot};
 use common::*;
 use serde_json::json;
-
-/// A fresh SQLite file in the system's temp dir, removed when dropped.
-struct TempDb(PathBuf);
-
-impl TempDb {
-    fn new(name: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        Self(std::env::temp_dir().join(format!("arena-{name}-{}-{nanos}.db", std::process::id())))
-    }
-
-    fn config(&self) -> Config {
-        Config {
-            database_url: Some(format!("sqlite://{}", self.0.display())),
-            ..Config::default()
-        }
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
-        }
-    }
-}
 
 /// Waits until the history lists `id`.
 async fn listed(server: &TestServer, id: &str) -> HistoryEntry {

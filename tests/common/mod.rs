@@ -307,3 +307,39 @@ where
     }
     panic!("timed out waiting for: {what}");
 }
+
+/// A fresh SQLite database file in the system's temp dir (its `-wal` and `-shm` too), removed
+/// when dropped.
+pub struct TempDb(std::path::PathBuf);
+
+impl TempDb {
+    /// A new, not yet created, file named after `name`.
+    pub fn new(name: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        Self(std::env::temp_dir().join(format!("arena-{name}-{}-{nanos}.db", std::process::id())))
+    }
+
+    /// `sqlite://…` of the file.
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.0.display())
+    }
+
+    /// The default configuration with its history in this file.
+    pub fn config(&self) -> Config {
+        Config {
+            database_url: Some(self.url()),
+            ..Config::default()
+        }
+    }
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
