@@ -7,7 +7,7 @@
 mod common;
 
 use arena::Config;
-use arena_game::api::{ApiRole, HistoryEntry, HistoryPage, Leaderboard};
+use arena_game::api::{ApiRole, HistoryPage, Leaderboard};
 use arena_game::replay::{Replay, Replayer};
 use common::postgres::Postgres;
 use common::*;
@@ -45,23 +45,6 @@ async fn get_json<T: serde::de::DeserializeOwned>(server: &TestServer, path: &st
         .unwrap();
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap())
-}
-
-/// Waits until the history lists `id`.
-async fn listed(server: &TestServer, id: &str) -> HistoryEntry {
-    let url = format!("{}/api/history/{id}", server.url());
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let resp = reqwest::get(&url).await.unwrap();
-        if resp.status() == 200 {
-            return resp.json().await.unwrap();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "match {id} never reached the history"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
 }
 
 /// A deathmatch of a person and a bot, played a while and ended by the host: kept with its

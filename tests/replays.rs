@@ -18,23 +18,6 @@ use arena_game::{ClientMsg, GameRegistry, Phase, ServerMsg, Snapshot};
 use common::*;
 use serde_json::json;
 
-/// Waits until the history lists `id`.
-async fn listed(server: &TestServer, id: &str) -> HistoryEntry {
-    let url = format!("{}/api/history/{id}", server.url());
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    loop {
-        let resp = reqwest::get(&url).await.unwrap();
-        if resp.status() == 200 {
-            return resp.json().await.unwrap();
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "match {id} never reached the history"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// A JSON request; returns the status and the body.
 async fn call(
     method: reqwest::Method,

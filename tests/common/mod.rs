@@ -343,3 +343,20 @@ impl Drop for TempDb {
         }
     }
 }
+
+/// Waits until the history of `server` lists finished match `id`, and returns it.
+pub async fn listed(server: &TestServer, id: &str) -> arena_game::api::HistoryEntry {
+    let url = format!("{}/api/history/{id}", server.url());
+    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
+    loop {
+        let resp = reqwest::get(&url).await.unwrap();
+        if resp.status() == 200 {
+            return resp.json().await.unwrap();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "match {id} never reached the history"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
