@@ -89,8 +89,18 @@ struct Inner {
     writing: tokio::sync::Mutex<()>,
     /// The cluster's secret as last read from Redis.
     secret: std::sync::RwLock<Option<String>>,
+    /// The web origins (`scheme://host[:port]`) of every node's public URL, as last read: a
+    /// page served by one node opens the WebSocket of a match on another.
+    origins: std::sync::RwLock<Vec<String>>,
     http: reqwest::Client,
     metrics: Arc<Metrics>,
+}
+
+/// The web origin of `url`: `scheme://host[:port]`, without a path.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
 }
 
 /// The node that owns match (or token) `id`: the part before the first `-`, if any.
@@ -123,6 +133,7 @@ impl Cluster {
             leaving: AtomicBool::new(false),
             writing: tokio::sync::Mutex::new(()),
             secret: std::sync::RwLock::new(None),
+            origins: std::sync::RwLock::new(Vec::new()),
             http,
             metrics,
         })))
@@ -267,7 +278,45 @@ impl Cluster {
             }
             pipe.query_async::<()>(&mut conn).await
         })
-        .await
+        .await?;
+        // Then the other nodes' addresses, for the origins their pages come from.
+        let records: Vec<String> = self
+            .redis(|mut conn| async move {
+                let mut keys: Vec<String> = Vec::new();
+                let mut cursor: u64 = 0;
+                loop {
+                    let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                        .arg(cursor)
+                        .arg("MATCH")
+                        .arg("arena:node:*")
+                        .arg("COUNT")
+                        .arg(1000)
+                        .query_async(&mut conn)
+                        .await?;
+                    keys.extend(batch);
+                    cursor = next;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+                if keys.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let values: Vec<Option<String>> =
+                    redis::cmd("MGET").arg(&keys).query_async(&mut conn).await?;
+                Ok(values.into_iter().flatten().collect())
+            })
+            .await?;
+        let mut origins: Vec<String> = records
+            .iter()
+            .filter_map(|r| serde_json::from_str::<NodeRecord>(r).ok())
+            .filter_map(|r| origin_of(&r.public_url))
+            .collect();
+        origins.extend(origin_of(&self.0.public_url));
+        if let Ok(mut held) = self.0.origins.write() {
+            *held = origins;
+        }
+        Ok(())
     }
 
     /// SIGTERM: deletes this node's keys now (it leaves every listing at once) and stops
@@ -332,6 +381,15 @@ impl Cluster {
             }
         }
         Ok(all)
+    }
+
+    /// Whether `origin` is a page origin of a node of this cluster (its public URL's).
+    pub fn is_node_origin(&self, origin: &str) -> bool {
+        let origin = origin.trim_end_matches('/');
+        self.0
+            .origins
+            .read()
+            .is_ok_and(|held| held.iter().any(|o| o == origin))
     }
 
     /// Whether a request with `headers` was forwarded by a node of this cluster (it carries the
@@ -448,6 +506,19 @@ mod tests {
             cluster("https://play.example.com/n1").ws_base(),
             "wss://play.example.com/n1"
         );
+    }
+
+    #[test]
+    fn origins_of_public_urls() {
+        assert_eq!(
+            origin_of("https://play.example.com/n1").as_deref(),
+            Some("https://play.example.com")
+        );
+        assert_eq!(
+            origin_of("http://10.0.0.5:8080").as_deref(),
+            Some("http://10.0.0.5:8080")
+        );
+        assert_eq!(origin_of("nonsense"), None);
     }
 
     #[test]

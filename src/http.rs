@@ -685,7 +685,12 @@ async fn admit(req: &Request, state: &AppState) -> Result<Admitted, HttpResponse
             .and_then(|h| h.to_str().ok())
             .or_else(|| req.uri().authority().map(|a| a.as_str()))
             .unwrap_or("");
-        if !origin_allowed(origin, host, &state.config.allowed_origins) {
+        // In a cluster, a page served by any node may open the WebSocket of a match here.
+        let from_a_node = state
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.is_node_origin(origin));
+        if !from_a_node && !origin_allowed(origin, host, &state.config.allowed_origins) {
             return Err(ApiError::Forbidden(format!(
                 "origin {origin:?} may not open a WebSocket here"
             ))

@@ -45,6 +45,11 @@ impl Node {
 
     /// A node; `limits`: its per-client limits on (the binary's default) instead of off.
     fn start_with(redis: &str, database: Option<&str>, limits: bool) -> Node {
+        Self::start_full(redis, database, limits, &[])
+    }
+
+    /// A node with `extra` flags.
+    fn start_full(redis: &str, database: Option<&str>, limits: bool, extra: &[&str]) -> Node {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -54,6 +59,7 @@ impl Node {
             .args(["--bind", "127.0.0.1:0", "--redis-url", redis])
             // Every test client comes from 127.0.0.1 (tests/abuse.rs tests the limits).
             .args(["--client-limits", if limits { "on" } else { "off" }])
+            .args(extra)
             .args([
                 "--database",
                 &database.map_or_else(|| format!("sqlite://{}", db.display()), str::to_owned),
@@ -641,4 +647,58 @@ async fn limits_count_the_client_behind_a_forwarding_node() {
         let (status, body) = join(from("127.0.0.3"), "ada").await;
         assert_eq!(status, 200, "{body}");
     }
+}
+
+/// An upgrade of `ws_url`'s path at `addr` sent with `Origin: origin`; returns the status line.
+async fn upgrade_from(addr: SocketAddr, ws_url: &str, origin: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let path = &ws_url[ws_url.find("/ws").unwrap()..];
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v3\r\n\r\n"
+    );
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut head = vec![0u8; 1024];
+    let n = tokio::time::timeout(EVENT_TIMEOUT, stream.read(&mut head))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&head[..n])
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// A page served by one node opens the WebSocket of a match on another: every node allows the
+/// origins of the cluster's public URLs (a foreign origin is still refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_of_any_node_open_websockets_on_the_others() {
+    let Some(redis) = Redis::start() else {
+        return;
+    };
+    let a = Node::start(&redis.url);
+    // B's public address is a name the browser knows it by (it is not dialled in this test).
+    let _b = Node::start_full(
+        &redis.url,
+        None,
+        false,
+        &["--public-url", "http://node-b.test:8080"],
+    );
+    let m = a.create(4).await;
+    let foreign = a.join(&m.id, "eve", ApiRole::Spectator).await;
+    let status = upgrade_from(a.addr, &foreign.ws_url, "http://elsewhere.test").await;
+    assert!(status.contains(" 403 "), "a foreign origin: {status}");
+    within("A allows B's origin", Duration::from_secs(5), || {
+        let addr = a.addr;
+        let url = foreign.ws_url.clone();
+        async move {
+            upgrade_from(addr, &url, "http://node-b.test:8080")
+                .await
+                .contains(" 101 ")
+        }
+    })
+    .await;
 }
