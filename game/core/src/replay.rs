@@ -289,10 +289,103 @@ pub struct Seated {
     pub connected: bool,
 }
 
+/// One event of a [`Log`]: what a [`ReplayEvent`] says, with its bytes (a name, an input) kept
+/// in the log's one buffer instead of a heap allocation each. 12 bytes an event instead of 32
+/// plus an allocation: an open replay of five busy minutes holds about 1 MB instead of 4.
+#[derive(Debug, Clone, Copy)]
+enum Compact {
+    Steps(u32),
+    Join { id: PlayerId, at: u32, len: u16 },
+    Leave(PlayerId),
+    Connected(PlayerId, bool),
+    Input { id: PlayerId, at: u32, len: u16 },
+    DiscardInputs(PlayerId),
+    Start,
+    End(EndReason),
+}
+
+/// A replay's events as a [`Replayer`] holds them, shared by every copy of it.
+#[derive(Debug)]
+struct Log {
+    events: Vec<Compact>,
+    bytes: Vec<u8>,
+}
+
+impl Log {
+    fn new(events: &[ReplayEvent]) -> Log {
+        let mut log = Log {
+            events: Vec::with_capacity(events.len()),
+            bytes: Vec::new(),
+        };
+        for event in events {
+            let compact = match event {
+                ReplayEvent::Steps(n) => Compact::Steps(*n),
+                ReplayEvent::Join { id, name } => {
+                    let (at, len) = log.keep(name.as_bytes());
+                    Compact::Join { id: *id, at, len }
+                }
+                ReplayEvent::Leave(id) => Compact::Leave(*id),
+                ReplayEvent::Connected(id, up) => Compact::Connected(*id, *up),
+                ReplayEvent::Input(id, bytes) => {
+                    let (at, len) = log.keep(&bytes.0);
+                    Compact::Input { id: *id, at, len }
+                }
+                ReplayEvent::DiscardInputs(id) => Compact::DiscardInputs(*id),
+                ReplayEvent::Start => Compact::Start,
+                ReplayEvent::End(reason) => Compact::End(*reason),
+            };
+            log.events.push(compact);
+        }
+        log.events.shrink_to_fit();
+        log.bytes.shrink_to_fit();
+        log
+    }
+
+    /// Appends `bytes` (a name or an input: small, and a replay is at most 64 MiB) and says
+    /// where they are.
+    fn keep(&mut self, bytes: &[u8]) -> (u32, u16) {
+        let at = self.bytes.len() as u32;
+        let len = bytes.len().min(usize::from(u16::MAX));
+        self.bytes.extend_from_slice(&bytes[..len]);
+        (at, len as u16)
+    }
+
+    fn slice(&self, at: u32, len: u16) -> &[u8] {
+        let at = at as usize;
+        &self.bytes[at..at + usize::from(len)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The point of the compact log: no event grows past 8 bytes.
+    #[test]
+    fn compact_events_are_small() {
+        assert!(std::mem::size_of::<Compact>() <= 8);
+        let log = Log::new(&[
+            ReplayEvent::Join {
+                id: 3,
+                name: "ada".into(),
+            },
+            ReplayEvent::Input(3, Payload(vec![1, 2])),
+            ReplayEvent::Steps(2),
+        ]);
+        assert_eq!(log.bytes, b"ada\x01\x02");
+        match log.events[1] {
+            Compact::Input { id, at, len } => {
+                assert_eq!((id, log.slice(at, len)), (3, &[1u8, 2][..]))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 /// Plays a replay on a fresh game, one tick at a time.
 pub struct Replayer {
     game: Box<dyn DynGame>,
-    events: Arc<[ReplayEvent]>,
+    log: Arc<Log>,
     /// The next event, and how many steps of a `Steps` event at it are already done.
     at: usize,
     done_steps: u32,
@@ -307,7 +400,7 @@ impl Clone for Replayer {
     fn clone(&self) -> Self {
         Self {
             game: self.game.fork(),
-            events: self.events.clone(),
+            log: self.log.clone(),
             at: self.at,
             done_steps: self.done_steps,
             dt: self.dt,
@@ -339,7 +432,7 @@ impl Replayer {
             .map_err(ReplayError::Settings)?;
         Ok(Self {
             game,
-            events: replay.events.clone().into(),
+            log: Arc::new(Log::new(&replay.events)),
             at: 0,
             done_steps: 0,
             dt: f32::from_bits(h.step_bits),
@@ -377,18 +470,19 @@ impl Replayer {
     /// Whether every event has been played (nothing follows, not even a call after the last
     /// step).
     pub fn is_done(&self) -> bool {
-        self.at >= self.events.len()
+        self.at >= self.log.events.len()
     }
 
     /// Makes every call up to and including the next step; false when the replay is over.
     pub fn next_tick(&mut self) -> bool {
-        while let Some(event) = self.events.get(self.at) {
-            if let ReplayEvent::Steps(n) = event {
-                if self.done_steps < *n {
+        let log = &self.log;
+        while let Some(&event) = log.events.get(self.at) {
+            if let Compact::Steps(n) = event {
+                if self.done_steps < n {
                     self.game.step(self.dt);
                     self.done_steps += 1;
                     self.tick += 1;
-                    if self.done_steps == *n {
+                    if self.done_steps == n {
                         self.at += 1;
                         self.done_steps = 0;
                     }
@@ -399,35 +493,36 @@ impl Replayer {
                 continue;
             }
             match event {
-                ReplayEvent::Steps(_) => {}
-                ReplayEvent::Join { id, name } => {
-                    self.game.add_player(*id, name);
+                Compact::Steps(_) => {}
+                Compact::Join { id, at, len } => {
+                    let name = String::from_utf8_lossy(log.slice(at, len));
+                    self.game.add_player(id, &name);
                     let seated = Seated {
-                        name: name.clone(),
+                        name: name.into_owned(),
                         connected: true,
                     };
-                    self.seated.insert(*id, seated);
+                    self.seated.insert(id, seated);
                     self.seat_changes += 1;
                 }
-                ReplayEvent::Leave(id) => {
-                    self.game.remove_player(*id);
-                    self.seated.remove(id);
+                Compact::Leave(id) => {
+                    self.game.remove_player(id);
+                    self.seated.remove(&id);
                     self.seat_changes += 1;
                 }
-                ReplayEvent::Connected(id, up) => {
-                    self.game.set_connected(*id, *up);
-                    if let Some(seat) = self.seated.get_mut(id) {
-                        seat.connected = *up;
+                Compact::Connected(id, up) => {
+                    self.game.set_connected(id, up);
+                    if let Some(seat) = self.seated.get_mut(&id) {
+                        seat.connected = up;
                     }
                     self.seat_changes += 1;
                 }
-                ReplayEvent::Input(id, bytes) => {
+                Compact::Input { id, at, len } => {
                     // It decoded when recorded; the same game decodes it the same way.
-                    let _ = self.game.queue_input(*id, &bytes.0);
+                    let _ = self.game.queue_input(id, log.slice(at, len));
                 }
-                ReplayEvent::DiscardInputs(id) => self.game.discard_inputs(*id),
-                ReplayEvent::Start => self.game.start(),
-                ReplayEvent::End(reason) => self.game.end(*reason),
+                Compact::DiscardInputs(id) => self.game.discard_inputs(id),
+                Compact::Start => self.game.start(),
+                Compact::End(reason) => self.game.end(reason),
             }
             self.at += 1;
         }
