@@ -320,6 +320,18 @@ async fn three_nodes_are_one_service() {
         .unwrap();
     assert_eq!(detail["players"], 1);
 
+    // The page's bots, through another node.
+    let with_bots = a.create(4).await;
+    let (status, json) = c
+        .post(
+            &format!("/api/matches/{}/bots", with_bots.id),
+            Some(&with_bots.host_token),
+            Some(json!({"count": 2})),
+        )
+        .await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["added"].as_array().map(Vec::len), Some(2), "{json}");
+
     // Racing joins for the last seats, through all three nodes: exactly the free seats.
     let race = b.create(4).await;
     let mut joins = Vec::new();

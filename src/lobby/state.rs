@@ -588,6 +588,18 @@ impl LobbyState {
                         "the match has its maximum of {max_spectators} spectators"
                     )));
                 }
+                // With the per-client limits on, many clients together still cannot hold more
+                // than a quarter of the places with tokens nobody uses.
+                let pending_cap = (max_spectators / 4).max(4);
+                if client.is_some() && m.spectator_tokens.len() >= pending_cap {
+                    return Err(ApiError::RateLimited {
+                        message: format!(
+                            "{pending_cap} spectator places of this match wait for their \
+                             connections; retry in a moment"
+                        ),
+                        retry_after_s: 1,
+                    });
+                }
                 m.spectator_tokens.push(PendingSpectator {
                     token: token.clone(),
                     name,
@@ -1160,6 +1172,37 @@ mod tests {
             join(&mut lobby, "nope", a, ApiRole::Player),
             Err(ApiError::NotFound(_))
         ));
+    }
+
+    /// With the per-client limits on, the unused spectator tokens of one match, from all
+    /// clients together, are capped at a quarter of its places (at least 4).
+    #[test]
+    fn unused_spectator_places_are_capped_per_match() {
+        let now = Instant::now();
+        let mut lobby = LobbyState::new(Limits {
+            max_spectators_per_match: 16,
+            ..limits()
+        });
+        let id = lobby.create(now, "m1".into(), new_match(2)).unwrap().id;
+        for i in 0..4u8 {
+            let client = IpAddr::from([10, 0, 0, i]);
+            lobby
+                .join(now, &id, "s", ApiRole::Spectator, Some(client))
+                .unwrap();
+        }
+        let fifth = lobby.join(
+            now,
+            &id,
+            "s",
+            ApiRole::Spectator,
+            Some(IpAddr::from([10, 0, 0, 9])),
+        );
+        assert!(
+            matches!(fifth, Err(ApiError::RateLimited { .. })),
+            "{fifth:?}"
+        );
+        // Without the limits (a load test), only the places count.
+        lobby.join(now, &id, "s", ApiRole::Spectator, None).unwrap();
     }
 
     /// A match nobody ever connected to goes after the short TTL; one somebody joined waits the
