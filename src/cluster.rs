@@ -96,6 +96,27 @@ struct Inner {
     metrics: Arc<Metrics>,
 }
 
+/// Every key matching `pattern` (SCAN, so Redis is never blocked by a long KEYS).
+async fn scan(conn: &mut MultiplexedConnection, pattern: &str) -> redis::RedisResult<Vec<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(conn)
+            .await?;
+        keys.extend(batch);
+        cursor = next;
+        if cursor == 0 {
+            return Ok(keys);
+        }
+    }
+}
+
 /// The web origin of `url`: `scheme://host[:port]`, without a path.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
@@ -282,23 +303,7 @@ impl Cluster {
         // Then the other nodes' addresses, for the origins their pages come from.
         let records: Vec<String> = self
             .redis(|mut conn| async move {
-                let mut keys: Vec<String> = Vec::new();
-                let mut cursor: u64 = 0;
-                loop {
-                    let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg("arena:node:*")
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut conn)
-                        .await?;
-                    keys.extend(batch);
-                    cursor = next;
-                    if cursor == 0 {
-                        break;
-                    }
-                }
+                let keys = scan(&mut conn, "arena:node:*").await?;
                 if keys.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -347,23 +352,7 @@ impl Cluster {
     pub async fn list(&self, local: Vec<MatchSummary>) -> Result<Vec<MatchSummary>, RegistryError> {
         let published: Vec<String> = self
             .redis(|mut conn| async move {
-                let mut keys: Vec<String> = Vec::new();
-                let mut cursor: u64 = 0;
-                loop {
-                    let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
-                        .arg(cursor)
-                        .arg("MATCH")
-                        .arg("arena:matches:*")
-                        .arg("COUNT")
-                        .arg(1000)
-                        .query_async(&mut conn)
-                        .await?;
-                    keys.extend(batch);
-                    cursor = next;
-                    if cursor == 0 {
-                        break;
-                    }
-                }
+                let keys = scan(&mut conn, "arena:matches:*").await?;
                 let mut pipe = redis::pipe();
                 for key in &keys {
                     pipe.cmd("HVALS").arg(key);
