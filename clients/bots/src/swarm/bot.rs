@@ -80,7 +80,6 @@ impl Bot {
         };
         {
             let mut st = self.shared.stats.borrow_mut();
-            st.connected += 1;
             st.nodes[self.node].connected += 1;
             st.match_sessions[self.match_index] += 1;
             let us = started.elapsed().as_micros() as u64;
@@ -136,7 +135,6 @@ impl Bot {
                     Ok(ServerMsg::Snapshot(s)) => s,
                     Ok(ServerMsg::Error { .. }) => {
                         let mut st = self.shared.stats.borrow_mut();
-                        st.server_errors += 1;
                         st.nodes[self.node].server_errors += 1;
                         continue;
                     }
@@ -181,7 +179,6 @@ impl Bot {
                             session = s;
                             pending.clear();
                             let mut st = self.shared.stats.borrow_mut();
-                            st.reconnects += 1;
                             st.nodes[self.node].reconnects += 1;
                         }
                         None => break 'session Some(e),
@@ -194,8 +191,6 @@ impl Bot {
             None => {
                 if let Ok((messages, bytes)) = session.close_counted().await {
                     let mut st = self.shared.stats.borrow_mut();
-                    st.messages_total += messages;
-                    st.bytes_total += bytes;
                     let n = &mut st.nodes[self.node];
                     n.messages_total += messages;
                     n.bytes_total += bytes;
@@ -203,10 +198,7 @@ impl Bot {
             }
             Some(e) => {
                 let mut st = self.shared.stats.borrow_mut();
-                st.connected -= 1;
-                st.disconnects += 1;
                 let code = e.close_code().unwrap_or(1006);
-                *st.close_codes.entry(code).or_default() += 1;
                 let n = &mut st.nodes[self.node];
                 n.connected -= 1;
                 n.disconnects += 1;
@@ -230,7 +222,6 @@ impl Bot {
     /// Counts a message that did not decode (or a view the policy could not read).
     fn decode_error(&self) {
         let mut st = self.shared.stats.borrow_mut();
-        st.decode_errors += 1;
         st.nodes[self.node].decode_errors += 1;
     }
 
@@ -260,16 +251,12 @@ impl Bot {
         if !st.in_window(snap.server_time_us) {
             return;
         }
-        st.snapshots_window += 1;
         let on_wire = wire.len as u64 + ws_header_len(wire.len);
-        st.bytes_window += wire.len as u64;
-        st.wire_bytes_window += on_wire;
         st.role_wire_bytes_window[usize::from(!wire.player)] += on_wire;
         match wire.delta {
             true => st.deltas_window += 1,
             false => st.keyframes_window += 1,
         }
-        st.latency_window.saturating_record(latency_us);
         st.decode_ns.saturating_record(decode_ns.max(1));
         let n = &mut st.nodes[self.node];
         n.snapshots_window += 1;

@@ -269,8 +269,8 @@ async fn run_local(
                 let p = Progress {
                     elapsed_s: run_start.elapsed().as_secs_f64(),
                     stage: shared.stage.get(),
-                    connected: st.connected,
-                    failed: st.failed,
+                    connected: st.sum(|n| n.connected),
+                    failed: st.sum(|n| n.failed),
                     planned,
                     snapshots_per_s: (st.snapshots_total - last_snapshots) as f64 / dt,
                     p99_ms: if st.latency_all.is_empty() {
@@ -339,7 +339,7 @@ async fn run_local(
         drain_progress(&mut progress_rx, &mut progress);
         let done = {
             let st = shared.stats.borrow();
-            st.connected + st.failed >= planned
+            st.sum(|n| n.connected + n.failed) >= planned
         };
         if done || tokio::time::Instant::now() >= deadline {
             break;
@@ -364,7 +364,6 @@ async fn run_local(
     shared.stage.set(Stage::Measure);
     let cpu0 = process_cpu_us();
     let wall0 = Instant::now();
-    let established_at_w0 = shared.stats.borrow().connected + shared.stats.borrow().disconnects;
     let node_established_at_w0: Vec<u64> = shared
         .stats
         .borrow()
@@ -372,6 +371,7 @@ async fn run_local(
         .iter()
         .map(|n| n.connected + n.disconnects)
         .collect();
+    let established_at_w0: u64 = node_established_at_w0.iter().sum();
     sleep_until_wall(w1, &mut progress_rx, &mut progress).await;
     let cpu1 = process_cpu_us();
     let wall_window = wall0.elapsed().as_secs_f64();
@@ -391,6 +391,7 @@ async fn run_local(
     drain_progress(&mut progress_rx, &mut progress);
 
     let st = shared.stats.borrow();
+    let total = st.total();
     let window_s = window_us as f64 / 1e6;
     // A match's tick stamped just inside a window edge can add one tick to the k periods: take
     // the ticks actually seen when there are more, so delivery never reads above 100%.
@@ -460,19 +461,19 @@ async fn run_local(
         window_end_us: w1,
         sessions_planned: planned,
         sessions_established: established_at_w0,
-        sessions_failed: st.failed,
-        failures: st.failures.clone(),
-        snapshots_received: st.snapshots_window,
+        sessions_failed: total.failed,
+        failures: total.failures.clone(),
+        snapshots_received: total.snapshots_window,
         snapshots_expected: expected,
-        delivered_pct: percent(st.snapshots_window, expected),
+        delivered_pct: percent(total.snapshots_window, expected),
         tick_hz_measured,
-        latency_ms: Percentiles::of(&st.latency_window, 1000.0),
+        latency_ms: Percentiles::of(&total.latency_window, 1000.0),
         latency_p99_by_second_ms: st.p99_by_interval.clone(),
         input_rtt_ms: Percentiles::of(&st.rtt, 1000.0),
         connect_ms: Percentiles::of(&st.connect, 1000.0),
         decode_us: Percentiles::of(&st.decode_ns, 1000.0),
-        bytes_per_session_per_s: st.bytes_window as f64 / per_session_s,
-        wire_bytes_per_session_per_s: st.wire_bytes_window as f64 / per_session_s,
+        bytes_per_session_per_s: total.bytes_window as f64 / per_session_s,
+        wire_bytes_per_session_per_s: total.wire_bytes_window as f64 / per_session_s,
         wire_bytes_per_player_per_s: per_role(0, config.matches as u64 * config.players as u64),
         wire_bytes_per_spectator_per_s: per_role(
             1,
@@ -480,14 +481,14 @@ async fn run_local(
         ),
         keyframes_received: st.keyframes_window,
         deltas_received: st.deltas_window,
-        disconnects: st.disconnects,
-        reconnects: st.reconnects,
-        close_codes: st.close_codes.clone(),
+        disconnects: total.disconnects,
+        reconnects: total.reconnects,
+        close_codes: total.close_codes.clone(),
         close_reasons: st.close_reasons.clone(),
-        messages_received_total: st.messages_total,
-        bytes_received_total: st.bytes_total,
-        server_errors: st.server_errors,
-        decode_errors: st.decode_errors,
+        messages_received_total: total.messages_total,
+        bytes_received_total: total.bytes_total,
+        server_errors: total.server_errors,
+        decode_errors: total.decode_errors,
         bot_cpu_pct: 100.0 * (cpu1.saturating_sub(cpu0)) as f64 / 1e6 / wall_window.max(1e-6),
         run_s: run_start.elapsed().as_secs_f64(),
         nodes: node_reports,

@@ -68,13 +68,7 @@ impl TickSpan {
 /// The counters every bot task adds to; one per run, shared through an `Rc`.
 pub(crate) struct Stats {
     pub(crate) window: (u64, u64),
-    pub(crate) connected: u64,
-    pub(crate) failed: u64,
-    pub(crate) failures: BTreeMap<String, u64>,
     pub(crate) snapshots_total: u64,
-    pub(crate) snapshots_window: u64,
-    pub(crate) bytes_window: u64,
-    pub(crate) wire_bytes_window: u64,
     /// Wire bytes in the window by role: players, spectators.
     pub(crate) role_wire_bytes_window: [u64; 2],
     /// Snapshots in the window that came whole (keyframes) and as deltas.
@@ -83,27 +77,19 @@ pub(crate) struct Stats {
     pub(crate) latency_all: Histogram<u64>,
     pub(crate) latency_interval: Histogram<u64>,
     pub(crate) p99_by_interval: Vec<f64>,
-    pub(crate) latency_window: Histogram<u64>,
     pub(crate) rtt: Histogram<u64>,
     pub(crate) connect: Histogram<u64>,
     pub(crate) decode_ns: Histogram<u64>,
-    pub(crate) disconnects: u64,
-    pub(crate) reconnects: u64,
-    pub(crate) close_codes: BTreeMap<u16, u64>,
     pub(crate) close_reasons: BTreeMap<String, u64>,
-    pub(crate) server_errors: u64,
-    pub(crate) decode_errors: u64,
     pub(crate) ticks: Vec<Option<TickSpan>>,
     pub(crate) match_sessions: Vec<u64>,
-    pub(crate) messages_total: u64,
-    pub(crate) bytes_total: u64,
-    /// The same counters again for each server node of the run, by node index (one entry when
-    /// the run has one server).
+    /// The counters kept per server node of the run, by node index (one entry when the run has
+    /// one server); the run's totals are their sum ([`Stats::total`]).
     pub(crate) nodes: Vec<NodeTally>,
 }
 
-/// What the bots of one server node add up, besides the run's totals in [`Stats`]: the figures
-/// of the report's per-node section.
+/// What the bots of one server node add up: the figures of the report's per-node section, and
+/// summed over the nodes, of its totals.
 pub(crate) struct NodeTally {
     pub(crate) connected: u64,
     pub(crate) failed: u64,
@@ -140,6 +126,29 @@ impl NodeTally {
             bytes_total: 0,
         }
     }
+
+    /// Adds `other`'s counts to these.
+    fn add(&mut self, other: &NodeTally) {
+        self.connected += other.connected;
+        self.failed += other.failed;
+        for (kind, n) in &other.failures {
+            *self.failures.entry(kind.clone()).or_default() += n;
+        }
+        self.snapshots_window += other.snapshots_window;
+        self.bytes_window += other.bytes_window;
+        self.wire_bytes_window += other.wire_bytes_window;
+        // Same bounds on both sides: adding cannot fail.
+        let _ = self.latency_window.add(&other.latency_window);
+        self.disconnects += other.disconnects;
+        self.reconnects += other.reconnects;
+        for (code, n) in &other.close_codes {
+            *self.close_codes.entry(*code).or_default() += n;
+        }
+        self.server_errors += other.server_errors;
+        self.decode_errors += other.decode_errors;
+        self.messages_total += other.messages_total;
+        self.bytes_total += other.bytes_total;
+    }
 }
 
 /// A latency histogram, 1 µs to 60 s, 3 significant digits.
@@ -152,33 +161,19 @@ impl Stats {
     pub(crate) fn new(matches: usize, nodes: usize) -> Self {
         Self {
             window: (u64::MAX, u64::MAX),
-            connected: 0,
-            failed: 0,
-            failures: BTreeMap::new(),
             snapshots_total: 0,
-            snapshots_window: 0,
-            bytes_window: 0,
-            wire_bytes_window: 0,
             role_wire_bytes_window: [0; 2],
             keyframes_window: 0,
             deltas_window: 0,
             latency_all: histogram(),
             latency_interval: histogram(),
             p99_by_interval: Vec::new(),
-            latency_window: histogram(),
             rtt: histogram(),
             connect: histogram(),
             decode_ns: histogram(),
-            disconnects: 0,
-            reconnects: 0,
-            close_codes: BTreeMap::new(),
             close_reasons: BTreeMap::new(),
-            server_errors: 0,
-            decode_errors: 0,
             ticks: vec![None; matches],
             match_sessions: vec![0; matches],
-            messages_total: 0,
-            bytes_total: 0,
             nodes: (0..nodes.max(1)).map(|_| NodeTally::new()).collect(),
         }
     }
@@ -189,25 +184,34 @@ impl Stats {
 
     /// A bot of `node` failed to join or connect (or had no policy for its game).
     pub(crate) fn fail(&mut self, node: usize, err: &BotError) {
-        let kind = error_kind(err);
-        self.failed += 1;
         let n = &mut self.nodes[node];
         n.failed += 1;
-        *n.failures.entry(kind.clone()).or_default() += 1;
-        *self.failures.entry(kind).or_default() += 1;
+        *n.failures.entry(error_kind(err)).or_default() += 1;
     }
 
     /// A bot of `node` received a message of `len` payload bytes (any kind, any time).
     pub(crate) fn message(&mut self, node: usize, len: u64) {
-        self.messages_total += 1;
-        self.bytes_total += len;
         let n = &mut self.nodes[node];
         n.messages_total += 1;
         n.bytes_total += len;
     }
 
+    /// The run's totals: every node's counts added up.
+    pub(crate) fn total(&self) -> NodeTally {
+        let mut total = NodeTally::new();
+        for n in &self.nodes {
+            total.add(n);
+        }
+        total
+    }
+
+    /// `f` summed over the nodes (a cheap total of a few counters).
+    pub(crate) fn sum(&self, f: impl Fn(&NodeTally) -> u64) -> u64 {
+        self.nodes.iter().map(f).sum()
+    }
+
     pub(crate) fn errors(&self) -> u64 {
-        self.failed + self.disconnects + self.server_errors + self.decode_errors
+        self.sum(|n| n.failed + n.disconnects + n.server_errors + n.decode_errors)
     }
 }
 
