@@ -5,24 +5,18 @@ use rand::RngCore;
 
 /// A fresh 128-bit secret as 32 lowercase hex characters.
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
+    random_hex::<16>()
 }
 
 /// A fresh match id: 48 random bits as 12 hex characters (ids are public, not secrets).
 pub fn new_match_id() -> String {
-    let mut bytes = [0u8; 6];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
+    random_hex::<6>()
 }
 
 /// A fresh node id for a cluster member: 32 random bits as 8 hex characters, new each time a
 /// process starts.
 pub fn new_node_id() -> String {
-    let mut bytes = [0u8; 4];
-    rand::rng().fill_bytes(&mut bytes);
-    hex(&bytes)
+    random_hex::<4>()
 }
 
 /// A seed for a match's game RNG.
@@ -37,6 +31,13 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
+}
+
+/// `N` random bytes from the OS-seeded CSPRNG, as `2 N` lowercase hex characters.
+fn random_hex<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
+    rand::rng().fill_bytes(&mut bytes);
+    hex(&bytes)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use arena::Config;
@@ -15,14 +14,6 @@ use arena_bots::Session;
 use arena_game::api::{CreatedMatch, JoinResponse};
 use common::*;
 use serde_json::json;
-
-/// An HTTP client whose connections come from `source` (any 127.x address reaches the server).
-fn client_from(source: &str) -> reqwest::Client {
-    reqwest::Client::builder()
-        .local_address(source.parse::<IpAddr>().unwrap())
-        .build()
-        .unwrap()
-}
 
 fn limited(config: Config) -> TestServer {
     TestServer::with_limits(config, arena_catalog::builtin())
@@ -75,8 +66,8 @@ async fn one_clients_flood_does_not_lock_out_another() {
         client_joins_per_min: 6000,
         ..Config::default()
     });
-    let flood = client_from("127.0.0.1");
-    let other = client_from("127.0.0.2");
+    let flood = http_client_from("127.0.0.1");
+    let other = http_client_from("127.0.0.2");
 
     // 3,000 creations would fill the match slots; the flood gets its allowance, then 429s.
     let mut created: Vec<CreatedMatch> = Vec::new();
@@ -174,7 +165,7 @@ async fn one_clients_flood_does_not_lock_out_another() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_rate_is_per_client() {
     let server = limited(Config::default());
-    let (flood, other) = (client_from("127.0.0.1"), client_from("127.0.0.2"));
+    let (flood, other) = (http_client_from("127.0.0.1"), http_client_from("127.0.0.2"));
     let mut statuses = Vec::new();
     for _ in 0..100 {
         let resp = flood
@@ -218,8 +209,8 @@ async fn forwarded_for_counts_only_from_a_trusted_proxy() {
         client_creations_per_min: 2,
         ..Config::default()
     });
-    let proxy = client_from("127.0.0.1");
-    let stranger = client_from("127.0.0.2");
+    let proxy = http_client_from("127.0.0.1");
+    let stranger = http_client_from("127.0.0.2");
     let via = |addr: &'static str| [("x-forwarded-for", addr)];
     // Behind the proxy, each forwarded address has its own allowance.
     for _ in 0..2 {
@@ -284,7 +275,7 @@ async fn the_api_key_guards_creations_and_bots() {
         host_api_key: Some("studio-secret".into()),
         ..Config::default()
     });
-    let http = client_from("127.0.0.1");
+    let http = http_client_from("127.0.0.1");
     let (status, _, body) = post(&http, &server, "/api/matches", &[], create_body("x")).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -347,7 +338,7 @@ async fn a_match_nobody_joined_goes_sooner() {
         empty_match_ttl_s: 300,
         ..Config::default()
     });
-    let http = client_from("127.0.0.1");
+    let http = http_client_from("127.0.0.1");
     let (status, _, body) = post(&http, &server, "/api/matches", &[], create_body("nobody")).await;
     assert_eq!(status, 201);
     let nobody: CreatedMatch = serde_json::from_value(body).unwrap();

@@ -16,14 +16,14 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use arena_bots::Session;
 use arena_game::api::{ApiRole, CreatedMatch, JoinResponse, MatchSummary};
 use arena_game::Phase;
 use common::postgres::Postgres;
 use common::redis::Redis;
-use common::{game_req, snapshot_where, EVENT_TIMEOUT};
+use common::{eventually_within, game_req, http_client_from, snapshot_where, EVENT_TIMEOUT};
 use serde_json::json;
 
 /// One node: the `arena` binary as a child process.
@@ -200,22 +200,6 @@ async fn listed_at(url: &str, id: &str) -> bool {
     all.iter().any(|m| m.id == id)
 }
 
-/// Polls `f` every 100 ms until it holds or `within` passes; returns how long it took.
-async fn within<F, Fut>(what: &str, within: Duration, mut f: F) -> Duration
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while start.elapsed() < within {
-        if f().await {
-            return start.elapsed();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not within {within:?}: {what}");
-}
-
 /// A deathmatch on `node` with a connected player and a bot, running; returns the player.
 async fn running_match(node: &Node) -> (CreatedMatch, Session) {
     let m = node.create(2).await;
@@ -275,7 +259,7 @@ async fn three_nodes_are_one_service() {
     // Listings agree.
     let m = a.create(4).await;
     for node in [&a, &b, &c] {
-        within(
+        eventually_within(
             "every node lists the match",
             Duration::from_secs(5),
             || async {
@@ -367,7 +351,7 @@ async fn three_nodes_are_one_service() {
     // SIGTERM: out of every listing at once; its tokens die with it.
     let mc = c.create(2).await;
     let pending = c.join(&mc.id, "bob", ApiRole::Player).await;
-    within("A lists C's match", Duration::from_secs(5), || {
+    eventually_within("A lists C's match", Duration::from_secs(5), || {
         a.lists(&mc.id)
     })
     .await;
@@ -409,7 +393,7 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
     let (_ma, mut ada) = running_match(&a).await;
     let mb = b.create(2).await;
     let mc = c.create(2).await;
-    within(
+    eventually_within(
         "A lists B's and C's matches",
         Duration::from_secs(5),
         || async { a.lists(&mb.id).await && a.lists(&mc.id).await },
@@ -422,7 +406,7 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
     let b_url = b.url();
     let gone = mc.id.clone();
     let watch = tokio::spawn(async move {
-        let took = within(
+        let took = eventually_within(
             "the killed node's match leaves",
             Duration::from_secs(10),
             || {
@@ -445,7 +429,7 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
     let a_url = a.url();
     let frozen = mb.id.clone();
     let watch = tokio::spawn(async move {
-        within(
+        eventually_within(
             "the frozen node's match leaves",
             Duration::from_secs(10),
             || {
@@ -457,7 +441,7 @@ async fn killed_and_frozen_nodes_leave_and_the_others_play_on() {
     });
     every_tick_until(&mut ada, watch).await;
     b.signal("CONT");
-    within(
+    eventually_within(
         "the thawed node's match is back",
         Duration::from_secs(10),
         || a.lists(&mb.id),
@@ -481,7 +465,7 @@ async fn redis_down_and_back() {
     let a = Node::start(&redis.url);
     let b = Node::start(&redis.url);
     let (ma, mut ada) = running_match(&a).await;
-    within("B lists A's match", Duration::from_secs(5), || {
+    eventually_within("B lists A's match", Duration::from_secs(5), || {
         b.lists(&ma.id)
     })
     .await;
@@ -490,7 +474,7 @@ async fn redis_down_and_back() {
     let a_url = a.url();
     let id = ma.id.clone();
     let watch = tokio::spawn(async move {
-        within(
+        eventually_within(
             "A's listing falls back to itself",
             Duration::from_secs(10),
             || {
@@ -528,7 +512,7 @@ async fn redis_down_and_back() {
 
     // An empty Redis again: every node registers everything at its next beat.
     redis.restart();
-    within(
+    eventually_within(
         "B lists A's match again",
         Duration::from_secs(10),
         || async {
@@ -574,7 +558,7 @@ async fn the_history_is_shared_through_postgres() {
         (200, Some("ended")),
         "{json}"
     );
-    within(
+    eventually_within(
         "B's history has the match A played",
         Duration::from_secs(10),
         || async {
@@ -599,7 +583,7 @@ async fn the_history_is_shared_through_postgres() {
         .await;
     assert_eq!(status, 201, "{json}");
     let replay = json["match_id"].as_str().unwrap().to_owned();
-    within("A lists B's replay match", Duration::from_secs(5), || {
+    eventually_within("A lists B's replay match", Duration::from_secs(5), || {
         a.lists(&replay)
     })
     .await;
@@ -617,16 +601,11 @@ async fn limits_count_the_client_behind_a_forwarding_node() {
     let a = Node::start_with(&redis.url, None, true);
     let b = Node::start_with(&redis.url, None, true);
     let m = a.create(8).await;
-    within("B lists A's match", Duration::from_secs(5), || {
+    eventually_within("B lists A's match", Duration::from_secs(5), || {
         b.lists(&m.id)
     })
     .await;
-    let from = |source: &str| {
-        reqwest::Client::builder()
-            .local_address(source.parse::<std::net::IpAddr>().unwrap())
-            .build()
-            .unwrap()
-    };
+    let from = http_client_from;
     let join = |client: reqwest::Client, name: &'static str| {
         let url = format!("{}/api/matches/{}/join", b.url(), m.id);
         async move {
@@ -663,25 +642,10 @@ async fn limits_count_the_client_behind_a_forwarding_node() {
 
 /// An upgrade of `ws_url`'s path at `addr` sent with `Origin: origin`; returns the status line.
 async fn upgrade_from(addr: SocketAddr, ws_url: &str, origin: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let path = &ws_url[ws_url.find("/ws").unwrap()..];
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v3\r\n\r\n"
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut head = vec![0u8; 1024];
-    let n = tokio::time::timeout(EVENT_TIMEOUT, stream.read(&mut head))
-        .await
-        .unwrap()
-        .unwrap();
-    String::from_utf8_lossy(&head[..n])
-        .lines()
-        .next()
-        .unwrap_or("")
-        .to_owned()
+    let headers = [("Origin", origin)];
+    let (_, head) = common::raw_ws::handshake_with(addr, path, Some("arena.v3"), &headers).await;
+    head.lines().next().unwrap_or("").to_owned()
 }
 
 /// A page served by one node opens the WebSocket of a match on another: every node allows the
@@ -703,7 +667,7 @@ async fn pages_of_any_node_open_websockets_on_the_others() {
     let foreign = a.join(&m.id, "eve", ApiRole::Spectator).await;
     let status = upgrade_from(a.addr, &foreign.ws_url, "http://elsewhere.test").await;
     assert!(status.contains(" 403 "), "a foreign origin: {status}");
-    within("A allows B's origin", Duration::from_secs(5), || {
+    eventually_within("A allows B's origin", Duration::from_secs(5), || {
         let addr = a.addr;
         let url = foreign.ws_url.clone();
         async move {

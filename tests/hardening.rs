@@ -8,7 +8,6 @@ use arena_game::api::ApiRole;
 use arena_game::{codec, ClientMsg};
 use common::raw_ws::{handshake, RawWs};
 use common::*;
-use tokio::io::AsyncWriteExt;
 
 /// Sends an upgrade for a fresh join token with `origin` and returns the status line.
 async fn upgrade_with_origin(server: &TestServer, match_id: &str, origin: &str) -> String {
@@ -17,19 +16,11 @@ async fn upgrade_with_origin(server: &TestServer, match_id: &str, origin: &str) 
         .join(match_id, "o", ApiRole::Spectator)
         .await
         .unwrap();
-    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
-    let req = format!(
-        "GET /ws?token={} HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: arena.v3\r\n\r\n",
-        joined.token, server.addr
-    );
-    stream.write_all(req.as_bytes()).await.unwrap();
-    let mut head = vec![0u8; 12];
-    tokio::io::AsyncReadExt::read_exact(&mut stream, &mut head)
-        .await
-        .unwrap();
-    String::from_utf8_lossy(&head).into_owned()
+    let path = format!("/ws?token={}", joined.token);
+    let headers = [("Origin", origin)];
+    let (_, head) =
+        common::raw_ws::handshake_with(server.addr, &path, Some("arena.v3"), &headers).await;
+    head.lines().next().unwrap_or("").to_owned()
 }
 
 /// A foreign Origin is refused before the upgrade (cross-site WebSocket hijacking); the

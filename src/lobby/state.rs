@@ -1212,8 +1212,7 @@ mod tests {
         let now = Instant::now();
         let (mut lobby, never) = lobby_with_match(now, 2);
         let played = lobby.create(now, "m2".into(), new_match(2)).unwrap().id;
-        let g = seat(&mut lobby, now, &played, 7);
-        let _ = g;
+        seat(&mut lobby, now, &played, 7);
         lobby.deregister(now, 7, &played, true);
         let swept = lobby.sweep(now + 61 * S);
         let removed: Vec<&str> = swept.removed.iter().map(|(id, _)| id.as_str()).collect();

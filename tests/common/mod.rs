@@ -293,19 +293,38 @@ pub async fn dm_snapshot_where(
 }
 
 /// Polls `f` every 20 ms until it returns true or [`EVENT_TIMEOUT`] passes.
-pub async fn eventually<F, Fut>(what: &str, mut f: F)
+pub async fn eventually<F, Fut>(what: &str, f: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + EVENT_TIMEOUT;
-    while tokio::time::Instant::now() < deadline {
+    eventually_within(what, EVENT_TIMEOUT, f).await;
+}
+
+/// Polls `f` every 20 ms until it returns true, or fails after `within`; returns how long it
+/// took.
+pub async fn eventually_within<F, Fut>(what: &str, within: Duration, mut f: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < within {
         if f().await {
-            return;
+            return start.elapsed();
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    panic!("timed out waiting for: {what}");
+    panic!("not within {within:?}: {what}");
+}
+
+/// An HTTP client whose connections come from `source`, e.g. `127.0.0.2` (every 127.x address
+/// reaches a server on 127.0.0.1): a second client for the per-client limits.
+pub fn http_client_from(source: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(source.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
 }
 
 /// A fresh SQLite database file in the system's temp dir (its `-wal` and `-shm` too), removed

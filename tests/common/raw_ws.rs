@@ -45,19 +45,43 @@ pub async fn handshake(
     .await
 }
 
+/// [`handshake`] with more headers (e.g. `Origin`).
+pub async fn handshake_with(
+    addr: std::net::SocketAddr,
+    path: &str,
+    protocol: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (TcpStream, String) {
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    handshake_on_with(stream, addr, path, protocol, headers).await
+}
+
 /// [`handshake`] on an already connected stream.
 pub async fn handshake_on(
-    mut stream: TcpStream,
+    stream: TcpStream,
     addr: std::net::SocketAddr,
     path: &str,
     protocol: Option<&str>,
 ) -> (TcpStream, String) {
-    let proto = protocol
+    handshake_on_with(stream, addr, path, protocol, &[]).await
+}
+
+async fn handshake_on_with(
+    mut stream: TcpStream,
+    addr: std::net::SocketAddr,
+    path: &str,
+    protocol: Option<&str>,
+    headers: &[(&str, &str)],
+) -> (TcpStream, String) {
+    let mut extra: String = protocol
         .map(|p| format!("Sec-WebSocket-Protocol: {p}\r\n"))
         .unwrap_or_default();
+    for (name, value) in headers {
+        extra.push_str(&format!("{name}: {value}\r\n"));
+    }
     let req = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{proto}\r\n"
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
     );
     stream.write_all(req.as_bytes()).await.unwrap();
     let mut head = Vec::new();
