@@ -195,12 +195,8 @@ struct Seat {
 /// Lifecycle of one seat.
 #[derive(Debug)]
 enum SeatState {
-    /// A join token was issued (to `client`, when known) and not yet redeemed.
-    Reserved {
-        token: String,
-        expires: Instant,
-        client: Option<IpAddr>,
-    },
+    /// A join token was issued and not yet redeemed.
+    Reserved { token: String, expires: Instant },
     /// A token was redeemed; the WebSocket is being set up.
     Connecting { expires: Instant },
     /// A session holds the seat.
@@ -216,8 +212,6 @@ struct PendingSpectator {
     token: String,
     name: String,
     expires: Instant,
-    /// Who asked for it, when known.
-    client: Option<IpAddr>,
 }
 
 struct MatchEntry {
@@ -304,18 +298,6 @@ impl MatchEntry {
         Ok(())
     }
 
-    /// Unredeemed join tokens `client` holds here.
-    fn pending_of(&self, client: IpAddr) -> usize {
-        let seats = self.seats.iter().flatten().filter(
-            |s| matches!(s.state, SeatState::Reserved { client: Some(c), .. } if c == client),
-        );
-        let spectators = self
-            .spectator_tokens
-            .iter()
-            .filter(|p| p.client == Some(client));
-        seats.count() + spectators.count()
-    }
-
     fn mark_ended(&mut self, now: Instant) {
         self.phase = Phase::Ended;
         self.ended_at.get_or_insert(now);
@@ -346,8 +328,9 @@ fn not_found(id: &str) -> ApiError {
 pub struct LobbyState {
     limits: Limits,
     matches: HashMap<String, MatchEntry>,
-    /// Join token → match id, for every unredeemed token.
-    tokens: HashMap<String, String>,
+    /// Join token → match id and the client it was issued to (when the per-client limits are
+    /// on), for every unredeemed token: the one place unused tokens are counted.
+    tokens: HashMap<String, (String, Option<IpAddr>)>,
     /// Reconnect token → (match id, seat), for every occupied seat.
     reconnects: HashMap<String, (String, PlayerId)>,
     created: u64,
@@ -525,7 +508,8 @@ impl LobbyState {
             self.entry(id)?;
             // A client that uses its tokens frees its places in moments: ask it to retry soon.
             let retry_after_s = 1;
-            let held: usize = self.matches.values().map(|m| m.pending_of(client)).sum();
+            let mine = || self.tokens.values().filter(|(_, c)| *c == Some(client));
+            let held = mine().count();
             if held >= self.limits.pending_joins_per_client {
                 return Err(ApiError::RateLimited {
                     message: format!(
@@ -535,7 +519,7 @@ impl LobbyState {
                     retry_after_s,
                 });
             }
-            let here = self.matches.get(id).map_or(0, |m| m.pending_of(client));
+            let here = mine().filter(|(m, _)| m == id).count();
             if here >= self.limits.pending_joins_per_client_per_match {
                 return Err(ApiError::RateLimited {
                     message: format!(
@@ -574,7 +558,6 @@ impl LobbyState {
                     state: SeatState::Reserved {
                         token: token.clone(),
                         expires,
-                        client,
                     },
                 });
                 self.reconnects
@@ -604,13 +587,12 @@ impl LobbyState {
                     token: token.clone(),
                     name,
                     expires,
-                    client,
                 });
                 None
             }
         };
         m.empty_since = None;
-        self.tokens.insert(token.clone(), id.to_owned());
+        self.tokens.insert(token.clone(), (id.to_owned(), client));
         Ok(JoinGrant {
             token,
             player_id,
@@ -731,7 +713,11 @@ impl LobbyState {
                 replaced,
             });
         }
-        let match_id = self.tokens.get(token).cloned().ok_or_else(invalid)?;
+        let match_id = self
+            .tokens
+            .get(token)
+            .map(|(m, _)| m.clone())
+            .ok_or_else(invalid)?;
         let m = self.matches.get_mut(&match_id).ok_or_else(invalid)?;
         if m.phase == Phase::Ended {
             return Err(ApiError::Gone("the match has ended".into()));
@@ -890,7 +876,7 @@ impl LobbyState {
     pub fn remove(&mut self, id: &str) -> bool {
         let removed = self.matches.remove(id).is_some();
         if removed {
-            self.tokens.retain(|_, mid| mid != id);
+            self.tokens.retain(|_, (mid, _)| mid != id);
             self.reconnects.retain(|_, (mid, _)| mid != id);
         }
         removed
@@ -904,7 +890,7 @@ impl LobbyState {
             for (idx, slot) in m.seats.iter_mut().enumerate() {
                 let Some(seat) = slot else { continue };
                 let expired = match &seat.state {
-                    SeatState::Reserved { token, expires, .. } if *expires <= now => {
+                    SeatState::Reserved { token, expires } if *expires <= now => {
                         expired_tokens.push(token.clone());
                         true
                     }
