@@ -149,6 +149,13 @@ fn check_vectors<T: Serialize + DeserializeOwned>(vectors: &[Value], invalid: &[
 // The envelope
 // ------------------------------------------------------------------------------------------------
 
+/// The delta `arena_game::delta` writes from `base` to `target`.
+fn delta_bytes(base: &[u8], target: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    delta::encode(base, target, &mut out);
+    out
+}
+
 fn envelope_server() -> Vec<Value> {
     let dm_facts = payload(&Deathmatch::new(Default::default(), 8, 0).facts());
     let snapshot = |tick, server_time_us, phase, ack: Option<u16>, view: Vec<u8>| {
@@ -292,7 +299,16 @@ fn envelope_server() -> Vec<Value> {
         ),
         vector(
             "delta_keeping_up",
-            &delta(1_201, 1, 50_000, None, vec![6, 2, 1, 4], Some(301)),
+            // A real delta (docs/protocol.md C.1 explains its bytes): the baseline's view
+            // `01 02 03 04 05 06` becomes `01 02 07 04 05 06`.
+            &delta(
+                1_201,
+                1,
+                50_000,
+                None,
+                delta_bytes(&[1, 2, 3, 4, 5, 6], &[1, 2, 7, 4, 5, 6]),
+                Some(301),
+            ),
         ),
         vector(
             "delta_checked_spectator",
