@@ -4,13 +4,15 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Folders and files of clients/web that are not served.
+/// Folders and files of clients/web that are not served (TypeScript sources and declarations,
+/// `*.ts`, are left out too: a browser never asks for them).
 const SKIP: &[&str] = &[
     "test",
     "e2e",
     "node_modules",
     "package.json",
     "package-lock.json",
+    "tsconfig.json",
 ];
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -20,7 +22,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if SKIP.contains(&name.as_str()) || name.starts_with('.') || name.ends_with(".md") {
+        if SKIP.contains(&name.as_str())
+            || name.starts_with('.')
+            || name.ends_with(".md")
+            || name.ends_with(".ts")
+        {
             continue;
         }
         if path.is_dir() {

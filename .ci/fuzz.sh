@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Short fuzz run on stable (about a minute on CI's 2 cores): the proptest properties of
-# game/catalog/tests/fuzz_decode.rs and the allocation bound of game/catalog/tests/decode_alloc_bound.rs, with
+# game/core/tests/fuzz_decode.rs and the allocation bound of game/core/tests/decode_alloc_bound.rs, with
 # PROPTEST_CASES cases per property instead of the default 256 that `cargo test` runs.
 # Longer runs (more cases, or libFuzzer via cargo-fuzz on nightly): docs/fuzzing.md.
 #   FUZZ_CASES=5000000 bash .ci/fuzz.sh     # about 9 minutes
@@ -8,11 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cases=${FUZZ_CASES:-500000}
 # Build first, so the time limit below covers only the fuzzing.
-cargo test --release -p arena-catalog --test fuzz_decode --test decode_alloc_bound --no-run
+cargo test --release -p arena-game --test fuzz_decode --test decode_alloc_bound --no-run
 start=$(date +%s)
 # A hung decoder (an endless loop on some input) fails the run instead of stalling CI; the limit
 # scales with the case count (about 50 s for the default 500 000 on 2 cores, with a wide margin).
 limit_s=$((120 + cases / 2000))
 PROPTEST_CASES=$cases PROPTEST_MAX_SHRINK_TIME=30000 timeout "$limit_s" \
-  cargo test --release -p arena-catalog --test fuzz_decode --test decode_alloc_bound
+  cargo test --release -p arena-game --test fuzz_decode --test decode_alloc_bound
 echo "fuzz: $cases cases per property in $(($(date +%s) - start)) s"

@@ -15,16 +15,19 @@ for key, target in [("client", "decode_client"), ("invalid_client", "decode_clie
                     ("server", "decode_server"), ("invalid_server", "decode_server")]:
     for i, vector in enumerate(fixtures[key]):
         write(target, f"{key}_{vector.get('name', i)}", bytes.fromhex(vector["hex"]))
-for game in ["deathmatch", "ctf"]:
-    vectors = json.load(open(f"../clients/web/games/{game}/test/wire.json"))
-    for key in ["facts", "views", "inputs", "invalid_views", "invalid_inputs"]:
-        for i, vector in enumerate(vectors[key]):
+# Every game's vectors, from its browser folder (written by its own tests, game_tests!).
+import glob
+for path in sorted(glob.glob("../game/*/web/test/wire.json")):
+    vectors = json.load(open(path))
+    game = vectors["game"]
+    for key in ["facts", "views", "inputs", "invalid_facts", "invalid_views", "invalid_inputs"]:
+        for i, vector in enumerate(vectors.get(key, [])):
             write("decode_game_payloads", f"{game}_{key}_{vector.get('name', i)}",
                   bytes.fromhex(vector["hex"]))
 for i, body in enumerate([
     '{"name":"friday"}',
     '{"name":"big","max_players":64,"tick_hz":128,"settings":{"time_limit_s":3600,"score_limit":0}}',
-    '{"name":"flags","game":"ctf","max_players":16,"settings":{"sight_radius":2000}}',
+    '{"name":"flags","game":"some-game","max_players":16,"settings":{"radius":2000}}',
     '{"name":"zoë","role":"player"}',
     '{"name":"","role":"spectator"}',
 ]):

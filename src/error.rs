@@ -31,6 +31,13 @@ pub enum ApiError {
     /// (409).
     #[error("{0}")]
     Unplayable(String),
+    /// The match's game has no bot policy, so no bot can take a seat (409).
+    #[error("{0}")]
+    NoBots(String),
+    /// A page on an origin that is not allowed asked to use the API (a refused CORS preflight,
+    /// 403).
+    #[error("{0}")]
+    OriginNotAllowed(String),
     /// The body is larger than the limit (413).
     #[error("{0}")]
     TooLarge(String),
@@ -65,6 +72,8 @@ impl ApiError {
             Self::WrongPhase(_) => "wrong_phase",
             Self::Gone(_) => "match_ended",
             Self::Unplayable(_) => "replay_unplayable",
+            Self::NoBots(_) => "game_has_no_bots",
+            Self::OriginNotAllowed(_) => "origin_not_allowed",
             Self::TooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
@@ -79,9 +88,11 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Full(_) | Self::WrongPhase(_) | Self::Unplayable(_) => StatusCode::CONFLICT,
+            Self::Full(_) | Self::WrongPhase(_) | Self::Unplayable(_) | Self::NoBots(_) => {
+                StatusCode::CONFLICT
+            }
             Self::Gone(_) => StatusCode::GONE,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

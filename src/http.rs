@@ -135,6 +135,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 None => futures_util::future::Either::Right(srv.call(req)),
             })
             .route("/games", web::get().to(list_games))
+            .route("/games/{name}/schema", web::get().to(game_schema))
             .route("/matches", web::post().to(create_match))
             .route("/matches", web::get().to(list_matches))
             .route("/matches/{id}", web::get().to(get_match))
@@ -152,7 +153,70 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/leaderboard", web::get().to(leaderboard))
             .default_service(web::to(api_not_found)),
     )
+    .route("/games/{name}/{path:.*}", web::get().to(game_file))
     .default_service(web::to(static_file));
+}
+
+/// CORS for pages on the origins of `--allowed-origin` (a game's own page on its site, a dev
+/// server on another port): the lobby API, the SDK and the games' browser folders answer them,
+/// preflight included. Any other origin gets no CORS header, so a browser keeps its page from
+/// reading the answers; its preflight is refused with 403 `origin_not_allowed`. Requests
+/// without `Origin` (not a browser) and same-origin pages are not affected. docs/security.md.
+pub fn cors(allowed: &[String]) -> actix_cors::Cors {
+    let allowed: Vec<String> = allowed
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .collect();
+    actix_cors::Cors::default()
+        .allowed_origin_fn(move |origin, _| {
+            origin
+                .to_str()
+                .is_ok_and(|o| allowed.iter().any(|a| a == o))
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::HeaderName::from_static(API_KEY_HEADER),
+        ])
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("arena-listing"),
+        ])
+        .max_age(600)
+        .block_on_origin_mismatch(false)
+}
+
+/// A refused CORS preflight as the API's JSON error (actix-cors answers it in plain text).
+pub fn json_preflight_refusal<B: actix_web::body::MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
+    let req = res.request();
+    let preflight = req.method() == actix_web::http::Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if !preflight {
+        return Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+            res.map_into_left_body(),
+        ));
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .unwrap_or("(none)")
+        .to_owned();
+    let (req, _) = res.into_parts();
+    let refused = ApiError::OriginNotAllowed(format!(
+        "a page on {origin} may not use this API: the server allows only the origins of \
+         --allowed-origin (and, as a request method, GET and POST with the headers Content-Type, \
+         Authorization and Arena-Api-Key)"
+    ))
+    .error_response();
+    Ok(actix_web::middleware::ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, refused).map_into_right_body(),
+    ))
 }
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -263,7 +327,69 @@ async fn api_not_found(req: HttpRequest) -> HttpResponse {
 }
 
 async fn list_games(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.games.infos())
+    HttpResponse::Ok().json(state.games.listing())
+}
+
+/// `GET /api/games/{name}/schema`: the game's wire types as data (docs/protocol.md part D).
+async fn game_schema(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let game = state.games.get(&name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no game {name:?} (this server hosts: {})",
+            state.games.names().join(", ")
+        ))
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(game.schema().to_json()))
+}
+
+/// `GET /games/{name}/{path}`: a file of the game's browser folder: from `--game-web NAME=DIR`
+/// when given (read at each request, for development), else the copy embedded in the game's
+/// crate.
+async fn game_file(state: web::Data<AppState>, parts: web::Path<(String, String)>) -> HttpResponse {
+    let (name, path) = parts.into_inner();
+    let not_found = || {
+        ApiError::NotFound(format!(
+            "no file {path:?} in the browser folder of game {name:?}"
+        ))
+        .error_response()
+    };
+    let Some(game) = state.games.get(&name) else {
+        return ApiError::NotFound(format!("no game {name:?}")).error_response();
+    };
+    let bytes: Option<Vec<u8>> = match state.config.game_web.iter().find(|(n, _)| *n == name) {
+        Some((_, dir)) => read_below(dir, &path),
+        None => game
+            .web()
+            .and_then(|w| w.get(&path))
+            .map(|b| b.into_owned()),
+    };
+    match bytes {
+        Some(bytes) => HttpResponse::Ok()
+            .content_type(arena_game::web::content_type(&path))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(bytes),
+        None => not_found(),
+    }
+}
+
+/// The file `path` (relative, `/`-separated) of `dir`, never outside it.
+fn read_below(dir: &std::path::Path, path: &str) -> Option<Vec<u8>> {
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == ".." || part.contains('\\'))
+    {
+        return None;
+    }
+    let root = dir.canonicalize().ok()?;
+    let file = root.join(path).canonicalize().ok()?;
+    if !file.starts_with(&root) || !file.is_file() {
+        return None;
+    }
+    std::fs::read(file).ok()
 }
 
 async fn create_match(
@@ -836,7 +962,7 @@ pub async fn upgrade(
     }
     let (read, write) = io.into_split();
     let conn = Arc::new(WsConn::new(write, state.config.max_queued_snapshots));
-    let reader = ConnReader::new(read, parts.read_buf, state.config.max_client_message_bytes);
+    let reader = ConnReader::new(read, parts.read_buf, state.config.max_message_bytes);
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
     Session::new(
         id,

@@ -5,7 +5,9 @@
 //! per tick to every session in it.
 //!
 //! # Layout
-//! - [`config`]: the [`Config`] struct with documented defaults.
+//! - [`cli`]: the command line of every Arena server binary: [`cli::main`] takes a game
+//!   registry and does the rest (flags, logging, signals, graceful stop).
+//! - [`config`]: the [`Config`] struct with documented defaults; it is also the flags.
 //! - [`http`]: routes: lobby API, WebSocket upgrade, metrics, health, the embedded browser client.
 //! - [`lobby`]: the lobby actor (a shell) and [`lobby::state`], its logic as plain data:
 //!   matches, seats, join tokens, expiry.
@@ -23,9 +25,10 @@
 //! - [`error`], [`tokens`]: JSON errors; secrets and ids.
 //!
 //! [`run`] starts the whole server on a bound listener and returns an [`Arena`]: await it to
-//! serve, or take its [`ArenaHandle`] to shut down gracefully. `main.rs` only parses flags,
-//! wires signals to [`ArenaHandle::shutdown`] and awaits.
+//! serve, or take its [`ArenaHandle`] to shut down gracefully. [`cli::main`] parses flags, wires
+//! signals to [`ArenaHandle::shutdown`] and awaits; `main.rs` is one call to it.
 
+pub mod cli;
 pub mod cluster;
 pub mod config;
 pub mod conn;
@@ -128,7 +131,7 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let games = Arc::new(games);
-    let database = match &config.database_url {
+    let database = match &config.database {
         Some(url) => Some(store::Database::new(url).map_err(std::io::Error::other)?),
         None => None,
     };
@@ -200,12 +203,13 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
         limits: limits.clone(),
     });
     let max_body = config.max_body_bytes;
+    let allowed_origins = config.allowed_origins.clone();
     let workers_lobby = lobby.clone();
     // actix-web's `HttpServer` is this same actix-http service without an upgrade handler; with
     // one, a WebSocket upgrade hands this server the whole connection, so the match can write
     // snapshots to the socket itself (see `conn`).
     let server = Server::build()
-        .workers(config.http_workers.max(1))
+        .workers(config.worker_threads())
         .disable_signals()
         .shutdown_timeout(config.shutdown_deadline_s.div_ceil(2).max(1))
         .listen("arena", listener, move || {
@@ -213,7 +217,12 @@ pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::i
             workers_lobby.do_send(lobby::RegisterWorker(actix::Arbiter::current()));
             let app = App::new()
                 .app_data(state.clone())
-                .configure(|cfg| http::configure(cfg, max_body));
+                .configure(|cfg| http::configure(cfg, max_body))
+                .wrap(http::cors(&allowed_origins))
+                .wrap(
+                    actix_web::middleware::ErrorHandlers::new()
+                        .default_handler_client(http::json_preflight_refusal),
+                );
             let upgrade_state = state.clone();
             HttpService::build()
                 .local_addr(local_addr)

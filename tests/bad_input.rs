@@ -213,7 +213,7 @@ both_games!(
 /// A client that answers no pings is closed after the heartbeat timeout.
 async fn silent_client_is_closed_after_the_timeout(game: &'static str) {
     let server = TestServer::with_config(arena::Config {
-        heartbeat_interval_ms: 100,
+        heartbeat_ms: 100,
         client_timeout_ms: 400,
         reconnect_grace_s: 0,
         ..Default::default()

@@ -40,7 +40,7 @@ async fn player_sessions(server: &TestServer) -> f64 {
 async fn half_open_connection_is_closed_by_the_heartbeat(game: &'static str) {
     let (interval_ms, timeout_ms) = (200, 800);
     let server = TestServer::with_config(Config {
-        heartbeat_interval_ms: interval_ms,
+        heartbeat_ms: interval_ms,
         client_timeout_ms: timeout_ms,
         ..Default::default()
     });

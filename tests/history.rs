@@ -34,7 +34,7 @@ macro_rules! both_backends {
 /// A server configuration whose history goes to `url`.
 fn with_db(url: &str) -> Config {
     Config {
-        database_url: Some(url.to_owned()),
+        database: Some(url.to_owned()),
         ..Config::default()
     }
 }

@@ -293,9 +293,19 @@ async fn serves_the_browser_client() {
 async fn games_are_listed_and_chosen_by_name() {
     let server = TestServer::start();
     let games = server.lobby().games().await.unwrap();
-    let names: Vec<&str> = games.iter().map(|g| g.name.as_str()).collect();
+    let names: Vec<&str> = games.iter().map(|g| g.info.name.as_str()).collect();
     assert_eq!(names, ["deathmatch", "ctf"]);
-    let ctf = &games[1];
+    // Where the page finds each game's browser module and schema, and that both have bots.
+    for g in &games {
+        let name = &g.info.name;
+        assert_eq!(
+            g.module.as_deref(),
+            Some(&*format!("/games/{name}/index.js"))
+        );
+        assert_eq!(g.schema, format!("/api/games/{name}/schema"));
+        assert!(g.bots);
+    }
+    let ctf = &games[1].info;
     assert_eq!((ctf.min_players, ctf.max_players, ctf.teams), (2, 16, 2));
     let sight = ctf
         .settings

@@ -198,10 +198,10 @@ async fn a_game_the_server_never_heard_of_plays() {
     let server = beacons_server();
     let games = server.lobby().games().await.unwrap();
     assert_eq!(
-        games[0].name, "beacons",
+        games[0].info.name, "beacons",
         "the first registered is the default"
     );
-    assert_eq!(games[0].settings[0].name, "brightness");
+    assert_eq!(games[0].info.settings[0].name, "brightness");
     let bad = CreateMatchRequest {
         settings: serde_json::json!({"brightness": 10}).as_object().cloned(),
         ..beacons_match()
@@ -235,7 +235,7 @@ async fn a_game_the_server_never_heard_of_plays() {
 async fn two_hundred_sessions_in_two_views_cost_two_encodes_per_tick() {
     let server = TestServer::with_games(
         Config {
-            max_spectators_per_match: 300,
+            max_spectators: 300,
             ..Config::default()
         },
         GameRegistry::new().with::<Beacons>(),

@@ -1,33 +1,36 @@
-//! libFuzzer target: the built-in games' payloads. A match decodes its game's input from every
-//! player's `Input` message; the bots decode views and facts. Must never panic; whatever decodes
-//! must re-encode canonically (never longer than the input) and decode again to the same bytes.
+//! libFuzzer target: every game's payloads, for each game of the registry (Arena's own are the
+//! built-in games; a game's own fuzz crate writes the same target with its own registry). A
+//! match decodes its game's input from every player's `Input` message; the bots decode views and
+//! facts. Must never panic; whatever decodes must re-encode canonically (never longer than the
+//! input) and decode again to the same bytes.
 #![no_main]
 
-use arena_game::codec::{decode, encode, DecodeError};
-use libfuzzer_sys::fuzz_target;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use std::sync::OnceLock;
 
-fn check<T: Serialize + DeserializeOwned>(data: &[u8]) {
-    match decode::<T>(data) {
-        Ok(value) => {
-            let canonical = encode(&value).expect("a decoded value encodes");
-            assert!(canonical.len() <= data.len());
-            let again = decode::<T>(&canonical).expect("canonical bytes decode");
-            assert_eq!(encode(&again).expect("encodes"), canonical);
-        }
-        Err(DecodeError::TrailingBytes(n)) => {
-            assert!(decode::<T>(&data[..data.len() - n]).is_ok());
-        }
-        Err(_) => {}
-    }
+use arena_game::codec::DecodeError;
+use arena_game::{GameRegistry, PayloadKind};
+use libfuzzer_sys::fuzz_target;
+
+fn games() -> &'static GameRegistry {
+    static GAMES: OnceLock<GameRegistry> = OnceLock::new();
+    GAMES.get_or_init(arena_catalog::builtin)
 }
 
 fuzz_target!(|data: &[u8]| {
-    check::<arena_deathmatch::Input>(data);
-    check::<arena_deathmatch::View>(data);
-    check::<arena_deathmatch::Facts>(data);
-    check::<arena_ctf::Input>(data);
-    check::<arena_ctf::View>(data);
-    check::<arena_ctf::Facts>(data);
+    for name in games().names() {
+        let game = games().get(&name).expect("listed");
+        for kind in PayloadKind::ALL {
+            match game.reencode(kind, data) {
+                Ok(canonical) => {
+                    assert!(canonical.len() <= data.len());
+                    let again = game.reencode(kind, &canonical).expect("canonical bytes decode");
+                    assert_eq!(again, canonical);
+                }
+                Err(DecodeError::TrailingBytes(n)) => {
+                    assert!(game.reencode(kind, &data[..data.len() - n]).is_ok());
+                }
+                Err(_) => {}
+            }
+        }
+    }
 });

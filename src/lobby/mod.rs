@@ -308,7 +308,7 @@ impl Handler<CreateMatch> for Lobby {
     type Result = Result<CreatedMatch, ApiError>;
 
     fn handle(&mut self, msg: CreateMatch, ctx: &mut Self::Context) -> Self::Result {
-        let spec = NewMatch::check(&msg.0, &self.games, self.config.default_tick_hz)?;
+        let spec = NewMatch::check(&msg.0, &self.games, self.config.tick_hz)?;
         let seed = tokens::new_seed();
         let game = spec
             .game

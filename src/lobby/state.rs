@@ -57,7 +57,7 @@ impl Limits {
             ended_retention: Duration::from_secs(config.ended_retention_s),
             empty_match_ttl: Duration::from_secs(config.empty_match_ttl_s),
             max_matches: config.max_matches,
-            max_spectators_per_match: config.max_spectators_per_match,
+            max_spectators_per_match: config.max_spectators,
             unjoined_match_ttl: Duration::from_secs(config.unjoined_match_ttl_s),
             pending_joins_per_client: config.client_pending_joins,
             pending_joins_per_client_per_match: config.client_pending_joins_per_match,
@@ -634,6 +634,13 @@ impl LobbyState {
         let m = self.matches.get_mut(id).ok_or_else(|| not_found(id))?;
         m.check_host(host_token)?;
         m.refuse_if_replay("seat bots")?;
+        if !m.spec.game.has_bots() {
+            return Err(ApiError::NoBots(format!(
+                "{} has no bot policy: its Game impl says `type Bot = NoBot`, so no bot can \
+                 take a seat",
+                m.spec.game.info().name
+            )));
+        }
         match m.phase {
             Phase::Waiting => {}
             Phase::Running => {

@@ -211,7 +211,7 @@ impl Session {
             }
             return;
         }
-        let limit = self.config.max_client_message_bytes;
+        let limit = self.config.max_message_bytes;
         let msg = match codec::decode_limited::<ClientMsg>(bytes, limit) {
             Ok(msg) => msg,
             Err(e @ (DecodeError::TooLarge { .. } | DecodeError::LimitExceeded)) => {
@@ -261,7 +261,7 @@ impl Session {
     }
 
     fn on_fragment(&mut self, item: Item, ctx: &mut Context<Self>) {
-        let limit = self.config.max_client_message_bytes;
+        let limit = self.config.max_message_bytes;
         let (chunk, last) = match item {
             Item::FirstText(_) => {
                 return self.fail(
@@ -407,7 +407,7 @@ impl StreamHandler<Result<Frame, ReadError>> for Session {
                 return self.fail(ctx, CloseCode::Invalid, "close reason is not valid UTF-8")
             }
             Err(ReadError::Protocol(e)) => {
-                let (code, reason) = protocol_close(&e, self.config.max_client_message_bytes);
+                let (code, reason) = protocol_close(&e, self.config.max_message_bytes);
                 return self.fail(ctx, code, &reason);
             }
         };

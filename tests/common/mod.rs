@@ -55,9 +55,14 @@ impl TestServer {
         )
     }
 
-    /// Starts the server with `config` as it is, per-client limits included.
-    pub fn with_limits(config: Config, games: GameRegistry) -> Self {
+    /// Starts the server with `config` as it is, per-client limits included, except the default
+    /// database (`arena.db` in the working directory), which a test never writes: a test that
+    /// keeps history names its own database (`TempDb`).
+    pub fn with_limits(mut config: Config, games: GameRegistry) -> Self {
         let _ = env_logger::builder().is_test(true).try_init();
+        if config.database.as_deref() == Some(arena::config::DEFAULT_DATABASE) {
+            config.database = None;
+        }
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -349,7 +354,7 @@ impl TempDb {
     /// The default configuration with its history in this file.
     pub fn config(&self) -> Config {
         Config {
-            database_url: Some(self.url()),
+            database: Some(self.url()),
             ..Config::default()
         }
     }

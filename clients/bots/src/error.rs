@@ -40,9 +40,13 @@ pub enum BotError {
     /// The WebSocket transport failed (connection refused, reset, bad handshake).
     #[error("WebSocket error: {0}")]
     Ws(Box<tokio_tungstenite::tungstenite::Error>),
-    /// A swarm configuration that contradicts itself (e.g. `--match` with several servers).
+    /// A swarm configuration that contradicts itself (e.g. `--match` with several servers), or
+    /// a game the server does not host.
     #[error("{0}")]
     Config(String),
+    /// No bot can play this game: these bots do not know it, or it has no bot policy.
+    #[error("{0}")]
+    NoBot(String),
     /// `source` happened on the server node at `url` (a swarm over several nodes names it).
     #[error("{url}: {source}")]
     Node {
@@ -69,6 +73,15 @@ impl BotError {
             BotError::Closed { code, .. } => Some(*code),
             BotError::Node { source, .. } => source.close_code(),
             _ => None,
+        }
+    }
+}
+
+impl From<arena_game::BotSetupError> for BotError {
+    fn from(e: arena_game::BotSetupError) -> Self {
+        match e {
+            arena_game::BotSetupError::NoPolicy(_) => BotError::NoBot(e.to_string()),
+            arena_game::BotSetupError::Facts(d) => BotError::Decode(d),
         }
     }
 }

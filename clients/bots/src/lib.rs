@@ -7,9 +7,11 @@
 //! - [`lobby`]: [`LobbyClient`], the JSON lobby API (create, list, get, join, start, end).
 //! - [`session`]: [`Session`], one WebSocket connection speaking `arena.v3` through the one codec.
 //! - [`swarm`]: [`swarm::run_swarm`], the load generator: many bots, one report.
+//! - [`cli`]: the `arena-bots` command line, for any game registry ([`cli::main`]).
 //!
-//! Nothing here prints: progress and reports are the binary's business.
+//! Nothing here prints but [`cli`], the command line.
 
+pub mod cli;
 pub mod error;
 pub mod lobby;
 pub mod session;

@@ -1,12 +1,9 @@
-//! Replays of both built-in games: a match played by the games' own bots through the erased
-//! interfaces the server uses (with joins, a drop and a comeback, a leave, start and end), recorded
-//! by `arena_game::replay::Recording`, re-simulates to the very same view bytes, tick by tick, for
-//! every view; a replay of other rules, of an unknown game or of another format refuses to play.
+//! Replays that must not play: a match of the built-in registry played by the game's bots through
+//! the erased interfaces the server uses, recorded by `arena_game::replay::Recording`, then
+//! altered: other rules, an unknown game, another format, bad settings each refuse to play with a
+//! clear error.
 
-use arena_game::replay::{
-    Playback, Recording, Replay, ReplayError, ReplayHeader, Replayer, MIN_CHECKPOINT_TICKS,
-    REPLAY_FORMAT,
-};
+use arena_game::replay::{Recording, Replay, ReplayError, ReplayHeader, Replayer, REPLAY_FORMAT};
 use arena_game::{DynBot, DynGame, EndReason, GameRegistry, ViewKey, Viewer};
 
 const HZ: u8 = 20;
@@ -99,121 +96,9 @@ fn play(registry: &GameRegistry, name: &str, seats: u8, ticks: u32) -> (Replay, 
     (game.into_replay(), seen)
 }
 
-fn replays_byte_for_byte(name: &str, seats: u8) {
-    let registry = arena_catalog::builtin();
-    let ticks = 60 * u32::from(HZ);
-    let (replay, seen) = play(&registry, name, seats, ticks);
-    assert!(replay.complete);
-    assert_eq!(replay.ticks(), u64::from(ticks) + 1);
-    // Through bytes, as it will be stored.
-    let bytes = replay.encode().unwrap();
-    eprintln!(
-        "{name}, {seats} bots: {} bytes for one minute ({} events)",
-        bytes.len(),
-        replay.events.len()
-    );
-    let replay = Replay::decode(&bytes).unwrap();
-    let mut replayer = Replayer::new(&registry, &replay).unwrap();
-    for (tick, want) in seen.iter().enumerate() {
-        assert!(replayer.next_tick(), "the replay ended at tick {tick}");
-        let got = views(replayer.game(), seats);
-        assert_eq!(&got, want, "{name}: tick {tick} differs");
-    }
-    assert!(!replayer.next_tick(), "nothing after the last tick");
-    assert_eq!(replayer.tick(), seen.len() as u64);
-}
-
-#[test]
-fn a_deathmatch_replays_byte_for_byte() {
-    replays_byte_for_byte("deathmatch", 10);
-}
-
-#[test]
-fn a_ctf_match_replays_byte_for_byte() {
-    replays_byte_for_byte("ctf", 16);
-}
-
-/// A playback seeks anywhere, forward and back, and lands on the very views straight play gave;
-/// it plays on from there the same; its seats follow the joins, drops and leaves.
-fn seeks_land_on_the_same_views(name: &str, seats: u8) {
-    let registry = arena_catalog::builtin();
-    let ticks = 60 * u32::from(HZ);
-    let (replay, seen) = play(&registry, name, seats, ticks);
-    let last = seen.len() as u64;
-    let mut playback = Playback::new(&registry, &replay).unwrap();
-    assert_eq!(playback.ticks(), last);
-    assert_eq!(playback.tick(), 0);
-    assert_eq!(playback.checkpoint_interval(), MIN_CHECKPOINT_TICKS);
-    let seats_at = |tick: u64| -> Vec<(u8, bool)> {
-        // Who `play` had seated, and connected, after `tick` steps.
-        let t = tick.saturating_sub(1) as u32;
-        (0..seats)
-            .filter(|&id| tick > 0 && u32::from(id) <= t)
-            .filter(|&id| !(id == seats - 1 && t >= ticks / 2))
-            .map(|id| (id, !(id == 1 && (ticks / 3..ticks / 3 + 40).contains(&t))))
-            .collect()
-    };
-    for target in [
-        700,
-        3,
-        1000,
-        last,
-        64,
-        63,
-        0,
-        last - 1,
-        129,
-        128,
-        1150,
-        1,
-        640,
-    ] {
-        playback.seek(target);
-        assert_eq!(playback.tick(), target, "{name}: seek to {target}");
-        assert_eq!(playback.at_end(), target == last);
-        if target > 0 {
-            let got = views(playback.replayer_mut().game(), seats);
-            assert_eq!(got, seen[target as usize - 1], "{name}: seek to {target}");
-        }
-        let held: Vec<(u8, bool)> = playback
-            .replayer()
-            .seated()
-            .iter()
-            .map(|(id, s)| (*id, s.connected))
-            .collect();
-        assert_eq!(held, seats_at(target), "{name}: seats at {target}");
-        // And on from there, tick by tick.
-        for step in 1..=3u64 {
-            let played = playback.advance(1);
-            let at = target + step;
-            if at > last {
-                assert_eq!(played, 0, "nothing past the end");
-                continue;
-            }
-            assert_eq!(played, 1);
-            let got = views(playback.replayer_mut().game(), seats);
-            assert_eq!(got, seen[at as usize - 1], "{name}: tick {at} after a seek");
-        }
-    }
-    // Speed: many ticks at once.
-    playback.seek(10);
-    assert_eq!(playback.advance(400), 400);
-    let got = views(playback.replayer_mut().game(), seats);
-    assert_eq!(got, seen[409]);
-    assert_eq!(playback.advance(u64::MAX), last - 410);
-    assert!(playback.at_end());
-}
-
-#[test]
-fn a_deathmatch_playback_seeks_to_the_same_views() {
-    seeks_land_on_the_same_views("deathmatch", 10);
-}
-
-#[test]
-fn a_ctf_playback_seeks_to_the_same_views() {
-    seeks_land_on_the_same_views("ctf", 16);
-}
-
+/// A replay that cannot play says why: other rules, an unknown game, another format, settings
+/// the game refuses, bytes that are no replay. (That a replay of each game re-simulates byte for
+/// byte, and seeks exactly, is each game's own test: `arena_game::game_tests!`.)
 #[test]
 fn replays_that_cannot_play_say_why() {
     let registry = arena_catalog::builtin();

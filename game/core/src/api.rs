@@ -120,8 +120,24 @@ pub struct JoinRequest {
     pub role: ApiRole,
 }
 
+/// One game of `GET /api/games`: the game's own [`crate::GameInfo`] (its fields at the top
+/// level), and what the server adds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GameListing {
+    /// Name, title, seats, settings, score columns.
+    #[serde(flatten)]
+    pub info: crate::game::GameInfo,
+    /// Whether the game has a bot policy ("Add bots", `arena-bots`).
+    pub bots: bool,
+    /// The URL path of its browser module (`/games/<name>/index.js`), or null when the game
+    /// ships no browser folder.
+    pub module: Option<String>,
+    /// The URL path of its wire schema (`/api/games/<name>/schema`, docs/protocol.md part D).
+    pub schema: String,
+}
+
 /// `GET /api/games`: every game the server hosts.
-pub type GamesResponse = Vec<crate::game::GameInfo>;
+pub type GamesResponse = Vec<GameListing>;
 
 /// `POST /api/matches/{id}/join` answer (200).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
 use crate::protocol::{EndReason, Phase, PlayerId, ScoreLine};
+use crate::web::WebFolder;
 
 /// Who is looking at a match: the server asks the game which view each session gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,11 +100,19 @@ pub trait Game: Sized + Send + Clone + 'static {
     /// The settings of one match, deserialized from the lobby's JSON after the bounds of
     /// [`GameInfo::settings`] are checked (so its field names are the settings' names).
     type Settings: Serialize + DeserializeOwned + Debug + Clone + PartialEq + Send + 'static;
-    /// The game's bot: what `arena-bots --game NAME` (and the tests) play with.
+    /// The game's bot: what `arena-bots --game NAME`, the host's "Add bots" and the tests play
+    /// with. A game without one says `type Bot = NoBot;`.
     type Bot: BotPolicy<Self>;
 
     /// Name, seats, settings and score columns.
     fn info() -> GameInfo;
+
+    /// The game's browser folder (its page module `index.js` and what it imports), served at
+    /// `/games/<name>/`: usually `Some(arena_game::web_folder!("web"))`. `None`: the page
+    /// cannot draw this game (bots and other clients still play it).
+    fn web() -> Option<WebFolder> {
+        None
+    }
 
     /// The version of the rules: raise it whenever the same seed, settings and calls could give
     /// other views (a replay recorded by other rules refuses to play).
@@ -168,9 +177,30 @@ pub trait Game: Sized + Send + Clone + 'static {
 /// A game's bot: reads what its seat sees, answers with an input. Pure and deterministic like
 /// the game (randomness only from `seed`).
 pub trait BotPolicy<G: Game>: Send + Sized + 'static {
+    /// Whether this is a bot at all: false only for [`NoBot`], so the server and `arena-bots`
+    /// can say that a game has no bot instead of seating one that never moves.
+    const PLAYS: bool = true;
+
     /// A bot for seat `me` in a match with these facts.
     fn new(facts: &G::Facts, me: PlayerId, seed: u64) -> Self;
 
     /// The input to send after seeing `view` at `tick`, or `None` to send nothing.
     fn input(&mut self, tick: u32, view: &G::View) -> Option<G::Input>;
+}
+
+/// The bot of a game that has none (`type Bot = NoBot;`): "Add bots" and `arena-bots` refuse
+/// such a game with a clear error naming it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBot;
+
+impl<G: Game> BotPolicy<G> for NoBot {
+    const PLAYS: bool = false;
+
+    fn new(_: &G::Facts, _: PlayerId, _: u64) -> Self {
+        NoBot
+    }
+
+    fn input(&mut self, _: u32, _: &G::View) -> Option<G::Input> {
+        None
+    }
 }

@@ -441,17 +441,28 @@ impl CloseCode {
 pub mod wire {
     /// Serializes a u16 as exactly two little-endian bytes, so values that change every tick
     /// (coordinates, sequence numbers) have a fixed size instead of bincode's 1-or-3-byte varint.
+    ///
+    /// The bytes travel as a newtype struct named [`fixed_u16::NAME`] around `[u8; 2]` (bincode
+    /// writes a newtype as its content, so the name costs nothing on the wire): a game's schema
+    /// ([`crate::schema`]) then says `fixed_u16` and a generic decoder reads a number.
     pub mod fixed_u16 {
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+        /// The serde name of the wrapper, as a schema sees it.
+        pub const NAME: &str = "arena_fixed_u16";
+
+        #[derive(Serialize, Deserialize)]
+        #[serde(rename = "arena_fixed_u16")]
+        pub(crate) struct FixedU16(pub(crate) [u8; 2]);
+
         /// Two little-endian bytes.
         pub fn serialize<S: Serializer>(v: &u16, s: S) -> Result<S::Ok, S::Error> {
-            v.to_le_bytes().serialize(s)
+            FixedU16(v.to_le_bytes()).serialize(s)
         }
 
         /// Two little-endian bytes.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
-            <[u8; 2]>::deserialize(d).map(u16::from_le_bytes)
+            FixedU16::deserialize(d).map(|f| u16::from_le_bytes(f.0))
         }
     }
 
@@ -459,14 +470,16 @@ pub mod wire {
     pub mod opt_fixed_u16 {
         use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+        use super::fixed_u16::FixedU16;
+
         /// `00`, or `01` and two little-endian bytes.
         pub fn serialize<S: Serializer>(v: &Option<u16>, s: S) -> Result<S::Ok, S::Error> {
-            v.map(u16::to_le_bytes).serialize(s)
+            v.map(|v| FixedU16(v.to_le_bytes())).serialize(s)
         }
 
         /// `00`, or `01` and two little-endian bytes.
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u16>, D::Error> {
-            Option::<[u8; 2]>::deserialize(d).map(|v| v.map(u16::from_le_bytes))
+            Option::<FixedU16>::deserialize(d).map(|v| v.map(|f| u16::from_le_bytes(f.0)))
         }
     }
 

@@ -6,11 +6,25 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::api::GameListing;
 use crate::codec::DecodeError;
 use crate::erased::{DynBot, DynGame, ErasedBot, ErasedGame};
-use crate::game::{Game, GameInfo};
+use crate::game::{BotPolicy, Game, GameInfo, SettingSpec};
 use crate::protocol::{PlayerId, MAX_SEATS};
+use crate::schema::{GameSchema, Prim, Ty, TypeDef};
 use crate::settings;
+use crate::web::WebFolder;
+
+/// Why a bot could not be made for a seat.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BotSetupError {
+    /// The game has no bot (`type Bot = NoBot`).
+    #[error("the game {0:?} has no bot policy (its Game impl says `type Bot = NoBot`)")]
+    NoPolicy(String),
+    /// The welcome's facts did not decode as the game's facts.
+    #[error("the welcome's facts do not decode as this game's facts: {0}")]
+    Facts(#[from] DecodeError),
+}
 
 /// One registered game, behind an object-safe interface.
 pub trait GameType: Send + Sync {
@@ -33,11 +47,38 @@ pub trait GameType: Send + Sync {
         seed: u64,
     ) -> Result<Box<dyn DynGame>, String>;
     /// A bot for seat `me`, from the welcome's encoded facts.
-    fn bot(&self, facts: &[u8], me: PlayerId, seed: u64) -> Result<Box<dyn DynBot>, DecodeError>;
+    fn bot(&self, facts: &[u8], me: PlayerId, seed: u64) -> Result<Box<dyn DynBot>, BotSetupError>;
+    /// Whether the game has a bot policy (its `type Bot` is not `NoBot`).
+    fn has_bots(&self) -> bool;
+    /// The game's wire types as data (`GET /api/games/{name}/schema`).
+    fn schema(&self) -> &GameSchema;
+    /// The game's browser folder, if it ships one.
+    fn web(&self) -> Option<WebFolder>;
+    /// Decodes `bytes` as the game's `kind` of payload and encodes the value again: the
+    /// canonical bytes (what fuzzers and tools check the game's decoders with).
+    fn reencode(&self, kind: PayloadKind, bytes: &[u8]) -> Result<Vec<u8>, DecodeError>;
+}
+
+/// The game's own payloads inside the envelope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PayloadKind {
+    /// `Welcome.facts`.
+    Facts,
+    /// `Snapshot.view`.
+    View,
+    /// `ClientMsg::Input.input`.
+    Input,
+}
+
+impl PayloadKind {
+    /// Every kind.
+    pub const ALL: [PayloadKind; 3] = [PayloadKind::Facts, PayloadKind::View, PayloadKind::Input];
 }
 
 struct Registered<G> {
     info: GameInfo,
+    schema: GameSchema,
+    web: Option<WebFolder>,
     game: PhantomData<fn() -> G>,
 }
 
@@ -71,8 +112,37 @@ impl<G: Game> GameType for Registered<G> {
         Ok(Box::new(ErasedGame::new(G::new(typed, max_players, seed))))
     }
 
-    fn bot(&self, facts: &[u8], me: PlayerId, seed: u64) -> Result<Box<dyn DynBot>, DecodeError> {
+    fn bot(&self, facts: &[u8], me: PlayerId, seed: u64) -> Result<Box<dyn DynBot>, BotSetupError> {
+        if !self.has_bots() {
+            return Err(BotSetupError::NoPolicy(self.info.name.clone()));
+        }
         Ok(Box::new(ErasedBot::<G>::new(facts, me, seed)?))
+    }
+
+    fn has_bots(&self) -> bool {
+        <G::Bot as BotPolicy<G>>::PLAYS
+    }
+
+    fn schema(&self) -> &GameSchema {
+        &self.schema
+    }
+
+    fn web(&self) -> Option<WebFolder> {
+        self.web
+    }
+
+    fn reencode(&self, kind: PayloadKind, bytes: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        fn go<T: serde::Serialize + serde::de::DeserializeOwned>(
+            bytes: &[u8],
+        ) -> Result<Vec<u8>, DecodeError> {
+            let value: T = crate::codec::decode(bytes)?;
+            crate::codec::encode(&value).map_err(|e| DecodeError::Malformed(e.to_string()))
+        }
+        match kind {
+            PayloadKind::Facts => go::<G::Facts>(bytes),
+            PayloadKind::View => go::<G::View>(bytes),
+            PayloadKind::Input => go::<G::Input>(bytes),
+        }
     }
 }
 
@@ -106,12 +176,24 @@ impl GameRegistry {
         Self::default()
     }
 
-    /// Adds `G`. Panics when its info is inconsistent or its name is taken: both are
-    /// programming errors, caught the first time the server starts.
+    /// Adds `G`. Panics when its info is inconsistent, its wire types cannot be described,
+    /// its settings specs disagree with its settings type, or its name is taken: all
+    /// programming errors, caught the first time the server (or any test) starts.
     pub fn register<G: Game>(&mut self) -> &mut Self {
         let info = G::info();
-        if let Err(e) = check_info(&info) {
+        if let Err(e) = check_game::<G>(&info) {
             panic!("game {:?} cannot be registered: {e}", info.name);
+        }
+        let schema = match GameSchema::of::<G>() {
+            Ok(schema) => schema,
+            Err(e) => panic!("game {:?} cannot be registered: {e}", info.name),
+        };
+        if let Err(e) = check_settings_type(&info.settings, &schema) {
+            panic!(
+                "game {:?} cannot be registered: its settings specs (GameInfo::settings) and its \
+                 Settings type disagree: {e}",
+                info.name
+            );
         }
         assert!(
             self.get(&info.name).is_none(),
@@ -120,6 +202,8 @@ impl GameRegistry {
         );
         self.games.push(Arc::new(Registered::<G> {
             info,
+            schema,
+            web: G::web(),
             game: PhantomData,
         }));
         self
@@ -146,6 +230,31 @@ impl GameRegistry {
         self.games.iter().map(|g| g.info().clone()).collect()
     }
 
+    /// Every game as `GET /api/games` lists it: its info, whether it has bots, where its
+    /// browser module and its schema are.
+    pub fn listing(&self) -> Vec<GameListing> {
+        self.games
+            .iter()
+            .map(|g| {
+                let name = &g.info().name;
+                GameListing {
+                    info: g.info().clone(),
+                    bots: g.has_bots(),
+                    module: g
+                        .web()
+                        .filter(|w| w.get("index.js").is_some())
+                        .map(|_| format!("/games/{name}/index.js")),
+                    schema: format!("/api/games/{name}/schema"),
+                }
+            })
+            .collect()
+    }
+
+    /// Every registered game's name, in registration order.
+    pub fn names(&self) -> Vec<String> {
+        self.games.iter().map(|g| g.info().name.clone()).collect()
+    }
+
     /// Checks a match request's game, seats and settings.
     pub fn prepare(
         &self,
@@ -155,10 +264,9 @@ impl GameRegistry {
     ) -> Result<Prepared, String> {
         let entry = match game {
             Some(name) => self.get(name).ok_or_else(|| {
-                let names: Vec<String> = self.games.iter().map(|g| g.info().name.clone()).collect();
                 format!(
                     "unknown game {name:?} (this server hosts: {})",
-                    names.join(", ")
+                    self.names().join(", ")
                 )
             })?,
             None => self
@@ -180,6 +288,74 @@ impl GameRegistry {
             settings,
         })
     }
+}
+
+/// [`check_info`], then the settings of a match created with every default: they deserialize
+/// into `G::Settings` and pass `G::check_settings` at the default seats.
+fn check_game<G: Game>(info: &GameInfo) -> Result<(), String> {
+    check_info(info)?;
+    let defaults = settings::resolve(&info.name, &info.settings, None)?;
+    let typed: G::Settings =
+        settings::into_settings(&defaults).map_err(|e| format!("its default settings: {e}"))?;
+    G::check_settings(&typed, info.default_players)
+        .map_err(|e| format!("its default settings at the default seats: {e}"))
+}
+
+/// Every spec names a field of the settings type and every field has a spec; each field is an
+/// integer whose type holds the spec's bounds.
+fn check_settings_type(specs: &[SettingSpec], schema: &GameSchema) -> Result<(), String> {
+    let fields: Vec<(String, Ty)> = match &schema.settings {
+        Ty::Prim(Prim::Unit) => Vec::new(),
+        Ty::Ref(name) => match schema.named(name) {
+            Some(TypeDef::Struct(fields)) => fields.clone(),
+            Some(TypeDef::Unit) => Vec::new(),
+            _ => return Err(format!("{name} is not a struct with one field per setting")),
+        },
+        other => {
+            return Err(format!(
+                "the settings type is {}, not a struct with one field per setting",
+                other.to_json()
+            ))
+        }
+    };
+    for spec in specs {
+        let Some((_, ty)) = fields.iter().find(|(name, _)| *name == spec.name) else {
+            return Err(format!(
+                "the setting {:?} is not a field of the settings type",
+                spec.name
+            ));
+        };
+        let range = match ty {
+            Ty::Prim(p) => p.int_range(),
+            Ty::FixedU16 => Prim::U16.int_range(),
+            _ => None,
+        };
+        let Some((lo, hi)) = range else {
+            return Err(format!(
+                "the field {:?} is {}, but a setting is an integer",
+                spec.name,
+                ty.to_json()
+            ));
+        };
+        if i128::from(spec.min) < lo || i128::from(spec.max) > hi {
+            return Err(format!(
+                "the setting {:?} allows {}..={}, more than its field's type {} holds",
+                spec.name,
+                spec.min,
+                spec.max,
+                ty.to_json()
+            ));
+        }
+    }
+    if let Some((name, _)) = fields
+        .iter()
+        .find(|(name, _)| !specs.iter().any(|s| s.name == *name))
+    {
+        return Err(format!(
+            "the settings type's field {name:?} has no SettingSpec (a host could never set it)"
+        ));
+    }
+    Ok(())
 }
 
 fn check_info(info: &GameInfo) -> Result<(), String> {

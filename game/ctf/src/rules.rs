@@ -14,7 +14,7 @@
 
 use arena_game::kit::MatchClock;
 use arena_game::{
-    EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey, Viewer,
+    EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey, Viewer, WebFolder,
 };
 
 use crate::bot::CtfBot;
@@ -379,6 +379,11 @@ impl Game for Ctf {
     type Facts = Facts;
     type Settings = Settings;
     type Bot = CtfBot;
+
+    /// The browser folder `web/` (the page's module for this game), embedded in the crate.
+    fn web() -> Option<WebFolder> {
+        Some(arena_game::web_folder!("web"))
+    }
 
     fn info() -> GameInfo {
         let d = Settings::default();

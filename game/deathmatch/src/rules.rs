@@ -8,7 +8,9 @@
 //! Pure: no clock, no I/O; randomness only from the seeded RNG given at construction.
 
 use arena_game::kit::MatchClock;
-use arena_game::{EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey};
+use arena_game::{
+    EndReason, Game, GameInfo, Phase, PlayerId, ScoreLine, SettingSpec, ViewKey, WebFolder,
+};
 use rand::{RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -237,6 +239,11 @@ impl Game for Deathmatch {
     type Facts = Facts;
     type Settings = Settings;
     type Bot = DeathmatchBot;
+
+    /// The browser folder `web/` (the page's module for this game), embedded in the crate.
+    fn web() -> Option<WebFolder> {
+        Some(arena_game::web_folder!("web"))
+    }
 
     fn info() -> GameInfo {
         let d = Settings::default();

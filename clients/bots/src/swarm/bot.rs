@@ -229,7 +229,11 @@ impl Bot {
     fn brain(&self, session: &Session, me: u8) -> Result<Box<dyn DynBot>, BotError> {
         let welcome = &session.welcome;
         let game = self.games.get(&welcome.game).ok_or_else(|| {
-            BotError::Protocol(format!("no bot policy for game {:?}", welcome.game))
+            BotError::NoBot(format!(
+                "these bots know no game {:?} (they know: {})",
+                welcome.game,
+                self.games.names().join(", ")
+            ))
         })?;
         let seed = (self.match_index as u64) << 8 | u64::from(me);
         Ok(game.bot(&welcome.facts.0, me, seed)?)

@@ -183,11 +183,45 @@ impl SwarmConfig {
     }
 }
 
+/// Whether bots built with `games` can play `game` on a server hosting `hosted`: the server
+/// hosts it, this registry knows it, and it has a bot policy. Each "no" is a
+/// [`BotError::Config`] or [`BotError::NoBot`] saying what to do.
+pub fn check_game(
+    games: &GameRegistry,
+    game: &str,
+    hosted: &arena_game::api::GamesResponse,
+) -> Result<(), BotError> {
+    if !hosted.iter().any(|g| g.info.name == game) {
+        let names: Vec<&str> = hosted.iter().map(|g| g.info.name.as_str()).collect();
+        return Err(BotError::Config(format!(
+            "the server hosts no game {game:?} (it hosts: {})",
+            names.join(", ")
+        )));
+    }
+    let Some(game_type) = games.get(game) else {
+        return Err(BotError::NoBot(format!(
+            "these bots know no game {game:?} (they know: {}). The bots of a game come with \
+             its crate: build a bots binary of your own whose main is \
+             `arena_bots::cli::main(GameRegistry::new().with::<YourGame>())` (docs/bots.md), \
+             and run it with the same flags",
+            games.names().join(", ")
+        )));
+    };
+    if !game_type.has_bots() {
+        return Err(BotError::NoBot(format!(
+            "game {game:?} has no bot policy: its Game impl says `type Bot = NoBot`. Write a \
+             BotPolicy for it and set `type Bot` (docs/architecture.md, \"Write your own game\")"
+        )));
+    }
+    Ok(())
+}
+
 /// Runs the whole load described by `config` and measures it. `progress` is called every
 /// [`SwarmConfig::progress_ms`]. Must run inside a tokio runtime; the bots are local tasks, so a
 /// current-thread runtime pinned to one CPU is enough and cheapest.
 ///
-/// Fails only when the matches cannot be created; sessions that fail are counted in the report.
+/// Fails when the bots cannot play the game ([`check_game`]) or the matches cannot be created;
+/// sessions that fail are counted in the report.
 pub async fn run_swarm(
     config: &SwarmConfig,
     progress: impl FnMut(&Progress),
@@ -222,6 +256,22 @@ async fn run_local(
         stats: RefCell::new(Stats::new(config.matches as usize, nodes.len())),
         stage: Cell::new(Stage::Ramp),
     });
+
+    // The bots must be able to play the game before anything is created: a game this swarm
+    // has no policy for would fail every bot.
+    let game = match &config.join_match {
+        Some(id) => {
+            lobbies[0]
+                .get(id)
+                .await
+                .map_err(|e| at_node(0, e))?
+                .summary
+                .game
+        }
+        None => config.game.clone(),
+    };
+    let hosted = lobbies[0].games().await.map_err(|e| at_node(0, e))?;
+    check_game(&config.games, &game, &hosted)?;
 
     // Round robin: match m lives on node m mod n.
     let mut created: Vec<(usize, CreatedMatch)> = Vec::with_capacity(config.matches as usize);
@@ -422,6 +472,7 @@ async fn run_local(
                 sessions_established: established,
                 sessions_failed: n.failed,
                 failures: n.failures.clone(),
+                failure_examples: n.failure_examples.clone(),
                 snapshots_received: n.snapshots_window,
                 snapshots_expected: expected,
                 delivered_pct: percent(n.snapshots_window, expected),
@@ -463,6 +514,7 @@ async fn run_local(
         sessions_established: established_at_w0,
         sessions_failed: total.failed,
         failures: total.failures.clone(),
+        failure_examples: total.failure_examples.clone(),
         snapshots_received: total.snapshots_window,
         snapshots_expected: expected,
         delivered_pct: percent(total.snapshots_window, expected),

@@ -96,6 +96,9 @@ pub struct NodeReport {
     pub sessions_failed: u64,
     /// Why they failed, by error kind.
     pub failures: BTreeMap<String, u64>,
+    /// The first full error message of each kind in `failures`.
+    #[serde(default)]
+    pub failure_examples: BTreeMap<String, String>,
     /// Snapshots stamped inside the window that arrived from this node.
     pub snapshots_received: u64,
     /// Snapshots this node sends in the window when it ticks on time.
@@ -167,6 +170,9 @@ pub struct SwarmReport {
     pub sessions_failed: u64,
     /// Why sessions failed, by error kind.
     pub failures: BTreeMap<String, u64>,
+    /// The first full error message of each kind in `failures`: the cause, not only a count.
+    #[serde(default)]
+    pub failure_examples: BTreeMap<String, String>,
     /// Snapshots stamped inside the window that arrived.
     pub snapshots_received: u64,
     /// Snapshots a server ticking on time sends in the window: ticks × sessions established
@@ -265,6 +271,7 @@ mod tests {
             sessions_established: 1,
             sessions_failed: 0,
             failures: BTreeMap::new(),
+            failure_examples: BTreeMap::new(),
             snapshots_received: 20,
             snapshots_expected: 20,
             delivered_pct: 100.0,
@@ -310,6 +317,7 @@ mod tests {
             sessions_established: 1,
             sessions_failed: 0,
             failures: BTreeMap::new(),
+            failure_examples: BTreeMap::new(),
             snapshots_received: received,
             snapshots_expected: 100,
             delivered_pct: received as f64,

@@ -94,6 +94,8 @@ pub(crate) struct NodeTally {
     pub(crate) connected: u64,
     pub(crate) failed: u64,
     pub(crate) failures: BTreeMap<String, u64>,
+    /// The first full message of each failure kind: the cause, not only a count.
+    pub(crate) failure_examples: BTreeMap<String, String>,
     pub(crate) snapshots_window: u64,
     pub(crate) bytes_window: u64,
     pub(crate) wire_bytes_window: u64,
@@ -113,6 +115,7 @@ impl NodeTally {
             connected: 0,
             failed: 0,
             failures: BTreeMap::new(),
+            failure_examples: BTreeMap::new(),
             snapshots_window: 0,
             bytes_window: 0,
             wire_bytes_window: 0,
@@ -133,6 +136,11 @@ impl NodeTally {
         self.failed += other.failed;
         for (kind, n) in &other.failures {
             *self.failures.entry(kind.clone()).or_default() += n;
+        }
+        for (kind, example) in &other.failure_examples {
+            self.failure_examples
+                .entry(kind.clone())
+                .or_insert_with(|| example.clone());
         }
         self.snapshots_window += other.snapshots_window;
         self.bytes_window += other.bytes_window;
@@ -186,7 +194,11 @@ impl Stats {
     pub(crate) fn fail(&mut self, node: usize, err: &BotError) {
         let n = &mut self.nodes[node];
         n.failed += 1;
-        *n.failures.entry(error_kind(err)).or_default() += 1;
+        let kind = error_kind(err);
+        n.failure_examples
+            .entry(kind.clone())
+            .or_insert_with(|| err.to_string());
+        *n.failures.entry(kind).or_default() += 1;
     }
 
     /// A bot of `node` received a message of `len` payload bytes (any kind, any time).
@@ -232,6 +244,7 @@ pub fn error_kind(err: &BotError) -> String {
             other => format!("ws_{}", ws_error_name(other)),
         },
         BotError::Config(_) => "config".into(),
+        BotError::NoBot(_) => "no_bot_policy".into(),
         BotError::Node { source, .. } => error_kind(source),
     }
 }
