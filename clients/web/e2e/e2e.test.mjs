@@ -149,6 +149,11 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   // --- a second player (Node, same protocol.js) joins; the host starts the match ---
   const bot = await NodePlayer.join(server.base, matchId, 'Bot');
   bots.push(bot);
+  // The lowest health the bot itself saw while alive (flags bit 0), from its decoded views.
+  let botMinHealth = Infinity;
+  bot.onView = (view, me) => {
+    if (me && me.flags & 1) botMinHealth = Math.min(botMinHealth, me.health);
+  };
   await waitFor(host, 'the bot in the roster', (id) => window.arena.roster.some((r) => r.id === id && r.name === 'Bot'), bot.id);
   await host.click('#host-start');
   await waitFor(host, 'phase Running', () => window.arena.phase === 'Running');
@@ -195,7 +200,7 @@ test('play and spectate a match in Chromium: move, attack, end, final scoreboard
   await waitFor(host, 'a second attack', () => window.arena.attacks >= 2, undefined, 3000);
   await host.screenshot({ path: join(ARTIFACTS, 'game-player.png') });
   await host.mouse.up();
-  assert.ok(bot.minHealth < 100, `the bot itself saw its health drop (min ${bot.minHealth})`);
+  assert.ok(botMinHealth < 100, `the bot itself saw its health drop (min ${botMinHealth})`);
   await waitFor(watcher, 'the spectator to see the damage', (id) => window.arena.gameView.players.find((p) => p.id === id).health < 100, bot.id, 5000);
 
   // --- chat from the player reaches the spectator ---
@@ -507,21 +512,83 @@ test('deltas in Chromium: a checksum that disagrees asks for a keyframe; a delta
   await page.close();
 });
 
-test('a match of a game this page does not know says so instead of crashing', { timeout: 60000 }, async () => {
-  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Unknown game' }) });
+test('a match of a game with no browser module, or one that does not load, says so instead of crashing', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'No module' }) });
+  const matchId = created.body.id;
+  const listing = (await api('api/games')).body;
+  const game = listing.find((g) => g.name === created.body.match.game);
+  assert.equal(game.module, `/games/${game.name}/index.js`, 'the listing names the module');
+
+  // The server's listing says the game ships no browser module.
   const page = await newPage();
-  // A page whose registry has no games at all: every game is unknown to it.
-  await page.route('**/games/index.js', (route) => route.fulfill({
-    contentType: 'text/javascript',
-    body: 'export const GAMES = Object.freeze({});\nexport function gameModule() { return null; }\n',
+  await page.route('**/api/games', (route) => route.fulfill({
+    contentType: 'application/json',
+    body: JSON.stringify(listing.map((g) => ({ ...g, module: null }))),
   }));
-  await page.goto(`${server.base}#/match/${created.body.id}/watch`);
-  await waitFor(page, 'the unknown-game banner', () => /does not know/.test(window.arena.banner ?? ''));
-  assert.match(await page.innerText('#banner'), /plays “deathmatch”, a game this page does not know/);
+  await page.goto(`${server.base}#/match/${matchId}/watch`);
+  await waitFor(page, 'the no-module banner', () => /no browser module/.test(window.arena.banner ?? ''));
+  assert.equal(await page.innerText('#banner-text'),
+    `This match plays “${game.title}”, a game with no browser module on this server: this page cannot show it. Pick another match in the lobby, or reload the page.`);
   assert.ok(await page.isVisible('#banner-lobby'), 'offers the way back to the lobby');
   assert.equal(await arena(page, () => window.arena.connected), false);
+  assert.deepEqual(await arena(page, () => window.arena.module.error.reason), 'no_module');
   await page.waitForTimeout(300);
-  assert.equal((await api(`api/matches/${created.body.id}`)).body.spectators, 0, 'the page left (1000)');
+  assert.equal((await api(`api/matches/${matchId}`)).body.spectators, 0, 'the page left (1000)');
+  assert.deepEqual(page.errors, []);
+  // The lobby still lists the match, and says the game has no browser view.
+  await page.click('#banner-lobby');
+  await waitFor(page, 'the lobby with the match', (id) => window.arena.view === 'lobby' && document.querySelector(`#match-rows tr[data-id="${id}"]`), matchId);
+  await page.selectOption('#game-select', game.name);
+  assert.match(await page.innerText('#game-about'), /no browser view on this server/);
+  await page.close();
+
+  // The module is listed but does not load (here: the server answers 404 for it).
+  const broken = await newPage();
+  await broken.route(`**${game.module}`, (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'gone' }));
+  await broken.goto(`${server.base}#/match/${matchId}/watch`);
+  await waitFor(broken, 'the module-failed banner', () => /did not load/.test(window.arena.banner ?? ''));
+  assert.match(await broken.innerText('#banner-text'), new RegExp(`^The browser module of “${game.title}” did not load \\(${game.module.replaceAll('/', '\\/')}: .+\\)\\. Pick another match in the lobby, or reload the page\\.$`));
+  assert.ok(await broken.isVisible('#banner-lobby'));
+  assert.equal(await arena(broken, () => window.arena.connected), false);
+  await broken.waitForTimeout(300);
+  assert.equal((await api(`api/matches/${matchId}`)).body.spectators, 0, 'the page left (1000)');
+  // The only error is the browser's own report of the failed request.
+  assert.ok(broken.errors.every((e) => /404|Failed to load/.test(e)), broken.errors.join(' | '));
+  await broken.close();
+});
+
+test('a game module without a codec of its own plays with the game\'s schema', { timeout: 60000 }, async () => {
+  const created = await api('api/matches', { method: 'POST', body: JSON.stringify({ name: 'Schema codec', game: 'deathmatch', max_players: 2 }) });
+  const matchId = created.body.id;
+  const page = await newPage();
+  // The deathmatch's module as the server serves it, less its codec functions: the page decodes
+  // the facts and views and encodes the inputs with the schema (the deathmatch's hand codec gives
+  // values in the schema's shape, so its client cannot tell the difference).
+  await page.route((url) => url.pathname === '/games/deathmatch/index.js' && url.search === '', (route) => route.fulfill({
+    contentType: 'text/javascript',
+    body: [
+      "import game from '/games/deathmatch/index.js?as-served';",
+      'const { decodeFacts, decodeView, encodeInput, ...rest } = game;',
+      'export default rest;',
+    ].join('\n'),
+  }));
+  await page.goto(`${server.base}#/match/${matchId}/play`);
+  await waitFor(page, 'the player in the match', () => window.arena.me && window.arena.phase === 'Waiting');
+  assert.deepEqual(await arena(page, () => window.arena.module), {
+    url: '/games/deathmatch/index.js', title: 'Deathmatch',
+    codec: { decodeFacts: 'schema', decodeView: 'schema', encodeInput: 'schema' },
+  });
+  const facts = await arena(page, () => window.arena.facts);
+  assert.ok(facts.width > 0 && facts.max_speed > 0, JSON.stringify(facts));
+  await page.locator('#game-canvas').focus();
+  const start = await arena(page, () => window.arena.me.server);
+  const key = start.x > facts.width / 2 ? 'ArrowLeft' : 'ArrowRight';
+  await page.keyboard.down(key);
+  await page.waitForTimeout(700);
+  await page.keyboard.up(key);
+  await waitFor(page, 'the move, as the server saw it (inputs encoded by the schema)', ([x0, s]) => (window.arena.me.server.x - x0) * s > 100,
+    [start.x, key === 'ArrowRight' ? 1 : -1]);
+  assert.ok(await arena(page, () => window.arena.rendered.length) === 1, 'drawn');
   assert.deepEqual(page.errors, []);
   await page.close();
 });

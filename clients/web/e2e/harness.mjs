@@ -34,10 +34,11 @@ export function tempDatabase() {
  * Starts the server on port 0 and resolves with `{proc, base, log(), db, exited}`, base read from
  * its log, `exited` a promise of `{code, signal}`. Its history goes to `opts.db` (a SQLite file
  * path: the same file again after a restart keeps the history), else to a fresh `tempDatabase()`.
+ * `opts.args`: more flags (e.g. `['--allowed-origin', origin]`).
  */
-export function startServer({ db = tempDatabase() } = {}) {
+export function startServer({ db = tempDatabase(), args = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0', '--database', `sqlite://${db}`], {
+    const proc = spawn(SERVER_BIN, ['--bind', '127.0.0.1:0', '--database', `sqlite://${db}`, ...args], {
       env: { ...process.env, RUST_LOG: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,9 +85,11 @@ export async function stopServer(server, timeoutMs = 15000) {
   throw new Error(`the server (pid ${proc.pid}) did not exit within ${timeoutMs} ms of SIGTERM:\n${server.log()}`);
 }
 
-/** A server, a browser and the processes and clients a test file starts. */
+/** A server, a browser and the processes and clients a test file starts. `serverArgs`: more
+ * flags for the server (kept across `restartServer()`). */
 export class Harness {
-  constructor() {
+  constructor({ serverArgs = [] } = {}) {
+    this.serverArgs = serverArgs;
     this.server = null;
     this.browser = null;
     this.userDataDir = null;
@@ -101,7 +104,7 @@ export class Harness {
 
   async start() {
     mkdirSync(ARTIFACTS, { recursive: true });
-    this.server = await startServer();
+    this.server = await startServer({ args: this.serverArgs });
     this.databases.add(this.server.db);
     this.userDataDir = mkdtempSync(join(tmpdir(), 'arena-e2e-chromium-'));
     this.browser = await chromium.launchPersistentContext(this.userDataDir, {
@@ -136,7 +139,7 @@ export class Harness {
     const { db } = this.server;
     const exit = await stopServer(this.server);
     this.server = null;
-    this.server = await startServer({ db });
+    this.server = await startServer({ db, args: this.serverArgs });
     return exit;
   }
 

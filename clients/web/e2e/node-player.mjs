@@ -1,54 +1,59 @@
-// A minimal Arena player for tests, in Node: joins through the lobby API, speaks arena.v3 over the
-// `ws` package with the same SDK the browser uses (sdk/net.js, which rebuilds the snapshot deltas;
-// sdk/inputs.js) and the game's codec from games/<game>/ (picked from the welcome, like the page
-// does), and keeps the newest decoded view. It sends one input per snapshot (`this.input`, the game's input object; it
-// defaults to "do nothing": an easy target).
+// A minimal Arena player for tests, in Node, for any game: joins through the lobby API, speaks
+// arena.v3 over the `ws` package with the same SDK the browser uses (sdk/net.js, which rebuilds the
+// snapshot deltas; sdk/inputs.js), decodes the game's facts and views with the game's schema from
+// the server (GET /api/games/<game>/schema through sdk/schema.js: values in serde's shape, as the
+// Rust types serialize) and keeps the newest decoded view. It knows no game: after each snapshot
+// it sends `this.input` (the game's input, in serde's shape) when that is not null, and nothing
+// by default (a player without inputs stands still: an easy target). `onView(view, me, snapshot)`
+// sees every view as it comes.
 
 import WebSocket from 'ws';
 
 import { lobbyApi, resolveWsUrl } from '../sdk/api.js';
 import { InputSequencer } from '../sdk/inputs.js';
 import { Connection } from '../sdk/net.js';
-import { gameModule } from '../games/index.js';
-
-/** An input that does nothing, per game. */
-const IDLE = {
-  deathmatch: () => ({ buttons: 0, aim: 0 }),
-  ctf: (facts, me) => ({ target_x: me?.x ?? 0, target_y: me?.y ?? 0, actions: 0 }),
-};
+import { Schema } from '../sdk/schema.js';
 
 export class NodePlayer {
-  /** Joins match `matchId` on the server at `baseUrl` (http://host:port) as `name`. */
+  /** Joins match `matchId` on the server at `baseUrl` (http://host:port) as `name`, with the
+   * schema of the match's game. */
   static async join(baseUrl, matchId, name, role = 'player') {
     const api = lobbyApi(new URL('api', baseUrl).href);
+    const { game } = await api.getMatch(matchId);
+    const schema = new Schema(await api.gameSchema(game));
     const join = await api.join(matchId, name, role);
-    const player = new NodePlayer(join, baseUrl);
+    const player = new NodePlayer(join, baseUrl, schema);
     await player.ready;
     return player;
   }
 
-  constructor(join, baseUrl) {
+  /** `join`: the lobby's join answer; `schema`: a Schema of the match's game. */
+  constructor(join, baseUrl, schema) {
     this.join = join;
+    this.schema = schema;
     this.id = join.player_id ?? null;
-    this.input = null; // the game's input to send; null: idle
+    this.input = null; // the game's input to send after each snapshot; null: none
+    this.onView = null; // (view, me, snapshot) after each snapshot
     this.sequencer = new InputSequencer();
     this.view = null;
     this.snapshot = null;
     this.welcome = null;
-    this.game = null;
     this.facts = null;
     this.ended = null;
     this.closed = null;
-    this.minHealth = Infinity;
     this.waiters = [];
     this.ready = new Promise((resolve, reject) => {
       this.conn = new Connection(resolveWsUrl(join.ws_url, baseUrl), {
         WebSocketImpl: WebSocket,
         onMessage: (msg) => {
           if (msg.type === 'Welcome') {
+            if (msg.game !== schema.game) {
+              this.conn.close('wrong schema');
+              reject(new Error(`the match plays ${msg.game}, the schema is ${schema.game}'s`));
+              return;
+            }
             this.welcome = msg;
-            this.game = gameModule(msg.game);
-            this.facts = this.game.decodeFacts(msg.facts);
+            this.facts = schema.decodeFacts(msg.facts);
             resolve();
           }
           if (msg.type === 'MatchEnded') this.ended = msg;
@@ -66,19 +71,19 @@ export class NodePlayer {
 
   onSnapshot(snap) {
     this.snapshot = snap;
-    this.view = this.game.decodeView(snap.view);
+    this.view = this.schema.decodeView(snap.view);
     this.sequencer.acknowledge(this.id === null ? null : snap.ack, snap.tick);
-    const me = this.me();
-    if (me && me.flags & 1) this.minHealth = Math.min(this.minHealth, me.health);
-    if (this.id !== null && snap.phase !== 'Ended') {
-      const input = this.input ?? IDLE[this.welcome.game](this.facts, me);
-      const entry = this.sequencer.push(input, snap.tick);
-      this.conn.send({ type: 'Input', seq: entry.seq, input: this.game.encodeInput(input) });
+    this.onView?.(this.view, this.me(), snap);
+    if (this.id !== null && snap.phase !== 'Ended' && this.input !== null) {
+      const entry = this.sequencer.push(this.input, snap.tick);
+      this.conn.send({ type: 'Input', seq: entry.seq, input: this.schema.encodeInput(this.input) });
     }
   }
 
+  /** This player's entry in the view's `players` (a list of `{id, …}`), if the view has one. */
   me() {
-    return this.view?.players.find((p) => p.id === this.id) ?? null;
+    const players = this.view?.players;
+    return Array.isArray(players) ? players.find((p) => p?.id === this.id) ?? null : null;
   }
 
   /** Resolves once `predicate()` holds after some message (or rejects after `timeoutMs`). */

@@ -1,17 +1,20 @@
 // The game page, for any game: one session in a match, as a player or a spectator. The SDK's
 // Session joins, connects and reconnects; the envelope's messages feed the generic parts here
 // (roster, chat, phase, waiting overlay, final scoreboard, network panel, host controls and
-// "Add bots" (js/bots.js), the reconnect banner) and the game's payloads go to the module of the
-// game named in the welcome (games/index.js), which draws the canvas, maps the controls and sends
-// inputs. A replay (a match whose summary has `replay_of`) is watched the same way, with the
-// replay viewer (js/replay.js) on top and no host start/end/kick/bots.
+// "Add bots" (js/bots.js), the reconnect banner) and the game's payloads go to the browser module
+// of the game named in the welcome, loaded at run time from the server's games listing
+// (js/game-modules.js), which draws the canvas, maps the controls and sends inputs; what the
+// module does not decode or encode itself, the game's schema does. A game the page cannot show
+// (no module, or one that does not load) is said so in the banner, and the page leaves the match.
+// A replay (a match whose summary has `replay_of`) is watched the same way, with the replay
+// viewer (js/replay.js) on top and no host start/end/kick/bots.
 
 import { ApiError, friendlyError, hostTokens, reconnectUrls } from '../sdk/api.js';
 import { chatText, ChatLog } from '../sdk/chat.js';
 import { InputSequencer } from '../sdk/inputs.js';
 import { Roster, describeRosterChange } from '../sdk/roster.js';
 import { Session } from '../sdk/session.js';
-import { gameModule } from '../games/index.js';
+import { GameModules, GameModuleError } from './game-modules.js';
 import { BotControl, freeSeats } from './bots.js';
 import { ReplayControl } from './replay.js';
 import {
@@ -29,7 +32,8 @@ export class GameView {
    * @param api lobby API client
    * @param opts { matchId, role: 'player'|'spectator', name, join?: JoinResponse already obtained,
    *   replay?: the ReplayState POST /api/history/{id}/watch answered (this is a replay; else the
-   *   match's summary says whether it is one) }
+   *   match's summary says whether it is one), games?: the GameModules the page shares (the games
+   *   listing and the modules and schemas loaded; a new one by default) }
    * @param state the object exposed as window.arena (updated in place for tests and debugging)
    */
   constructor(root, api, opts, state) {
@@ -87,7 +91,9 @@ export class GameView {
     this.listeners = [];
     this.roster = new Roster();
     this.chat = new ChatLog(CHAT_LINES);
-    this.module = null;
+    this.games = opts.games ?? new GameModules(api);
+    this.game = null; // the game of the current welcome, loaded (GameModules.load)
+    this.welcomes = 0; // counts welcomes: a module that loads after a newer welcome is not used
     this.client = null;
     this.welcome = null;
     this.phase = null;
@@ -96,7 +102,7 @@ export class GameView {
     this.lastHudAt = 0;
     this.frames = 0;
     this.camera = null;
-    this.gameInfos = null; // GET /api/games, for the score columns
+    this.gameInfos = null; // GET /api/games (the shared listing), for the score columns
     this.replayHint = opts.replay ?? null;
     this.isReplay = this.replayHint !== null; // confirmed (or found) by the match's summary in start()
     this.session = new Session({
@@ -199,7 +205,7 @@ export class GameView {
       view: 'game', matchId: this.matchId, role: this.role, name: this.name, game: null, myId: null,
       phase: null, connected: false, welcome: null, roster: [], snapshot: null, gameView: null,
       facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null, follow: null,
-      frames: 0, errors: [], chat: [], reconnectable: false, replay: null,
+      frames: 0, errors: [], chat: [], reconnectable: false, replay: null, module: null,
       worldToPage: (x, y) => this.worldToPage(x, y),
       // Simulates a dropped connection (not a normal close), to exercise the reconnect path.
       dropConnection: () => this.session.simulateDrop(),
@@ -208,7 +214,7 @@ export class GameView {
 
   async start() {
     this.raf = requestAnimationFrame((t) => this.frame(t));
-    this.api.listGames().then((games) => {
+    this.games.listing().then((games) => {
       this.gameInfos = games;
     }).catch(() => {});
     this.detectReplay();
@@ -221,6 +227,8 @@ export class GameView {
     try {
       const m = await this.api.getMatch(this.matchId);
       if (this.destroyed) return;
+      // The game's module and schema start loading now, before the welcome asks for them.
+      if (typeof m?.game === 'string') this.games.load(m.game).catch(() => {});
       if (m?.replay_of !== null && m?.replay_of !== undefined) this.startReplay(m.replay_of);
     } catch (e) {
       if (!(e instanceof ApiError) && attempt < 5 && !this.destroyed) {
@@ -260,7 +268,7 @@ export class GameView {
     Object.assign(this.state, {
       connected: false, game: null, myId: null, phase: null, welcome: null, roster: [], snapshot: null,
       gameView: null, facts: null, me: null, rendered: [], scene: null, final: null, banner: null, net: null,
-      bots: null, replay: null,
+      bots: null, replay: null, module: null,
     });
   }
 
@@ -309,6 +317,9 @@ export class GameView {
   onWelcome(w) {
     this.client?.destroy();
     this.client = null;
+    this.game = null;
+    const welcomes = ++this.welcomes;
+    this.state.module = null;
     this.welcome = w;
     this.phase = null;
     this.final = null;
@@ -329,50 +340,80 @@ export class GameView {
       gameView: null,
       me: null,
     });
-    const module = gameModule(w.game);
-    if (!module) {
-      this.module = null;
-      this.els.help.textContent = '';
-      this.session.abandon(`This match plays “${w.game}”, a game this page does not know. Pick another match in the lobby, or update the page.`, 'unknown game');
-      return;
-    }
+    // The game's module and schema (loaded once per game; usually already there). Snapshots that
+    // come before they do are not shown.
+    this.games.load(w.game).then(
+      (game) => {
+        if (!this.destroyed && welcomes === this.welcomes) this.startClient(w, game);
+      },
+      (e) => {
+        if (!this.destroyed && welcomes === this.welcomes) this.cannotShow(w, e);
+      },
+    );
+  }
+
+  /** The game's client for this connection, once its module and schema are loaded. */
+  startClient(w, game) {
+    const own = (fn) => game.codec[fn] === game.module[fn];
+    this.state.module = {
+      url: game.info.module,
+      title: game.title,
+      codec: Object.fromEntries(['decodeFacts', 'decodeView', 'encodeInput'].map((fn) => [fn, own(fn) ? 'module' : 'schema'])),
+    };
     let facts;
     try {
-      facts = module.decodeFacts(w.facts);
+      facts = game.codec.decodeFacts(w.facts);
     } catch (e) {
       this.session.fail(e);
       return;
     }
-    this.module = module;
     this.state.facts = facts;
-    this.els.gameBadge.textContent = module.title;
+    this.els.gameBadge.textContent = game.title;
     this.els.gameBadge.hidden = false;
     const myId = w.role === 'Player' ? w.player_id : null;
-    this.client = module.createClient({
-      facts,
-      welcome: w,
-      role: myId === null ? 'spectator' : 'player',
-      myId,
-      tickHz: w.tick_hz,
-      canvas: this.els.canvas,
-      window,
-      roster: this.roster,
-      sequencer: this.sequencer,
-      sendInput: (entry) => this.sendInput(entry),
-      submit: (input, sentTick) => {
-        if (!this.sequencer.known || !this.session.connected) return null;
-        const entry = this.sequencer.push(input, sentTick);
-        return this.sendInput(entry) ? entry : null;
-      },
-      log: (text) => this.systemLine(text),
-      state: this.state,
-    });
-    this.els.help.textContent = this.client.help;
+    let client;
+    try {
+      client = game.module.createClient({
+        facts,
+        welcome: w,
+        role: myId === null ? 'spectator' : 'player',
+        myId,
+        tickHz: w.tick_hz,
+        schema: game.schema,
+        canvas: this.els.canvas,
+        window,
+        roster: this.roster,
+        sequencer: this.sequencer,
+        sendInput: (entry) => this.sendInput(entry),
+        submit: (input, sentTick) => {
+          if (!this.sequencer.known || !this.session.connected) return null;
+          const entry = this.sequencer.push(input, sentTick);
+          return this.sendInput(entry) ? entry : null;
+        },
+        log: (text) => this.systemLine(text),
+        state: this.state,
+      });
+    } catch (e) {
+      this.cannotShow(w, new GameModuleError(w.game, 'client', `The browser module of “${game.title}” could not start its client (${String(e?.message ?? e).replace(/\.$/, '')}).`, e));
+      return;
+    }
+    this.game = game;
+    this.client = client;
+    this.els.help.textContent = client.help ?? '';
+  }
+
+  /** The game of this match cannot be shown here: say why, and leave the match (a player's seat
+   * is freed at once). */
+  cannotShow(w, e) {
+    const error = e instanceof GameModuleError ? e : new GameModuleError(w.game, 'error', `Cannot show “${w.game}” (${String(e?.message ?? e)}).`, e);
+    this.state.module = { url: null, title: null, codec: null, error: { reason: error.reason, message: error.message } };
+    this.els.help.textContent = '';
+    this.session.abandon(`${error.message} Pick another match in the lobby, or reload the page.`, 'cannot show this game');
   }
 
   sendInput(entry) {
-    if (!this.module) return false;
-    return this.session.send({ type: 'Input', seq: entry.seq, input: this.module.encodeInput(entry.input) });
+    if (!this.game) return false;
+    return this.session.send({ type: 'Input', seq: entry.seq, input: this.game.codec.encodeInput(entry.input) });
   }
 
   onRoster(entries) {
@@ -397,7 +438,7 @@ export class GameView {
     if (!this.client) return;
     let view;
     try {
-      view = this.module.decodeView(snap.view);
+      view = this.game.codec.decodeView(snap.view);
     } catch (e) {
       this.session.fail(e);
       return;
@@ -450,7 +491,7 @@ export class GameView {
   /** The names of the game's score columns: the lobby API's, else the module's own. */
   scoreColumns() {
     const info = this.gameInfos?.find((g) => g.name === this.welcome?.game);
-    return info?.score_columns ?? this.module?.scoreColumns ?? [];
+    return info?.score_columns ?? this.game?.scoreColumns ?? [];
   }
 
   async onMatchEnded(msg) {
@@ -482,7 +523,7 @@ export class GameView {
   }
 
   renderFinal(msg) {
-    const table = finalTable(msg.scoreboard, this.scoreColumns(), this.module?.teams ?? null);
+    const table = finalTable(msg.scoreboard, this.scoreColumns(), this.game?.teams ?? null);
     this.state.final.columns = table.columns;
     const e = this.els;
     const head = document.createElement('tr');

@@ -140,7 +140,8 @@ export class LobbyView {
   showGameForm() {
     const g = this.selectedGame();
     if (!g) return;
-    this.els.about.textContent = g.about + (g.teams ? ` ${g.teams} teams: seats must be a multiple of ${g.teams}.` : '');
+    this.els.about.textContent = g.about + (g.teams ? ` ${g.teams} teams: seats must be a multiple of ${g.teams}.` : '')
+      + (g.module === null ? ' It has no browser view on this server: bots and other clients play it.' : '');
     const mp = this.els.maxPlayers;
     mp.min = String(g.min_players);
     mp.max = String(g.max_players);

@@ -1,9 +1,12 @@
 // Entry point: routes between the lobby (#/), the history (#/history[/<game>]), the leaderboard
 // (#/leaderboard[/<game>]) and a match (#/match/<id>/play or /watch; js/routes.js), and exposes
-// the page's state as `window.arena` for tests and curious players.
+// the page's state as `window.arena` for tests and curious players. The games come from the server
+// (GET /api/games, asked once for the whole page), each game's browser module with them
+// (js/game-modules.js).
 
 import { lobbyApi } from '../sdk/api.js';
 import { GameView } from './game.js';
+import { GameModules } from './game-modules.js';
 import { HistoryView, spectatorName } from './history.js';
 import { LeaderboardView } from './leaderboard.js';
 import { LobbyView } from './lobby.js';
@@ -27,15 +30,10 @@ function joined(join, name, replay = null) {
   location.hash = `#/match/${encodeURIComponent(join.match_id)}/${role}`;
 }
 
-// GET /api/games, asked once for the history and leaderboard pickers (again after a failure).
-let gamesPromise = null;
-function games() {
-  gamesPromise ??= api.listGames().catch((e) => {
-    gamesPromise = null;
-    throw e;
-  });
-  return gamesPromise;
-}
+// GET /api/games, asked once for the history and leaderboard pickers and the game view (again
+// after a failure); the games' modules and schemas, loaded once each.
+const gameModules = new GameModules(api);
+const games = () => gameModules.listing();
 
 /** The filter of a page, kept in the URL without a new route (replaceState fires no hashchange). */
 const keepGame = (view) => (game) => history.replaceState(null, '', routeHash({ view, game }));
@@ -86,7 +84,7 @@ function route() {
   const name = handoff?.name || localStorage.getItem('arena.name') || (r.role === 'player' ? 'player' : 'spectator');
   const replay = same ? handoff.replay : null;
   handoff = null;
-  game = new GameView(gameRoot, api, { matchId: r.matchId, role: r.role, name, join, replay }, state);
+  game = new GameView(gameRoot, api, { matchId: r.matchId, role: r.role, name, join, replay, games: gameModules }, state);
   game.start();
   document.querySelector('#game-canvas').focus();
 }

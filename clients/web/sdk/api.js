@@ -1,5 +1,7 @@
 // The lobby HTTP API (game/core/src/api.rs; docs/api.md): JSON in and out, errors as
 // {error, message}. URLs are relative so the client works wherever the server mounts it.
+// `gameSchema(name)` fetches a game's wire schema (`GET /api/games/{name}/schema`, docs/protocol.md
+// part D), the document sdk/schema.js decodes that game's payloads from.
 
 /** A refused request: HTTP status, the server's error code, and a sentence for people. */
 export class ApiError extends Error {
@@ -61,6 +63,9 @@ export function lobbyApi(base = 'api', fetchImpl = globalThis.fetch) {
     /** Every game the server hosts: [{name, title, about, min_players, max_players,
      * default_players, teams, settings: [{name, about, min, max, default}], score_columns}]. */
     listGames: () => request('GET', `${base}/games`, opts()),
+    /** A game's wire types as data `{game, rules_version, facts, view, input, settings, types}`
+     * (docs/protocol.md part D): give it to `new Schema(json)` or `schemaCodec(json)` (sdk/schema.js). */
+    gameSchema: (name) => request('GET', `${base}/games/${encodeURIComponent(name)}/schema`, opts()),
     listMatches: () => request('GET', `${base}/matches`, opts()),
     getMatch: (id) => request('GET', `${base}/matches/${encodeURIComponent(id)}`, opts()),
     /** `{name, game?, max_players?, tick_hz?, settings?: {…}}` → `{id, host_token, match}`. */

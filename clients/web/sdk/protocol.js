@@ -4,7 +4,7 @@
 //
 // Decoded messages are plain objects `{ type: 'Snapshot', ...fields }` with the Rust field names.
 // A game's bytes (Welcome.facts, Snapshot.view, Input.input) stay opaque Uint8Arrays here: the
-// game's own codec (games/<game>/codec.js) reads them. u64 fields (times in microseconds) are
+// game's codec (its schema's, or one in a game's browser folder) reads them. u64 fields (times in microseconds) are
 // BigInt so no value is rounded; everything else is a Number. A Snapshot's or Delta's `ack` (the
 // recipient's newest applied input seq) is a Number or null.
 //

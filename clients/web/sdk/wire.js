@@ -1,6 +1,6 @@
-// The byte-level reader and writer shared by the envelope (sdk/protocol.js) and every game's
-// codec (games/<game>/codec.js): bincode 2 with config::standard(), as docs/protocol.md section 2
-// describes. Little-endian, variable-length integers with markers checked against the field's
+// The byte-level reader and writer shared by the envelope (sdk/protocol.js), sdk/schema.js and
+// any hand-written codec in a game's browser folder: bincode 2 with config::standard(), as
+// docs/protocol.md section 2 describes. Little-endian, variable-length integers with markers checked against the field's
 // width, zigzag i32, fixed_u16, f32, strings, options, vectors and payloads (length-prefixed bytes).
 //
 // Decoders throw WireError for anything that is not exactly one valid value; nothing is allocated

@@ -27,7 +27,7 @@ function fakeFetch(status, body) {
 
 const ENTRY = {
   id: 'abc123',
-  game: 'deathmatch',
+  game: 'dots',
   name: 'Friday night',
   tick_hz: 20,
   max_players: 4,
@@ -51,17 +51,17 @@ test('history API: the list with only the filters given, one entry, the leaderbo
   const ok = fakeFetch(200, { matches: [], next_before: null });
   const api = lobbyApi('api', ok.impl);
   await api.history();
-  await api.history({ game: 'ctf', limit: 20, before: 1700000000000 });
+  await api.history({ game: 'flags', limit: 20, before: 1700000000000 });
   await api.history({ game: null, limit: 5, before: null });
   await api.historyEntry('a b');
-  await api.leaderboard('ctf');
+  await api.leaderboard('flags');
   await api.leaderboard(null);
   assert.deepEqual(ok.calls.map((c) => [c.init.method, c.url]), [
     ['GET', 'api/history'],
-    ['GET', 'api/history?game=ctf&limit=20&before=1700000000000'],
+    ['GET', 'api/history?game=flags&limit=20&before=1700000000000'],
     ['GET', 'api/history?limit=5'],
     ['GET', 'api/history/a%20b'],
-    ['GET', 'api/leaderboard?game=ctf'],
+    ['GET', 'api/leaderboard?game=flags'],
     ['GET', 'api/leaderboard'],
   ]);
   assert.equal(historyQuery({ game: 'a&b' }), '?game=a%26b');
@@ -133,10 +133,10 @@ test('end reasons in words: the history\'s snake case and the live match\'s', ()
 
 test('a history row: name, game title, when, length, reason, the best three with bots marked, the replay', () => {
   const now = ENTRY.ended_at_ms + 10 * 60_000;
-  const r = historyRow(ENTRY, { titles: { deathmatch: 'Deathmatch' }, now });
+  const r = historyRow(ENTRY, { titles: { dots: 'Dots' }, now });
   assert.equal(r.id, 'abc123');
   assert.equal(r.name, 'Friday night');
-  assert.equal(r.gameTitle, 'Deathmatch');
+  assert.equal(r.gameTitle, 'Dots');
   assert.equal(r.ended, '10 min ago');
   assert.equal(r.endedAt, new Date(ENTRY.ended_at_ms).toISOString());
   assert.equal(r.duration, '2:05');
@@ -153,7 +153,7 @@ test('a history row: name, game title, when, length, reason, the best three with
   assert.equal(r.replay, 'Replay 2:09');
 
   const plain = historyRow({ ...ENTRY, players: ENTRY.players.slice(0, 2), replay_complete: false }, { now });
-  assert.equal(plain.gameTitle, 'deathmatch', 'no titles yet: the game\'s name');
+  assert.equal(plain.gameTitle, 'dots', 'no titles yet: the game\'s name');
   assert.equal(plain.more, 0);
   assert.match(plain.replay, /cut short/);
   const none = historyRow({ ...ENTRY, replay_ticks: 0, replay_bytes: 0 }, { now });
@@ -206,16 +206,16 @@ test('routes: lobby, history and leaderboard with an optional game, matches; and
   assert.deepEqual(parseRoute('#/nowhere'), { view: 'lobby' });
   assert.deepEqual(parseRoute('#/history'), { view: 'history', game: null });
   assert.deepEqual(parseRoute('#/history/'), { view: 'history', game: null });
-  assert.deepEqual(parseRoute('#/history/ctf'), { view: 'history', game: 'ctf' });
+  assert.deepEqual(parseRoute('#/history/flags'), { view: 'history', game: 'flags' });
   assert.deepEqual(parseRoute('#/leaderboard'), { view: 'leaderboard', game: null });
-  assert.deepEqual(parseRoute('#/leaderboard/deathmatch'), { view: 'leaderboard', game: 'deathmatch' });
+  assert.deepEqual(parseRoute('#/leaderboard/dots'), { view: 'leaderboard', game: 'dots' });
   assert.deepEqual(parseRoute('#/match/a%20b/play'), { view: 'game', matchId: 'a b', role: 'player' });
   assert.deepEqual(parseRoute('#/match/abc/watch'), { view: 'game', matchId: 'abc', role: 'spectator' });
   assert.deepEqual(parseRoute('#/match/abc/cheat'), { view: 'lobby' });
   assert.deepEqual(parseRoute('#/history/%zz'), { view: 'history', game: '%zz' }, 'a bad escape is kept as typed');
   for (const r of [
-    { view: 'lobby' }, { view: 'history', game: null }, { view: 'history', game: 'ctf' },
-    { view: 'leaderboard', game: 'deathmatch' }, { view: 'game', matchId: 'a b', role: 'spectator' },
+    { view: 'lobby' }, { view: 'history', game: null }, { view: 'history', game: 'flags' },
+    { view: 'leaderboard', game: 'dots' }, { view: 'game', matchId: 'a b', role: 'spectator' },
     { view: 'game', matchId: 'm1', role: 'player' },
   ]) assert.deepEqual(parseRoute(routeHash(r)), r, JSON.stringify(r));
   assert.equal(routeHash({ view: 'history', game: null }), '#/history');

@@ -54,7 +54,7 @@ function fakeSockets({ browser = false } = {}) {
 }
 
 const welcome = (playerId = 0) => ({
-  type: 'Welcome', protocol: 3, match_id: 'm1', game: 'deathmatch', role: playerId === null ? 'Spectator' : 'Player',
+  type: 'Welcome', protocol: 3, match_id: 'm1', game: 'dots', role: playerId === null ? 'Spectator' : 'Player',
   player_id: playerId, match_name: 'M', max_players: 4, tick_hz: 20, facts: new Uint8Array([1, 2]),
 });
 const tick = () => new Promise((r) => setTimeout(r, 0));
