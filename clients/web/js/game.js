@@ -216,6 +216,7 @@ export class GameView {
     this.raf = requestAnimationFrame((t) => this.frame(t));
     this.games.listing().then((games) => {
       this.gameInfos = games;
+      this.updateBots();
     }).catch(() => {});
     this.detectReplay();
     await this.session.start();
@@ -428,10 +429,18 @@ export class GameView {
     this.updateBots();
   }
 
-  /** The host's "Add bots" control, for what the page knows now (shown only in a waiting match). */
+  /** The host's "Add bots" control, for what the page knows now (shown only in a waiting match
+   * of a game that has bots: the listing's `bots`). */
   updateBots(phase = this.final ? 'Ended' : this.phase) {
     const max = this.welcome?.max_players ?? 0;
-    this.botControl.update({ host: Boolean(this.hostToken) && !this.isReplay, phase, free: freeSeats(max, this.roster.size), maxPlayers: max });
+    const game = this.welcome && this.gameInfos?.find((g) => g.name === this.welcome.game);
+    const hasBots = game ? game.bots !== false : true;
+    this.botControl.update({
+      host: Boolean(this.hostToken) && !this.isReplay && hasBots,
+      phase,
+      free: freeSeats(max, this.roster.size),
+      maxPlayers: max,
+    });
   }
 
   onSnapshot(snap, at) {

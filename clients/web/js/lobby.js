@@ -271,8 +271,12 @@ export class LobbyView {
       hostTokens.set(created.id, created.host_token);
       this.freshId = created.id;
       this.state.created = { id: created.id, name: summary.name, game: summary.game };
-      const title = this.games?.find((g) => g.name === summary.game)?.title ?? summary.game;
-      this.say(`Created “${summary.name}” (${title}, id ${created.id}). You are its host: press Play to join it, then add bots for the free seats on the match's page, or Start when everyone is in. Bots from a terminal (they play this match's game): ${botCommand(location.origin, created.id, summary.max_players)}`, 'info');
+      const game = this.games?.find((g) => g.name === summary.game);
+      const title = game?.title ?? summary.game;
+      const head = `Created “${summary.name}” (${title}, id ${created.id}). You are its host: press Play to join it`;
+      this.say(game?.bots === false
+        ? `${head}, and Start when everyone is in (this game has no bots).`
+        : `${head}, then add bots for the free seats on the match's page, or Start when everyone is in. Bots from a terminal (arena-bots plays the built-in games; a game's own bots binary takes the same flags): ${botCommand(location.origin, created.id, summary.max_players)}`, 'info');
       await this.refresh();
     } catch (e) {
       this.say(`Could not create the match: ${friendlyError(e)}`);
