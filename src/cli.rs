@@ -59,15 +59,6 @@ pub fn main(games: GameRegistry) -> ExitCode {
 pub fn serve(config: Config, games: GameRegistry) -> ExitCode {
     let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .try_init();
-    for (name, _) in &config.game_web {
-        if games.get(name).is_none() {
-            log::error!(
-                "--game-web {name}=…: this server hosts no game {name:?} (it hosts: {})",
-                games.names().join(", ")
-            );
-            return ExitCode::from(2);
-        }
-    }
     let listener = match TcpListener::bind(config.bind) {
         Ok(l) => l,
         Err(e) => {

@@ -20,7 +20,9 @@ fn defaults() -> Config {
 pub const DEFAULT_DATABASE: &str = "sqlite://arena.db";
 
 /// Everything the server can be tuned with. Every field has a unit and a default, and is the
-/// flag of the same name (`tick_hz` is `--tick-hz` and `ARENA_TICK_HZ`).
+/// flag of the same name (`tick_hz` is `--tick-hz` and `ARENA_TICK_HZ`), but for the lists,
+/// whose flags name one item (`allowed_origins` is `--allowed-origin`, repeatable), and
+/// `database`, whose variable keeps its older name `ARENA_DATABASE_URL`.
 #[derive(Debug, Clone, PartialEq, Args)]
 pub struct Config {
     /// Address to listen on (port 0 picks a free port; the bound address is logged). Used by
@@ -147,7 +149,7 @@ pub struct Config {
     /// Per-client limits on the lobby API (rates, unredeemed joins), by client address: `on`,
     /// or `off` for load tests from one address. See docs/security.md.
     #[arg(long, env = "ARENA_CLIENT_LIMITS", value_name = "on|off", action = clap::ArgAction::Set,
-          default_value = "on", value_parser = BoolishValueParser::new())]
+          default_value_t = defaults().client_limits, value_parser = BoolishValueParser::new())]
     pub client_limits: bool,
     /// A reverse proxy (or, in a cluster, another node) whose `X-Forwarded-For` names the
     /// client; repeatable, or comma-separated (default none: the peer address is the client).

@@ -134,6 +134,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 )),
                 None => futures_util::future::Either::Right(srv.call(req)),
             })
+            // A foreign page's POST is refused before anything counts it.
+            .wrap_fn(|req, srv| match foreign_post(&req) {
+                Some(refused) => futures_util::future::Either::Left(futures_util::future::ready(
+                    Ok(req.into_response(refused.error_response())),
+                )),
+                None => futures_util::future::Either::Right(srv.call(req)),
+            })
             .route("/games", web::get().to(list_games))
             .route("/games/{name}/schema", web::get().to(game_schema))
             .route("/matches", web::post().to(create_match))
@@ -158,20 +165,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
 }
 
 /// CORS for pages on the origins of `--allowed-origin` (a game's own page on its site, a dev
-/// server on another port): the lobby API, the SDK and the games' browser folders answer them,
-/// preflight included. Any other origin gets no CORS header, so a browser keeps its page from
-/// reading the answers; its preflight is refused with 403 `origin_not_allowed`. Requests
-/// without `Origin` (not a browser) and same-origin pages are not affected. docs/security.md.
+/// server on another port): every HTTP route answers them (the lobby API, the SDK, the games'
+/// browser folders), preflight included. Any other origin gets no CORS header, so a browser
+/// keeps its page from reading the answers; its preflight is refused with 403
+/// `origin_not_allowed`. Requests without `Origin` (not a browser) and same-origin pages are not
+/// affected. docs/security.md.
 pub fn cors(allowed: &[String]) -> actix_cors::Cors {
-    let allowed: Vec<String> = allowed
-        .iter()
-        .map(|o| o.trim_end_matches('/').to_owned())
-        .collect();
+    let allowed = allowed.to_vec();
     actix_cors::Cors::default()
         .allowed_origin_fn(move |origin, _| {
-            origin
-                .to_str()
-                .is_ok_and(|o| allowed.iter().any(|a| a == o))
+            origin.to_str().is_ok_and(|o| origin_listed(o, &allowed))
         })
         .allowed_methods(["GET", "POST"])
         .allowed_headers([
@@ -187,7 +190,9 @@ pub fn cors(allowed: &[String]) -> actix_cors::Cors {
         .block_on_origin_mismatch(false)
 }
 
-/// A refused CORS preflight as the API's JSON error (actix-cors answers it in plain text).
+/// A refused CORS preflight as the API's JSON error (actix-cors answers it in plain text): 403
+/// `origin_not_allowed` for an origin that is not listed, 400 `bad_request` naming what the API
+/// takes for a listed origin asking for another method or header.
 pub fn json_preflight_refusal<B: actix_web::body::MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<actix_web::middleware::ErrorHandlerResponse<B>> {
@@ -207,16 +212,57 @@ pub fn json_preflight_refusal<B: actix_web::body::MessageBody + 'static>(
         .and_then(|o| o.to_str().ok())
         .unwrap_or("(none)")
         .to_owned();
+    let listed = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| origin_listed(&origin, &s.config.allowed_origins));
     let (req, _) = res.into_parts();
-    let refused = ApiError::OriginNotAllowed(format!(
-        "a page on {origin} may not use this API: the server allows only the origins of \
-         --allowed-origin (and, as a request method, GET and POST with the headers Content-Type, \
-         Authorization and Arena-Api-Key)"
-    ))
+    let refused = if listed {
+        ApiError::BadRequest(
+            "this API takes GET and POST, with the headers Content-Type, Authorization and \
+             Arena-Api-Key"
+                .into(),
+        )
+    } else {
+        ApiError::OriginNotAllowed(format!(
+            "a page on {origin} may not use this API: the server answers the origins of \
+             --allowed-origin only"
+        ))
+    }
     .error_response();
     Ok(actix_web::middleware::ErrorHandlerResponse::Response(
         ServiceResponse::new(req, refused).map_into_right_body(),
     ))
+}
+
+/// Whether `origin` is one of `--allowed-origin`'s (a trailing `/` in the flag does not count).
+fn origin_listed(origin: &str, allowed: &[String]) -> bool {
+    allowed.iter().any(|a| a.trim_end_matches('/') == origin)
+}
+
+/// A POST from a browser page on another origin that is not listed: refused before it does
+/// anything (403 `origin_not_allowed`). CORS only keeps such a page from reading the answer; a
+/// "simple" cross-site POST (no JSON body, no custom header, so no preflight) would still act,
+/// so a foreign page cannot open matches or replays in its visitor's name. Requests without
+/// `Origin` (not a browser) and the page's own origin pass.
+fn foreign_post(req: &ServiceRequest) -> Option<ApiError> {
+    if req.method() != actix_web::http::Method::POST {
+        return None;
+    }
+    let origin = req.headers().get(header::ORIGIN)?.to_str().ok()?;
+    let state = req.app_data::<web::Data<AppState>>()?;
+    let host = req.connection_info().host().to_owned();
+    let same = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|rest| rest == host);
+    if same || origin_listed(origin, &state.config.allowed_origins) {
+        return None;
+    }
+    state.metrics.record_refused("origin");
+    Some(ApiError::OriginNotAllowed(format!(
+        "a page on {origin} may not use this API: the server answers the origins of \
+         --allowed-origin only"
+    )))
 }
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -327,14 +373,23 @@ async fn api_not_found(req: HttpRequest) -> HttpResponse {
 }
 
 async fn list_games(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.games.listing())
+    let mut listing = state.games.listing();
+    // A folder served from disk (`--game-web`) stands in for the embedded one.
+    for game in &mut listing {
+        let name = &game.info.name;
+        if let Some((_, dir)) = state.config.game_web.iter().find(|(n, _)| n == name) {
+            game.module = read_below(dir, "index.js").map(|_| format!("/games/{name}/index.js"));
+        }
+    }
+    HttpResponse::Ok().json(listing)
 }
 
-/// `GET /api/games/{name}/schema`: the game's wire types as data (docs/protocol.md part D).
+/// `GET /api/games/{name}/schema`: the game's wire types as data (docs/protocol.md part E).
 async fn game_schema(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let name = name.into_inner();
     let game = state.games.get(&name).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no game {name:?} (this server hosts: {})",
@@ -376,11 +431,13 @@ async fn game_file(state: web::Data<AppState>, parts: web::Path<(String, String)
     }
 }
 
-/// The file `path` (relative, `/`-separated) of `dir`, never outside it.
+/// The file `path` (relative, `/`-separated) of `dir`, never outside it, and never what an
+/// embedded folder leaves out (`arena_game::web::is_served`: tests, packages, notes).
 fn read_below(dir: &std::path::Path, path: &str) -> Option<Vec<u8>> {
     if path
         .split('/')
         .any(|part| part.is_empty() || part == "." || part == ".." || part.contains('\\'))
+        || !arena_game::web::is_served(path)
     {
         return None;
     }
@@ -979,7 +1036,7 @@ pub async fn upgrade(
 /// Same origin (the Origin's host:port is the request's Host), any localhost origin, or one
 /// in the configured allow-list.
 fn origin_allowed(origin: &str, host: &str, allowed: &[String]) -> bool {
-    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+    if origin_listed(origin, allowed) {
         return true;
     }
     let Some(rest) = origin

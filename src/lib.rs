@@ -128,6 +128,17 @@ impl ArenaHandle {
 /// called inside an actix `System`. The server never names a game: `main` passes the built-in
 /// ones (`arena_catalog::builtin()`), a test or an embedding program may pass its own.
 pub fn run(listener: TcpListener, config: Config, games: GameRegistry) -> std::io::Result<Arena> {
+    for (name, _) in &config.game_web {
+        if games.get(name).is_none() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "--game-web {name}=…: this server hosts no game {name:?} (it hosts: {})",
+                    games.names().join(", ")
+                ),
+            ));
+        }
+    }
     let config = Arc::new(config);
     let metrics = Arc::new(metrics::Metrics::new());
     let games = Arc::new(games);

@@ -192,6 +192,9 @@ async fn game_web_serves_a_folder_from_disk() {
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("index.js"), "export default { name: 'v1' };").unwrap();
     std::fs::write(dir.join("sub/part.js"), "export const x = 1;").unwrap();
+    std::fs::create_dir_all(dir.join("test")).unwrap();
+    std::fs::write(dir.join("test/wire.json"), "{}").unwrap();
+    std::fs::write(dir.join("package.json"), "{}").unwrap();
     let config = Config {
         game_web: vec![("lanterns".into(), dir.clone())],
         ..Config::default()
@@ -209,6 +212,11 @@ async fn game_web_serves_a_folder_from_disk() {
     );
     let outside = format!("{}/games/lanterns/..%2f..%2fetc%2fpasswd", server.url());
     assert_eq!(get(&outside).await.status(), 404);
+    // What an embedded folder leaves out is not served from disk either.
+    for left_out in ["test/wire.json", "package.json"] {
+        let url = format!("{}/games/lanterns/{left_out}", server.url());
+        assert_eq!(get(&url).await.status(), 404, "{left_out}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -310,6 +318,16 @@ async fn cors_answers_listed_origins_only() {
         assert!(allowed.contains(name), "{allowed}");
     }
 
+    let odd = preflight(listed, "DELETE", "content-type").await.unwrap();
+    assert_eq!(
+        odd.status(),
+        400,
+        "a listed origin asking for another method"
+    );
+    let body: Value = odd.json().await.unwrap();
+    assert_eq!(body["error"], "bad_request");
+    assert!(body["message"].as_str().unwrap().contains("GET and POST"));
+
     let refused = preflight("http://evil.example", "POST", "content-type")
         .await
         .unwrap();
@@ -337,10 +355,28 @@ async fn cors_answers_listed_origins_only() {
         .unwrap()
         .to_lowercase()
         .contains("origin"));
+    // A POST from an unlisted page is refused before it acts (CORS alone would only keep the
+    // page from reading the answer), with no CORS header.
     let from_unlisted = create(Some("http://evil.example")).await.unwrap();
+    assert_eq!(from_unlisted.status(), 403);
     assert!(!from_unlisted
         .headers()
         .contains_key("access-control-allow-origin"));
+    let simple = http
+        .post(format!("{}/api/history/someid/watch", server.url()))
+        .header("origin", "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        simple.status(),
+        403,
+        "a simple cross-site POST does not act"
+    );
+    assert_eq!(
+        simple.json::<Value>().await.unwrap()["error"],
+        "origin_not_allowed"
+    );
     let same_origin = create(Some(&server.url())).await.unwrap();
     assert_eq!(
         same_origin.status(),
@@ -372,6 +408,69 @@ async fn cors_answers_listed_origins_only() {
         .unwrap();
     assert_eq!(missing.status(), 404);
     assert_eq!(missing.headers()["access-control-allow-origin"], listed);
+}
+
+/// A game without settings may say `type Settings = ()`: it registers and its matches are
+/// created with no settings.
+#[tokio::test]
+async fn a_game_without_settings_registers() {
+    #[derive(Clone)]
+    struct Plain(Lanterns);
+    impl Game for Plain {
+        type Input = u16;
+        type View = LanternView;
+        type Facts = ();
+        type Settings = ();
+        type Bot = NoBot;
+        fn info() -> GameInfo {
+            GameInfo {
+                name: "plain".into(),
+                settings: vec![],
+                ..Lanterns::info()
+            }
+        }
+        fn new(_: (), p: u8, seed: u64) -> Self {
+            Plain(Lanterns::new(LanternSettings { glow: 1 }, p, seed))
+        }
+        fn facts(&self) {}
+        fn add_player(&mut self, id: PlayerId, name: &str) {
+            self.0.add_player(id, name)
+        }
+        fn remove_player(&mut self, id: PlayerId) {
+            self.0.remove_player(id)
+        }
+        fn start(&mut self) {
+            self.0.start()
+        }
+        fn end(&mut self, r: EndReason) {
+            self.0.end(r)
+        }
+        fn step(&mut self, i: &[(PlayerId, u16)], dt: f32) {
+            self.0.step(i, dt)
+        }
+        fn phase(&self) -> Phase {
+            self.0.phase()
+        }
+        fn end_reason(&self) -> Option<EndReason> {
+            None
+        }
+        fn view_into(&self, k: ViewKey, out: &mut LanternView) {
+            self.0.view_into(k, out)
+        }
+        fn scoreboard(&self) -> Vec<ScoreLine> {
+            Vec::new()
+        }
+    }
+    let server = TestServer::with_games(Config::default(), GameRegistry::new().with::<Plain>());
+    let created = server
+        .lobby()
+        .create_match(&CreateMatchRequest {
+            name: "plain".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!created.id.is_empty());
 }
 
 /// A game whose settings specs and settings type disagree cannot be registered, and the panic

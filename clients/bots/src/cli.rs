@@ -28,6 +28,13 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::swarm::{run_swarm, NodeReport, Percentiles, Progress, SwarmConfig, SwarmReport};
 
+/// The program's name in its messages: `arena-bots`, or a game's own bots binary's.
+static BIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn bin() -> &'static str {
+    BIN.get().map_or("arena-bots", String::as_str)
+}
+
 /// Every default comes from [`SwarmConfig::default`], the one place they are set.
 fn defaults() -> SwarmConfig {
     SwarmConfig::default()
@@ -111,7 +118,7 @@ fn parse_setting(s: &str) -> Result<(String, i64), String> {
 /// code: 0 when every session connected and delivery reached `--min-delivered`, 1 when not, 2
 /// when the run could not start (bad flags, an unknown game, a server unreachable).
 pub fn main(games: GameRegistry) -> ExitCode {
-    let bin = std::env::args_os()
+    let name = std::env::args_os()
         .next()
         .and_then(|a| {
             std::path::Path::new(&a)
@@ -124,7 +131,8 @@ pub fn main(games: GameRegistry) -> ExitCode {
          bots play: {}.",
         games.names().join(", ")
     );
-    let command = Cli::command().name(bin).about(about);
+    let _ = BIN.set(name.clone());
+    let command = Cli::command().name(name).about(about);
     let cli = match Cli::from_arg_matches(&command.get_matches()) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -135,7 +143,7 @@ pub fn main(games: GameRegistry) -> ExitCode {
     let nodes = match config.nodes() {
         Ok(nodes) => nodes,
         Err(e) => {
-            eprintln!("arena-bots: {e}");
+            eprintln!("{}: {e}", bin());
             return ExitCode::from(2);
         }
     };
@@ -185,9 +193,10 @@ fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
     if let Some(game) = &cli.game {
         if config.games.get(game).is_none() {
             eprintln!(
-                "arena-bots: these bots know no game {game:?} (they know: {}). The bots of a \
+                "{}: these bots know no game {game:?} (they know: {}). The bots of a \
                  game come with its crate: build a bots binary whose main is \
                  `arena_bots::cli::main(GameRegistry::new().with::<YourGame>())` (docs/bots.md)",
+                bin(),
                 config.games.names().join(", ")
             );
             return ExitCode::from(2);
@@ -199,7 +208,7 @@ fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("arena-bots: cannot start the runtime: {e}");
+            eprintln!("{}: cannot start the runtime: {e}", bin());
             return ExitCode::from(2);
         }
     };
@@ -215,7 +224,7 @@ fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("arena-bots: cannot run against {target}: {e}");
+            eprintln!("{}: cannot run against {target}: {e}", bin());
             return ExitCode::from(2);
         }
     };
@@ -223,7 +232,7 @@ fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
         match serde_json::to_string(&report) {
             Ok(s) => println!("{s}"),
             Err(e) => {
-                eprintln!("arena-bots: cannot encode the report: {e}");
+                eprintln!("{}: cannot encode the report: {e}", bin());
                 return ExitCode::from(2);
             }
         }
@@ -234,7 +243,7 @@ fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     for (kind, example) in &report.failure_examples {
-        eprintln!("arena-bots: sessions failed with {kind}: {example}");
+        eprintln!("{}: sessions failed with {kind}: {example}", bin());
     }
     for line in fail_lines(&report, cli.min_delivered) {
         eprintln!("{line}");
@@ -250,14 +259,18 @@ fn fail_lines(r: &SwarmReport, min: f64) -> Vec<String> {
         r.sessions_failed == 0 && r.sessions_established > 0 && r.delivered_pct >= min;
     if !totals_pass {
         lines.push(format!(
-            "arena-bots: FAIL ({} sessions failed, {:.3}% delivered, minimum {}%)",
-            r.sessions_failed, r.delivered_pct, min
+            "{}: FAIL ({} sessions failed, {:.3}% delivered, minimum {}%)",
+            bin(),
+            r.sessions_failed,
+            r.delivered_pct,
+            min
         ));
     }
     if r.nodes.len() > 1 {
         for n in r.failing_nodes(min) {
             lines.push(format!(
-                "arena-bots: FAIL on node {} ({} sessions failed, {} established, {:.3}% delivered, minimum {}%)",
+                "{}: FAIL on node {} ({} sessions failed, {} established, {:.3}% delivered, minimum {}%)",
+                bin(),
                 n.url, n.sessions_failed, n.sessions_established, n.delivered_pct, min
             ));
         }

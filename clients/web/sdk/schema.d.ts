@@ -1,6 +1,6 @@
 // Declarations of schema.js: any game's payloads decoded and encoded from its schema, the
 // description of its wire types that `GET /api/games/{name}/schema` serves (docs/protocol.md
-// part D; game/core/src/schema.rs).
+// part E; game/core/src/schema/mod.rs).
 
 import type { BytesLike } from './wire.js';
 

@@ -1,6 +1,6 @@
 // Any game's payloads from its schema: the description of its wire types (facts, view, input,
 // settings) the server derives from the Rust types and serves at `GET /api/games/{name}/schema`
-// (game/core/src/schema.rs; docs/protocol.md part D). A game needs no hand-written codec:
+// (game/core/src/schema/mod.rs; docs/protocol.md part E). A game needs no hand-written codec:
 // `schemaCodec(await api.gameSchema(name))` has the decodeFacts / decodeView / encodeInput /
 // decodeInput a game module in a game's browser folder would otherwise write by hand.
 //

@@ -132,7 +132,7 @@ pub struct GameListing {
     /// The URL path of its browser module (`/games/<name>/index.js`), or null when the game
     /// ships no browser folder.
     pub module: Option<String>,
-    /// The URL path of its wire schema (`/api/games/<name>/schema`, docs/protocol.md part D).
+    /// The URL path of its wire schema (`/api/games/<name>/schema`, docs/protocol.md part E).
     pub schema: String,
 }
 

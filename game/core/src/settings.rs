@@ -45,10 +45,15 @@ pub fn resolve(
     Ok(out)
 }
 
-/// Deserializes resolved settings into the game's type.
+/// Deserializes resolved settings into the game's type. A game without settings may say
+/// `type Settings = ()` (or a struct without fields): no settings is then `()`.
 pub fn into_settings<T: DeserializeOwned>(resolved: &Map<String, Value>) -> Result<T, String> {
-    serde_json::from_value(Value::Object(resolved.clone()))
-        .map_err(|e| format!("settings do not fit the game: {e}"))
+    match serde_json::from_value(Value::Object(resolved.clone())) {
+        Ok(settings) => Ok(settings),
+        Err(e) if resolved.is_empty() => serde_json::from_value(Value::Null)
+            .map_err(|_| format!("settings do not fit the game: {e}")),
+        Err(e) => Err(format!("settings do not fit the game: {e}")),
+    }
 }
 
 #[cfg(test)]

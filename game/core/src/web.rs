@@ -76,6 +76,17 @@ macro_rules! web_folder {
     }};
 }
 
+/// Whether a game folder's file at `path` is served: what [`web_folder!`] leaves out (`test/`,
+/// `node_modules/`, `package.json`, `package-lock.json`, `tsconfig.json`, `*.md`) is not, also
+/// when the folder is served from disk (`--game-web`).
+pub fn is_served(path: &str) -> bool {
+    let first = path.split('/').next().unwrap_or("");
+    !(first == "test"
+        || first == "node_modules"
+        || matches!(path, "package.json" | "package-lock.json" | "tsconfig.json")
+        || path.ends_with(".md"))
+}
+
 /// The content type a file is served with, by its extension.
 pub fn content_type(path: &str) -> &'static str {
     match path.rsplit_once('.').map_or("", |(_, ext)| ext) {

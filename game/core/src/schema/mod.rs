@@ -472,4 +472,36 @@ mod tests {
         assert_eq!(schema.min_size(&Ty::Ref("Entity".into())), 3);
         assert_eq!(schema.min_size(&schema.view), 8);
     }
+
+    /// A type bincode cannot lay out (here an untagged enum, deep in the view) is refused, and
+    /// the error says where it is.
+    #[test]
+    fn an_untagged_type_is_refused_with_its_path() {
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+        struct Outer {
+            inner: Vec<Inner>,
+        }
+        #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+        struct Inner {
+            ok: u8,
+            loose: Loose,
+        }
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(untagged)]
+        enum Loose {
+            A(u8),
+            B(String),
+        }
+        impl Default for Loose {
+            fn default() -> Self {
+                Loose::A(0)
+            }
+        }
+        let err = trace::trace4::<(), Outer, (), ()>().unwrap_err();
+        assert!(
+            err.starts_with("cannot describe its View type: Outer.inner[0]: Inner.loose: "),
+            "{err}"
+        );
+        assert!(err.contains("untagged"), "{err}");
+    }
 }

@@ -312,6 +312,16 @@ where
     Ok((out, types))
 }
 
+/// `msg` after a path: glued on when it continues the path (`.field…`, `[i]…`), else after
+/// `: `.
+fn with_sep(msg: &str) -> String {
+    if msg.starts_with('.') || msg.starts_with('[') || msg.starts_with("::") {
+        msg.to_owned()
+    } else {
+        format!(": {msg}")
+    }
+}
+
 /// Why a trace failed.
 #[derive(Debug)]
 struct TraceError(String);
@@ -464,6 +474,8 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
                 Vec::new()
             }
             .into_iter(),
+            names: &[],
+            at: 0,
         })?;
         self.set(Seen::Seq(Box::new(item)))?;
         Ok(value)
@@ -479,6 +491,8 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
             tracer: self.tracer,
             depth: self.depth + 1,
             outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
+            names: &[],
+            at: 0,
         })?;
         self.set(Seen::Tuple(items))?;
         Ok(value)
@@ -495,6 +509,8 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
             tracer: self.tracer,
             depth: self.depth + 1,
             outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
+            names: &[],
+            at: 0,
         })?;
         match self.tracer.def_mut(name, || Def::Tuple(Vec::new())) {
             Def::Tuple(known) if known.is_empty() => *known = items,
@@ -534,11 +550,15 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         visitor: V,
     ) -> Result<V::Value, TraceError> {
         let mut seen: Vec<Seen> = fields.iter().map(|_| Seen::Unknown).collect();
-        let value = visitor.visit_seq(Items {
-            tracer: self.tracer,
-            depth: self.depth + 1,
-            outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
-        })?;
+        let value = visitor
+            .visit_seq(Items {
+                tracer: self.tracer,
+                depth: self.depth + 1,
+                outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
+                names: fields,
+                at: 0,
+            })
+            .map_err(|e| TraceError(format!("{name}{}", e.0)))?;
         self.tracer
             .merge_fields(name, fields.iter().copied().zip(seen).collect())
             .map_err(TraceError)?;
@@ -558,12 +578,14 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         let index = self.tracer.pick_variant(name, variants, self.deep());
         self.set(Seen::Ref(name.to_owned()))?;
         let mut recorded = None;
-        let value = visitor.visit_enum(OneVariant {
-            tracer: self.tracer,
-            depth: self.depth + 1,
-            index,
-            recorded: &mut recorded,
-        })?;
+        let value = visitor
+            .visit_enum(OneVariant {
+                tracer: self.tracer,
+                depth: self.depth + 1,
+                index,
+                recorded: &mut recorded,
+            })
+            .map_err(|e| TraceError(format!("{name}::{}{}", variants[index], with_sep(&e.0))))?;
         if let Some(v) = recorded {
             self.tracer
                 .record_variant(name, index, v)
@@ -593,6 +615,9 @@ struct Items<'a> {
     tracer: &'a mut Tracer,
     depth: usize,
     outs: std::vec::IntoIter<&'a mut Seen>,
+    /// The fields' names (structs), to say where an error is.
+    names: &'static [&'static str],
+    at: usize,
 }
 
 impl<'de> SeqAccess<'de> for Items<'_> {
@@ -605,12 +630,18 @@ impl<'de> SeqAccess<'de> for Items<'_> {
         let Some(out) = self.outs.next() else {
             return Ok(None);
         };
+        let at = self.at;
+        self.at += 1;
         seed.deserialize(Tracing {
             tracer: self.tracer,
             depth: self.depth,
             out,
         })
         .map(Some)
+        .map_err(|e| match self.names.get(at) {
+            Some(field) => TraceError(format!(".{field}{}", with_sep(&e.0))),
+            None => TraceError(format!("[{at}]{}", with_sep(&e.0))),
+        })
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -713,6 +744,8 @@ impl<'de> VariantAccess<'de> for OneVariant<'_> {
             tracer: self.tracer,
             depth: self.depth,
             outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
+            names: &[],
+            at: 0,
         })?;
         *self.recorded = Some(VariantSeen::Tuple(items));
         Ok(value)
@@ -728,6 +761,8 @@ impl<'de> VariantAccess<'de> for OneVariant<'_> {
             tracer: self.tracer,
             depth: self.depth,
             outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
+            names: fields,
+            at: 0,
         })?;
         *self.recorded = Some(VariantSeen::Struct(
             fields.iter().copied().zip(seen).collect(),
