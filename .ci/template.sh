@@ -14,20 +14,8 @@ root=$PWD
 export CARGO_TARGET_DIR="$root/target"
 started=$SECONDS
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-# .ci/web-e2e.sh installs these before; this script may also run on its own.
-if [ ! -x /usr/bin/chromium ]; then
-  echo "template: installing chromium (Debian package)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "template: installing nodejs and npm (Debian packages)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
-fi
+. .ci/lib.sh
+need_browser template
 
 cd template
 echo "template: cargo test --release"

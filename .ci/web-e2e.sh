@@ -14,20 +14,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
-}
-
-if [ ! -x /usr/bin/chromium ]; then
-  echo "web-e2e: installing chromium (Debian package)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
-fi
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "web-e2e: installing nodejs and npm (Debian packages)"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
-fi
+. .ci/lib.sh
+need_browser web-e2e
 
 (cd clients/web && npm ci --no-audit --no-fund --loglevel=error)
 # Each game's browser folder: its package.json links the SDK (file:../../../clients/web/sdk).

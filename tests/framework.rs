@@ -126,6 +126,40 @@ impl Game for Lanterns {
     }
 }
 
+/// The `Game` items of a game that wraps `Lanterns` (`self.0`) and plays as it does: for the
+/// test games that differ from it in their info, facts or settings only.
+macro_rules! lanterns_inside {
+    () => {
+        fn add_player(&mut self, id: PlayerId, name: &str) {
+            self.0.add_player(id, name)
+        }
+        fn remove_player(&mut self, id: PlayerId) {
+            self.0.remove_player(id)
+        }
+        fn start(&mut self) {
+            self.0.start()
+        }
+        fn end(&mut self, r: EndReason) {
+            self.0.end(r)
+        }
+        fn step(&mut self, i: &[(PlayerId, u16)], dt: f32) {
+            self.0.step(i, dt)
+        }
+        fn phase(&self) -> Phase {
+            self.0.phase()
+        }
+        fn end_reason(&self) -> Option<EndReason> {
+            None
+        }
+        fn view_into(&self, k: ViewKey, out: &mut LanternView) {
+            self.0.view_into(k, out)
+        }
+        fn scoreboard(&self) -> Vec<ScoreLine> {
+            Vec::new()
+        }
+    };
+}
+
 fn lanterns_and_builtins() -> GameRegistry {
     arena_catalog::builtin().with::<Lanterns>()
 }
@@ -433,33 +467,7 @@ async fn a_game_without_settings_registers() {
             Plain(Lanterns::new(LanternSettings { glow: 1 }, p, seed))
         }
         fn facts(&self) {}
-        fn add_player(&mut self, id: PlayerId, name: &str) {
-            self.0.add_player(id, name)
-        }
-        fn remove_player(&mut self, id: PlayerId) {
-            self.0.remove_player(id)
-        }
-        fn start(&mut self) {
-            self.0.start()
-        }
-        fn end(&mut self, r: EndReason) {
-            self.0.end(r)
-        }
-        fn step(&mut self, i: &[(PlayerId, u16)], dt: f32) {
-            self.0.step(i, dt)
-        }
-        fn phase(&self) -> Phase {
-            self.0.phase()
-        }
-        fn end_reason(&self) -> Option<EndReason> {
-            None
-        }
-        fn view_into(&self, k: ViewKey, out: &mut LanternView) {
-            self.0.view_into(k, out)
-        }
-        fn scoreboard(&self) -> Vec<ScoreLine> {
-            Vec::new()
-        }
+        lanterns_inside!();
     }
     let server = TestServer::with_games(Config::default(), GameRegistry::new().with::<Plain>());
     let created = server
@@ -498,33 +506,7 @@ fn settings_specs_are_checked_against_the_settings_type() {
         fn facts(&self) -> LanternSettings {
             self.0.facts()
         }
-        fn add_player(&mut self, id: PlayerId, name: &str) {
-            self.0.add_player(id, name)
-        }
-        fn remove_player(&mut self, id: PlayerId) {
-            self.0.remove_player(id)
-        }
-        fn start(&mut self) {
-            self.0.start()
-        }
-        fn end(&mut self, r: EndReason) {
-            self.0.end(r)
-        }
-        fn step(&mut self, i: &[(PlayerId, u16)], dt: f32) {
-            self.0.step(i, dt)
-        }
-        fn phase(&self) -> Phase {
-            self.0.phase()
-        }
-        fn end_reason(&self) -> Option<EndReason> {
-            None
-        }
-        fn view_into(&self, k: ViewKey, out: &mut LanternView) {
-            self.0.view_into(k, out)
-        }
-        fn scoreboard(&self) -> Vec<ScoreLine> {
-            Vec::new()
-        }
+        lanterns_inside!();
     }
     let err = std::panic::catch_unwind(|| GameRegistry::new().with::<Misnamed>()).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();

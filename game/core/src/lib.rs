@@ -22,7 +22,9 @@
 //!   ([`game_tests!`]): wire vectors for its browser code, decoder fuzzing and allocation
 //!   bounds, replay determinism, a bot-vs-bot match.
 //! - [`api`]: JSON bodies of the HTTP lobby API.
+//! - [`alloc_count`]: a counting allocator for tests of how much a decode may hold.
 
+pub mod alloc_count;
 pub mod api;
 pub mod codec;
 pub mod delta;

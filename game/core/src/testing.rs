@@ -36,11 +36,8 @@
 //! The functions behind the tests are public too, for a game that wants other options
 //! ([`Options`]) or only some of the checks.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::marker::PhantomData;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -899,84 +896,22 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
 // The allocation bound
 // ---------------------------------------------------------------------------------------------
 
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-static COUNTING: AtomicBool = AtomicBool::new(false);
-
-/// The system allocator, counting live bytes and their peak per thread: what
-/// [`decode_allocations_are_bounded`] measures with. [`game_tests!`] installs it as the test
-/// binary's `#[global_allocator]`.
-pub struct CountingAllocator;
-
-fn grow(by: usize) {
-    // try_with: during thread teardown the slot may be gone; those allocations are not ours.
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + by as isize;
-        live.set(now);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
-    });
-}
-
-fn shrink(by: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get() - by as isize));
-}
-
-// SAFETY: every call forwards to `System` with the same arguments; the counters only observe.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        COUNTING.store(true, Ordering::Relaxed);
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        shrink(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            // Count the new block before the old one goes: a moving realloc holds both.
-            grow(new_size);
-            shrink(layout.size());
-        }
-        p
-    }
-}
+pub use crate::alloc_count::CountingAllocator;
 
 /// Allocator overhead a decode may add on top of the claimed bytes: the error string of a
 /// `Malformed` result and small temporaries.
 pub const SLACK_BYTES: usize = 4 * 1024;
 
 fn decode_peak<G: Game>(which: Which, bytes: &[u8]) -> usize {
-    let start = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(start));
-    Payloads::<G>::decode_only(which, bytes);
-    (PEAK.with(Cell::get) - start).max(0) as usize
+    crate::alloc_count::peak_during(|| Payloads::<G>::decode_only(which, bytes))
 }
 
 /// Peak heap of one decode of the game's facts, view and input stays within
 /// `DECODE_LIMIT_BYTES + SLACK_BYTES` on forged lengths, noise and mutations. Needs
 /// [`CountingAllocator`] as the global allocator (as [`game_tests!`] installs it).
 pub fn decode_allocations_are_bounded<G: Game>(options: &Options<G>) {
-    drop(vec![0u8; 64]);
     assert!(
-        COUNTING.load(Ordering::Relaxed),
+        crate::alloc_count::installed(),
         "install arena_game::testing::CountingAllocator as the #[global_allocator] \
          (arena_game::game_tests! does)"
     );
@@ -1412,7 +1347,7 @@ pub fn wire_vectors<G: Game>(options: &Options<G>) {
 // ---------------------------------------------------------------------------------------------
 
 /// Every view of one tick: (key, bytes).
-type TickViews = Vec<(ViewKey, Vec<u8>)>;
+pub type TickViews = Vec<(ViewKey, Vec<u8>)>;
 
 fn all_views(game: &mut dyn DynGame, seats: u8) -> TickViews {
     let mut keys = vec![game.view_key(Viewer::Spectator)];
@@ -1434,7 +1369,7 @@ fn all_views(game: &mut dyn DynGame, seats: u8) -> TickViews {
 /// Plays `ticks` ticks of `G` with its bots as the match actor would (players arrive over the
 /// first ticks, seat 1 drops for 40 ticks at a third and comes back, the last seat leaves at
 /// half time), recording; returns the replay and every tick's views.
-fn play_recorded<G: Game>(options: &Options<G>, ticks: u32) -> (Replay, Vec<TickViews>) {
+pub fn play_recorded<G: Game>(options: &Options<G>, ticks: u32) -> (Replay, Vec<TickViews>) {
     let registry = GameRegistry::new().with::<G>();
     let game_type = registry.default_game().expect("registered");
     let seats = options.seats();

@@ -10,9 +10,7 @@
 //!
 //! Counters are per thread, so tests running in parallel do not see each other's allocations.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
+use arena_game::alloc_count::{peak_during, CountingAllocator};
 use arena_game::codec::{decode, encode, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES};
 use arena_game::protocol::{ClientMsg, Payload, RosterEntry, ScoreLine, ServerMsg, Snapshot};
 use serde::de::DeserializeOwned;
@@ -30,69 +28,12 @@ fn random_cases() -> usize {
         .map_or(4_000, |n: usize| n.max(4_000))
 }
 
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-    static PEAK: Cell<isize> = const { Cell::new(0) };
-}
-
-/// The system allocator, counting live bytes and their peak on the calling thread.
-struct Counting;
-
-fn grow(by: usize) {
-    // try_with: during thread teardown the slot may be gone; those allocations are not ours.
-    let _ = LIVE.try_with(|live| {
-        let now = live.get() + by as isize;
-        live.set(now);
-        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
-    });
-}
-
-fn shrink(by: usize) {
-    let _ = LIVE.try_with(|live| live.set(live.get() - by as isize));
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
-        if !p.is_null() {
-            grow(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout);
-        shrink(layout.size());
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = System.realloc(ptr, layout, new_size);
-        if !p.is_null() {
-            // Count the new block before the old one goes: a moving realloc holds both.
-            grow(new_size);
-            shrink(layout.size());
-        }
-        p
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Peak heap bytes above the starting level while `decode::<T>(bytes)` runs (result dropped).
 fn decode_peak<T: DeserializeOwned>(bytes: &[u8]) -> usize {
-    let start = LIVE.with(Cell::get);
-    PEAK.with(|p| p.set(start));
-    drop(decode::<T>(bytes));
-    (PEAK.with(Cell::get) - start).max(0) as usize
+    peak_during(|| decode::<T>(bytes))
 }
 
 /// A small deterministic PRNG (xorshift64*), so a failure names a reproducible case number.

@@ -98,6 +98,40 @@ impl Seen {
     }
 }
 
+/// `known` with `new` merged in, item by item; an empty `known` has seen nothing yet.
+fn merge_list<'a>(
+    known: impl ExactSizeIterator<Item = &'a mut Seen>,
+    new: Vec<Seen>,
+) -> Result<(), String> {
+    if known.len() != new.len() {
+        return Err("read with different numbers of items".into());
+    }
+    for (a, b) in known.zip(new) {
+        a.merge(b)?;
+    }
+    Ok(())
+}
+
+/// Reads the `names.len().max(n)` elements of a tuple, tuple struct, struct or variant with
+/// `visitor`; what each element is.
+fn read_items<'de, V: Visitor<'de>>(
+    tracer: &mut Tracer,
+    depth: usize,
+    n: usize,
+    names: &'static [&'static str],
+    visitor: V,
+) -> Result<(V::Value, Vec<Seen>), TraceError> {
+    let mut seen: Vec<Seen> = (0..n.max(names.len())).map(|_| Seen::Unknown).collect();
+    let value = visitor.visit_seq(Items {
+        tracer,
+        depth,
+        outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
+        names,
+        at: 0,
+    })?;
+    Ok((value, seen))
+}
+
 /// What a named type looks like so far.
 #[derive(Debug)]
 enum Def {
@@ -146,12 +180,11 @@ impl Tracer {
                 *known = fields;
                 Ok(())
             }
-            Def::Struct(known) if known.len() == fields.len() => {
-                for ((_, a), (_, b)) in known.iter_mut().zip(fields) {
-                    a.merge(b).map_err(|e| format!("{name}: {e}"))?;
-                }
-                Ok(())
-            }
+            Def::Struct(known) => merge_list(
+                known.iter_mut().map(|(_, s)| s),
+                fields.into_iter().map(|(_, s)| s).collect(),
+            )
+            .map_err(|e| format!("{name}: {e}")),
             _ => Err(format!("{name} is read as different kinds of type")),
         }
     }
@@ -193,16 +226,11 @@ impl Tracer {
         match (slot.as_mut(), v) {
             (None, v) => *slot = Some(v),
             (Some(VariantSeen::Newtype(a)), VariantSeen::Newtype(b)) => a.merge(b)?,
-            (Some(VariantSeen::Tuple(a)), VariantSeen::Tuple(b)) if a.len() == b.len() => {
-                for (x, y) in a.iter_mut().zip(b) {
-                    x.merge(y)?;
-                }
-            }
-            (Some(VariantSeen::Struct(a)), VariantSeen::Struct(b)) if a.len() == b.len() => {
-                for ((_, x), (_, y)) in a.iter_mut().zip(b) {
-                    x.merge(y)?;
-                }
-            }
+            (Some(VariantSeen::Tuple(a)), VariantSeen::Tuple(b)) => merge_list(a.iter_mut(), b)?,
+            (Some(VariantSeen::Struct(a)), VariantSeen::Struct(b)) => merge_list(
+                a.iter_mut().map(|(_, s)| s),
+                b.into_iter().map(|(_, s)| s).collect(),
+            )?,
             (Some(VariantSeen::Unit), VariantSeen::Unit) => {}
             _ => {
                 return Err(format!(
@@ -486,14 +514,7 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        let mut items: Vec<Seen> = (0..len).map(|_| Seen::Unknown).collect();
-        let value = visitor.visit_seq(Items {
-            tracer: self.tracer,
-            depth: self.depth + 1,
-            outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
-            names: &[],
-            at: 0,
-        })?;
+        let (value, items) = read_items(self.tracer, self.depth + 1, len, &[], visitor)?;
         self.set(Seen::Tuple(items))?;
         Ok(value)
     }
@@ -504,21 +525,11 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        let mut items: Vec<Seen> = (0..len).map(|_| Seen::Unknown).collect();
-        let value = visitor.visit_seq(Items {
-            tracer: self.tracer,
-            depth: self.depth + 1,
-            outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
-            names: &[],
-            at: 0,
-        })?;
+        let (value, items) = read_items(self.tracer, self.depth + 1, len, &[], visitor)?;
         match self.tracer.def_mut(name, || Def::Tuple(Vec::new())) {
             Def::Tuple(known) if known.is_empty() => *known = items,
-            Def::Tuple(known) if known.len() == items.len() => {
-                for (a, b) in known.iter_mut().zip(items) {
-                    a.merge(b).map_err(|e| TraceError(format!("{name}: {e}")))?;
-                }
-            }
+            Def::Tuple(known) => merge_list(known.iter_mut(), items)
+                .map_err(|e| TraceError(format!("{name}: {e}")))?,
             _ => {
                 return Err(TraceError(format!(
                     "{name} is read as different kinds of type"
@@ -549,15 +560,7 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        let mut seen: Vec<Seen> = fields.iter().map(|_| Seen::Unknown).collect();
-        let value = visitor
-            .visit_seq(Items {
-                tracer: self.tracer,
-                depth: self.depth + 1,
-                outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
-                names: fields,
-                at: 0,
-            })
+        let (value, seen) = read_items(self.tracer, self.depth + 1, 0, fields, visitor)
             .map_err(|e| TraceError(format!("{name}{}", e.0)))?;
         self.tracer
             .merge_fields(name, fields.iter().copied().zip(seen).collect())
@@ -739,14 +742,7 @@ impl<'de> VariantAccess<'de> for OneVariant<'_> {
         len: usize,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        let mut items: Vec<Seen> = (0..len).map(|_| Seen::Unknown).collect();
-        let value = visitor.visit_seq(Items {
-            tracer: self.tracer,
-            depth: self.depth,
-            outs: items.iter_mut().collect::<Vec<_>>().into_iter(),
-            names: &[],
-            at: 0,
-        })?;
+        let (value, items) = read_items(self.tracer, self.depth, len, &[], visitor)?;
         *self.recorded = Some(VariantSeen::Tuple(items));
         Ok(value)
     }
@@ -756,14 +752,7 @@ impl<'de> VariantAccess<'de> for OneVariant<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        let mut seen: Vec<Seen> = fields.iter().map(|_| Seen::Unknown).collect();
-        let value = visitor.visit_seq(Items {
-            tracer: self.tracer,
-            depth: self.depth,
-            outs: seen.iter_mut().collect::<Vec<_>>().into_iter(),
-            names: fields,
-            at: 0,
-        })?;
+        let (value, seen) = read_items(self.tracer, self.depth, 0, fields, visitor)?;
         *self.recorded = Some(VariantSeen::Struct(
             fields.iter().copied().zip(seen).collect(),
         ));
