@@ -223,10 +223,7 @@ pub fn json_preflight_refusal<B: actix_web::body::MessageBody + 'static>(
                 .into(),
         )
     } else {
-        ApiError::OriginNotAllowed(format!(
-            "a page on {origin} may not use this API: the server answers the origins of \
-             --allowed-origin only"
-        ))
+        unlisted_origin(&origin)
     }
     .error_response();
     Ok(actix_web::middleware::ErrorHandlerResponse::Response(
@@ -250,19 +247,29 @@ fn foreign_post(req: &ServiceRequest) -> Option<ApiError> {
     }
     let origin = req.headers().get(header::ORIGIN)?.to_str().ok()?;
     let state = req.app_data::<web::Data<AppState>>()?;
-    let host = req.connection_info().host().to_owned();
-    let same = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"))
-        .is_some_and(|rest| rest == host);
-    if same || origin_listed(origin, &state.config.allowed_origins) {
+    if same_origin(origin, req.connection_info().host())
+        || origin_listed(origin, &state.config.allowed_origins)
+    {
         return None;
     }
     state.metrics.record_refused("origin");
-    Some(ApiError::OriginNotAllowed(format!(
+    Some(unlisted_origin(origin))
+}
+
+/// The refusal of a page on an origin `--allowed-origin` does not list.
+fn unlisted_origin(origin: &str) -> ApiError {
+    ApiError::OriginNotAllowed(format!(
         "a page on {origin} may not use this API: the server answers the origins of \
          --allowed-origin only"
-    )))
+    ))
+}
+
+/// Whether `origin` is the server's own: its host:port is the request's `Host`.
+fn same_origin(origin: &str, host: &str) -> bool {
+    origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .is_some_and(|rest| rest == host)
 }
 
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
@@ -431,14 +438,11 @@ async fn game_file(state: web::Data<AppState>, parts: web::Path<(String, String)
     }
 }
 
-/// The file `path` (relative, `/`-separated) of `dir`, never outside it, and never what an
-/// embedded folder leaves out (`arena_game::web::is_served`: tests, packages, notes).
+/// The file `path` (relative, `/`-separated) of `dir` if `arena_game::web::is_served` allows
+/// it (nothing outside `dir`, nothing an embedded folder leaves out), and never through a link
+/// that leads out of `dir`.
 fn read_below(dir: &std::path::Path, path: &str) -> Option<Vec<u8>> {
-    if path
-        .split('/')
-        .any(|part| part.is_empty() || part == "." || part == ".." || part.contains('\\'))
-        || !arena_game::web::is_served(path)
-    {
+    if !arena_game::web::is_served(path) {
         return None;
     }
     let root = dir.canonicalize().ok()?;
@@ -1036,7 +1040,7 @@ pub async fn upgrade(
 /// Same origin (the Origin's host:port is the request's Host), any localhost origin, or one
 /// in the configured allow-list.
 fn origin_allowed(origin: &str, host: &str, allowed: &[String]) -> bool {
-    if origin_listed(origin, allowed) {
+    if origin_listed(origin, allowed) || same_origin(origin, host) {
         return true;
     }
     let Some(rest) = origin
@@ -1045,9 +1049,6 @@ fn origin_allowed(origin: &str, host: &str, allowed: &[String]) -> bool {
     else {
         return false;
     };
-    if rest == host {
-        return true;
-    }
     let origin_host = match rest.strip_prefix('[') {
         Some(v6) => v6.split(']').next().map(|h| format!("[{h}]")),
         None => rest.split(':').next().map(str::to_owned),

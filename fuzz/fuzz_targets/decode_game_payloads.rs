@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use arena_game::codec::DecodeError;
+use arena_game::codec::{DecodeError, MAX_MESSAGE_BYTES};
 use arena_game::{GameRegistry, PayloadKind};
 use libfuzzer_sys::fuzz_target;
 
@@ -20,14 +20,18 @@ fuzz_target!(|data: &[u8]| {
     for name in games().names() {
         let game = games().get(&name).expect("listed");
         for kind in PayloadKind::ALL {
-            match game.reencode(kind, data) {
+            match game.reencode(kind, data, MAX_MESSAGE_BYTES) {
                 Ok(canonical) => {
                     assert!(canonical.len() <= data.len());
-                    let again = game.reencode(kind, &canonical).expect("canonical bytes decode");
+                    let again = game
+                        .reencode(kind, &canonical, MAX_MESSAGE_BYTES)
+                        .expect("canonical bytes decode");
                     assert_eq!(again, canonical);
                 }
                 Err(DecodeError::TrailingBytes(n)) => {
-                    assert!(game.reencode(kind, &data[..data.len() - n]).is_ok());
+                    assert!(game
+                        .reencode(kind, &data[..data.len() - n], MAX_MESSAGE_BYTES)
+                        .is_ok());
                 }
                 Err(_) => {}
             }

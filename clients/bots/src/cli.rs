@@ -190,15 +190,10 @@ fn config_of(cli: &Cli, games: GameRegistry) -> SwarmConfig {
 
 /// Runs the swarm, prints the report, and says whether it passed.
 fn run(cli: &Cli, config: &SwarmConfig, target: &str) -> ExitCode {
+    // A game these bots cannot play stops here, before the server is even asked.
     if let Some(game) = &cli.game {
-        if config.games.get(game).is_none() {
-            eprintln!(
-                "{}: these bots know no game {game:?} (they know: {}). The bots of a \
-                 game come with its crate: build a bots binary whose main is \
-                 `arena_bots::cli::main(GameRegistry::new().with::<YourGame>())` (docs/bots.md)",
-                bin(),
-                config.games.names().join(", ")
-            );
+        if let Err(e) = crate::swarm::bots_for(&config.games, game) {
+            eprintln!("{}: {e}", bin());
             return ExitCode::from(2);
         }
     }

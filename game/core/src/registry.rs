@@ -54,9 +54,15 @@ pub trait GameType: Send + Sync {
     fn schema(&self) -> &GameSchema;
     /// The game's browser folder, if it ships one.
     fn web(&self) -> Option<WebFolder>;
-    /// Decodes `bytes` as the game's `kind` of payload and encodes the value again: the
-    /// canonical bytes (what fuzzers and tools check the game's decoders with).
-    fn reencode(&self, kind: PayloadKind, bytes: &[u8]) -> Result<Vec<u8>, DecodeError>;
+    /// Decodes `bytes` (at most `limit` of them, as `codec::decode_limited`) as the game's
+    /// `kind` of payload and encodes the value again: the canonical bytes (what fuzzers, the
+    /// test kit and tools check the game's decoders with).
+    fn reencode(
+        &self,
+        kind: PayloadKind,
+        bytes: &[u8],
+        limit: usize,
+    ) -> Result<Vec<u8>, DecodeError>;
 }
 
 /// The game's own payloads inside the envelope.
@@ -73,6 +79,15 @@ pub enum PayloadKind {
 impl PayloadKind {
     /// Every kind.
     pub const ALL: [PayloadKind; 3] = [PayloadKind::Facts, PayloadKind::View, PayloadKind::Input];
+
+    /// `facts`, `view` or `input`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            PayloadKind::Facts => "facts",
+            PayloadKind::View => "view",
+            PayloadKind::Input => "input",
+        }
+    }
 }
 
 struct Registered<G> {
@@ -131,17 +146,23 @@ impl<G: Game> GameType for Registered<G> {
         self.web
     }
 
-    fn reencode(&self, kind: PayloadKind, bytes: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    fn reencode(
+        &self,
+        kind: PayloadKind,
+        bytes: &[u8],
+        limit: usize,
+    ) -> Result<Vec<u8>, DecodeError> {
         fn go<T: serde::Serialize + serde::de::DeserializeOwned>(
             bytes: &[u8],
+            limit: usize,
         ) -> Result<Vec<u8>, DecodeError> {
-            let value: T = crate::codec::decode(bytes)?;
+            let value: T = crate::codec::decode_limited(bytes, limit)?;
             crate::codec::encode(&value).map_err(|e| DecodeError::Malformed(e.to_string()))
         }
         match kind {
-            PayloadKind::Facts => go::<G::Facts>(bytes),
-            PayloadKind::View => go::<G::View>(bytes),
-            PayloadKind::Input => go::<G::Input>(bytes),
+            PayloadKind::Facts => go::<G::Facts>(bytes, limit),
+            PayloadKind::View => go::<G::View>(bytes, limit),
+            PayloadKind::Input => go::<G::Input>(bytes, limit),
         }
     }
 }

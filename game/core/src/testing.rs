@@ -47,7 +47,7 @@ use crate::codec::{self, DecodeError, DECODE_LIMIT_BYTES, MAX_MESSAGE_BYTES};
 use crate::game::{BotPolicy, Game, ViewKey, Viewer};
 use crate::kit::BotMatch;
 use crate::protocol::EndReason;
-use crate::registry::GameRegistry;
+use crate::registry::{GameRegistry, PayloadKind};
 use crate::replay::{Playback, Recording, Replay, ReplayHeader, Replayer, REPLAY_FORMAT};
 use crate::schema::{GameSchema, Prim, Ty, TypeDef, Variant};
 use crate::{settings, DynBot, DynGame};
@@ -685,62 +685,23 @@ fn with_claim(bytes: &[u8], site: usize, claim: u64) -> Vec<u8> {
 // The decoders' contract
 // ---------------------------------------------------------------------------------------------
 
-/// The game's three payload types, for generic checks.
-struct Payloads<G: Game>(PhantomData<G>);
-
-/// Which payload a check is on.
-#[derive(Debug, Clone, Copy)]
-enum Which {
-    Facts,
-    View,
-    Input,
-}
-
-impl Which {
-    const ALL: [Which; 3] = [Which::Facts, Which::View, Which::Input];
-
-    fn ty(self, schema: &GameSchema) -> &Ty {
-        match self {
-            Which::Facts => &schema.facts,
-            Which::View => &schema.view,
-            Which::Input => &schema.input,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Which::Facts => "facts",
-            Which::View => "view",
-            Which::Input => "input",
-        }
+/// Decodes `bytes` as the game's `kind` of payload and drops the result (what the allocation
+/// bound measures: the decode alone, not a re-encoding).
+fn decode_only<G: Game>(kind: PayloadKind, bytes: &[u8]) {
+    match kind {
+        PayloadKind::Facts => drop(codec::decode::<G::Facts>(bytes)),
+        PayloadKind::View => drop(codec::decode::<G::View>(bytes)),
+        PayloadKind::Input => drop(codec::decode::<G::Input>(bytes)),
     }
 }
 
-impl<G: Game> Payloads<G> {
-    /// Decodes as `which` and re-encodes what was accepted.
-    fn round(which: Which, bytes: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-        fn go<T: Serialize + DeserializeOwned>(
-            bytes: &[u8],
-            limit: usize,
-        ) -> Result<Vec<u8>, DecodeError> {
-            let value: T = codec::decode_limited(bytes, limit)?;
-            Ok(codec::encode(&value).expect("a decoded value encodes"))
-        }
-        match which {
-            Which::Facts => go::<G::Facts>(bytes, limit),
-            Which::View => go::<G::View>(bytes, limit),
-            Which::Input => go::<G::Input>(bytes, limit),
-        }
-    }
-
-    /// Decodes as `which` and drops the result (for the allocation bound).
-    fn decode_only(which: Which, bytes: &[u8]) {
-        match which {
-            Which::Facts => drop(codec::decode::<G::Facts>(bytes)),
-            Which::View => drop(codec::decode::<G::View>(bytes)),
-            Which::Input => drop(codec::decode::<G::Input>(bytes)),
-        }
-    }
+/// `G` as the server holds it: what the checks decode through (`GameType::reencode`).
+fn registered<G: Game>() -> std::sync::Arc<dyn crate::GameType> {
+    GameRegistry::new()
+        .with::<G>()
+        .default_game()
+        .expect("registered")
+        .clone()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -780,20 +741,20 @@ fn noise_or_mutation(rng: &mut Rng, valid: &[Vec<u8>]) -> Vec<u8> {
 /// Valid encodings of `which` from the schema and from a match the bots play.
 fn valid_encodings<G: Game>(
     schema: &GameSchema,
-    which: Which,
+    which: PayloadKind,
     options: &Options<G>,
     n: usize,
 ) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut gen = Generator::new(schema, 0x5eed ^ which as u64, false);
     for _ in 0..n {
-        out.push(gen.encoding(which.ty(schema)));
+        out.push(gen.encoding(schema.payload(which)));
     }
     let recorded = record_match::<G>(options, 40);
     match which {
-        Which::Facts => out.push(recorded.facts),
-        Which::View => out.extend(recorded.views.into_iter().map(|(_, _, b)| b)),
-        Which::Input => out.extend(recorded.inputs.into_iter().map(|(_, _, b)| b)),
+        PayloadKind::Facts => out.push(recorded.facts),
+        PayloadKind::View => out.extend(recorded.views.into_iter().map(|(_, _, b)| b)),
+        PayloadKind::Input => out.extend(recorded.inputs.into_iter().map(|(_, _, b)| b)),
     }
     out
 }
@@ -801,10 +762,11 @@ fn valid_encodings<G: Game>(
 /// The contract of the codec for the game's facts, view and input decoders (module docs).
 pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
     let schema = registers::<G>();
+    let game = registered::<G>();
     let cases = cases();
-    for which in Which::ALL {
+    for which in PayloadKind::ALL {
         let name = which.name();
-        let ty = which.ty(&schema).clone();
+        let ty = schema.payload(which).clone();
         let mut gen = Generator::new(&schema, 0xfeed_0000 + which as u64, false);
         let mut rng = Rng::new(0xface ^ which as u64);
         // Valid encodings: exact round trip, prefixes and suffixes refused.
@@ -813,8 +775,9 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
             if bytes.len() > MAX_MESSAGE_BYTES {
                 continue;
             }
-            let again =
-                Payloads::<G>::round(which, &bytes, MAX_MESSAGE_BYTES).unwrap_or_else(|e| {
+            let again = game
+                .reencode(which, &bytes, MAX_MESSAGE_BYTES)
+                .unwrap_or_else(|e| {
                     panic!(
                         "{name}: a valid encoding by the schema was refused (case {case}): {e}\n  \
                      bytes {}\n  the type's Deserialize refuses what its schema allows; the \
@@ -835,7 +798,8 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
             };
             for cut in cuts {
                 assert!(
-                    Payloads::<G>::round(which, &bytes[..cut], MAX_MESSAGE_BYTES).is_err(),
+                    game.reencode(which, &bytes[..cut], MAX_MESSAGE_BYTES)
+                        .is_err(),
                     "{name}: the first {cut} bytes of case {case} were accepted ({})",
                     hex(&bytes)
                 );
@@ -845,7 +809,7 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
             longer.extend(rng.bytes(extra));
             if longer.len() <= MAX_MESSAGE_BYTES {
                 assert_eq!(
-                    Payloads::<G>::round(which, &longer, MAX_MESSAGE_BYTES).err(),
+                    game.reencode(which, &longer, MAX_MESSAGE_BYTES).err(),
                     Some(DecodeError::TrailingBytes(extra)),
                     "{name}: case {case} with {extra} trailing bytes"
                 );
@@ -853,7 +817,7 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
             if !bytes.is_empty() {
                 assert!(
                     matches!(
-                        Payloads::<G>::round(which, &bytes, bytes.len() - 1),
+                        game.reencode(which, &bytes, bytes.len() - 1),
                         Err(DecodeError::TooLarge { .. })
                     ),
                     "{name}: a limit below the length is refused as too large"
@@ -864,16 +828,17 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
         let valid = valid_encodings::<G>(&schema, which, options, 16);
         for case in 0..cases {
             let bytes = noise_or_mutation(&mut rng, &valid);
-            if let Ok(canonical) = Payloads::<G>::round(which, &bytes, MAX_MESSAGE_BYTES) {
-                let again = Payloads::<G>::round(which, &canonical, MAX_MESSAGE_BYTES)
+            if let Ok(canonical) = game.reencode(which, &bytes, MAX_MESSAGE_BYTES) {
+                let again = game
+                    .reencode(which, &canonical, MAX_MESSAGE_BYTES)
                     .unwrap_or_else(|e| {
                         panic!("{name}: case {case} re-encoded does not decode: {e}")
                     });
                 assert_eq!(again, canonical, "{name}: case {case} is not canonical");
             }
             // A confused peer: the same bytes as the other two payloads.
-            for other in Which::ALL {
-                let _ = Payloads::<G>::round(other, &bytes, MAX_MESSAGE_BYTES);
+            for other in PayloadKind::ALL {
+                let _ = game.reencode(other, &bytes, MAX_MESSAGE_BYTES);
             }
         }
         // Forged lengths at every length prefix of valid messages.
@@ -882,7 +847,7 @@ pub fn fuzz_decoders<G: Game>(options: &Options<G>) {
                 for claim in CLAIMS {
                     let forged = with_claim(bytes, site, claim);
                     assert!(
-                        Payloads::<G>::round(which, &forged, MAX_MESSAGE_BYTES).is_err(),
+                        game.reencode(which, &forged, MAX_MESSAGE_BYTES).is_err(),
                         "{name}: a claim of {claim} at byte {site} was accepted ({})",
                         hex(&forged)
                     );
@@ -902,8 +867,8 @@ pub use crate::alloc_count::CountingAllocator;
 /// `Malformed` result and small temporaries.
 pub const SLACK_BYTES: usize = 4 * 1024;
 
-fn decode_peak<G: Game>(which: Which, bytes: &[u8]) -> usize {
-    crate::alloc_count::peak_during(|| Payloads::<G>::decode_only(which, bytes))
+fn decode_peak<G: Game>(which: PayloadKind, bytes: &[u8]) -> usize {
+    crate::alloc_count::peak_during(|| decode_only::<G>(which, bytes))
 }
 
 /// Peak heap of one decode of the game's facts, view and input stays within
@@ -917,8 +882,8 @@ pub fn decode_allocations_are_bounded<G: Game>(options: &Options<G>) {
     );
     let schema = registers::<G>();
     let mut rng = Rng::new(0xa11c);
-    for which in Which::ALL {
-        let ty = which.ty(&schema).clone();
+    for which in PayloadKind::ALL {
+        let ty = schema.payload(which).clone();
         let valid = valid_encodings::<G>(&schema, which, options, 32);
         let mut inputs = Vec::new();
         for bytes in &valid {
@@ -1149,7 +1114,7 @@ impl<G: Game> Vectors<G> {
     /// Decodes generated bytes as `T` (they must decode) and adds them under `name`.
     fn generated<T: Serialize + DeserializeOwned>(
         &mut self,
-        which: Which,
+        which: PayloadKind,
         name: &str,
         bytes: &[u8],
     ) {
@@ -1160,12 +1125,12 @@ impl<G: Game> Vectors<G> {
                 hex(bytes)
             )
         });
-        let ty = which.ty(&self.schema).clone();
+        let ty = self.schema.payload(which).clone();
         let v = Self::vector(&self.schema, &ty, name, &value);
         match which {
-            Which::Facts => self.facts.push(v),
-            Which::View => self.views.push(v),
-            Which::Input => self.inputs.push(v),
+            PayloadKind::Facts => self.facts.push(v),
+            PayloadKind::View => self.views.push(v),
+            PayloadKind::Input => self.inputs.push(v),
         }
     }
 }
@@ -1206,29 +1171,29 @@ pub fn wire_fixture<G: Game>(options: &Options<G>) -> Value {
     let mut vectors = Vectors::<G>::new(schema.clone());
     let recorded = record_match::<G>(options, options.recorded_ticks);
     // From the bots' match: the facts, views early and late, every view key once, and inputs.
-    vectors.generated::<G::Facts>(Which::Facts, "facts_of_the_match", &recorded.facts);
+    vectors.generated::<G::Facts>(PayloadKind::Facts, "facts_of_the_match", &recorded.facts);
     let mut keys_seen = Vec::new();
     for (i, (tick, key, bytes)) in recorded.views.iter().enumerate() {
         let first_of_key = !keys_seen.contains(key);
         if first_of_key || i + 1 == recorded.views.len() {
             keys_seen.push(*key);
             let name = format!("view_tick_{tick}_key_{key}");
-            vectors.generated::<G::View>(Which::View, &name, bytes);
+            vectors.generated::<G::View>(PayloadKind::View, &name, bytes);
         }
     }
     for (tick, seat, bytes) in recorded.inputs.iter().step_by(23).take(6) {
         let name = format!("input_tick_{tick}_seat_{seat}");
-        vectors.generated::<G::Input>(Which::Input, &name, bytes);
+        vectors.generated::<G::Input>(PayloadKind::Input, &name, bytes);
     }
     // The schema's edge values.
     let mut gen = Generator::new(&schema, 0x7e57, true);
     for i in 0..6 {
         let facts = gen.encoding(&schema.facts);
-        vectors.generated::<G::Facts>(Which::Facts, &format!("facts_generated_{i}"), &facts);
+        vectors.generated::<G::Facts>(PayloadKind::Facts, &format!("facts_generated_{i}"), &facts);
         let view = gen.encoding(&schema.view);
-        vectors.generated::<G::View>(Which::View, &format!("view_generated_{i}"), &view);
+        vectors.generated::<G::View>(PayloadKind::View, &format!("view_generated_{i}"), &view);
         let input = gen.encoding(&schema.input);
-        vectors.generated::<G::Input>(Which::Input, &format!("input_generated_{i}"), &input);
+        vectors.generated::<G::Input>(PayloadKind::Input, &format!("input_generated_{i}"), &input);
     }
     (options.vectors)(&mut vectors);
     let last_view = recorded

@@ -30,10 +30,7 @@ impl WebFolder {
 
     /// The bytes of `path` (relative, `/`-separated, e.g. `index.js`), if the folder has it.
     pub fn get(&self, path: &str) -> Option<Cow<'static, [u8]>> {
-        if path
-            .split('/')
-            .any(|part| part.is_empty() || part == "." || part == "..")
-        {
+        if !is_served(path) {
             return None;
         }
         (self.get)(path)
@@ -76,10 +73,17 @@ macro_rules! web_folder {
     }};
 }
 
-/// Whether a game folder's file at `path` is served: what [`web_folder!`] leaves out (`test/`,
-/// `node_modules/`, `package.json`, `package-lock.json`, `tsconfig.json`, `*.md`) is not, also
-/// when the folder is served from disk (`--game-web`).
+/// Whether a game folder's file at `path` (relative, `/`-separated) is served: never a path
+/// with an empty, `.` or `..` part or a backslash (nothing outside the folder), and never what
+/// [`web_folder!`] leaves out (`test/`, `node_modules/`, `package.json`, `package-lock.json`,
+/// `tsconfig.json`, `*.md`), also when the folder is served from disk (`--game-web`).
 pub fn is_served(path: &str) -> bool {
+    if path
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == ".." || part.contains('\\'))
+    {
+        return false;
+    }
     let first = path.split('/').next().unwrap_or("");
     !(first == "test"
         || first == "node_modules"

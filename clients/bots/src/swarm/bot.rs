@@ -228,13 +228,7 @@ impl Bot {
     /// The game's bot for seat `me`, found by the game name in the welcome.
     fn brain(&self, session: &Session, me: u8) -> Result<Box<dyn DynBot>, BotError> {
         let welcome = &session.welcome;
-        let game = self.games.get(&welcome.game).ok_or_else(|| {
-            BotError::NoBot(format!(
-                "these bots know no game {:?} (they know: {})",
-                welcome.game,
-                self.games.names().join(", ")
-            ))
-        })?;
+        let game = super::bots_for(&self.games, &welcome.game)?;
         let seed = (self.match_index as u64) << 8 | u64::from(me);
         Ok(game.bot(&welcome.facts.0, me, seed)?)
     }

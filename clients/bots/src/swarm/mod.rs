@@ -183,21 +183,12 @@ impl SwarmConfig {
     }
 }
 
-/// Whether bots built with `games` can play `game` on a server hosting `hosted`: the server
-/// hosts it, this registry knows it, and it has a bot policy. Each "no" is a
-/// [`BotError::Config`] or [`BotError::NoBot`] saying what to do.
-pub fn check_game(
-    games: &GameRegistry,
+/// The game `game` of `games` if bots can play it: the registry knows it and it has a bot
+/// policy. Each "no" is a [`BotError::NoBot`] saying what to do.
+pub fn bots_for<'a>(
+    games: &'a GameRegistry,
     game: &str,
-    hosted: &arena_game::api::GamesResponse,
-) -> Result<(), BotError> {
-    if !hosted.iter().any(|g| g.info.name == game) {
-        let names: Vec<&str> = hosted.iter().map(|g| g.info.name.as_str()).collect();
-        return Err(BotError::Config(format!(
-            "the server hosts no game {game:?} (it hosts: {})",
-            names.join(", ")
-        )));
-    }
+) -> Result<&'a std::sync::Arc<dyn arena_game::GameType>, BotError> {
     let Some(game_type) = games.get(game) else {
         return Err(BotError::NoBot(format!(
             "these bots know no game {game:?} (they know: {}). The bots of a game come with \
@@ -213,6 +204,25 @@ pub fn check_game(
              BotPolicy for it and set `type Bot` (docs/architecture.md, \"Write your own game\")"
         )));
     }
+    Ok(game_type)
+}
+
+/// Whether bots built with `games` can play `game` on a server hosting `hosted`: the server
+/// hosts it, this registry knows it, and it has a bot policy ([`bots_for`]). Each "no" is a
+/// [`BotError::Config`] or [`BotError::NoBot`] saying what to do.
+pub fn check_game(
+    games: &GameRegistry,
+    game: &str,
+    hosted: &arena_game::api::GamesResponse,
+) -> Result<(), BotError> {
+    if !hosted.iter().any(|g| g.info.name == game) {
+        let names: Vec<&str> = hosted.iter().map(|g| g.info.name.as_str()).collect();
+        return Err(BotError::Config(format!(
+            "the server hosts no game {game:?} (it hosts: {})",
+            names.join(", ")
+        )));
+    }
+    bots_for(games, game)?;
     Ok(())
 }
 

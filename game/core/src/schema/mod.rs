@@ -190,6 +190,15 @@ impl GameSchema {
         })
     }
 
+    /// The type of the game's `kind` of payload.
+    pub fn payload(&self, kind: crate::registry::PayloadKind) -> &Ty {
+        match kind {
+            crate::registry::PayloadKind::Facts => &self.facts,
+            crate::registry::PayloadKind::View => &self.view,
+            crate::registry::PayloadKind::Input => &self.input,
+        }
+    }
+
     /// The named type `name`.
     pub fn named(&self, name: &str) -> Option<&TypeDef> {
         self.types.get(name)

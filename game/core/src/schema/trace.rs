@@ -161,42 +161,42 @@ enum VariantSeen {
 #[derive(Default)]
 pub(super) struct Tracer {
     defs: BTreeMap<String, Def>,
-    /// Enums that met an unexplored variant in this pass (so another pass is worth it).
+    /// Whether an enum met an unexplored variant in this pass (so another pass is worth it).
     progressed: bool,
 }
 
 impl Tracer {
-    fn def_mut(&mut self, name: &str, fresh: impl FnOnce() -> Def) -> &mut Def {
-        self.defs.entry(name.to_owned()).or_insert_with(fresh)
-    }
-
-    fn merge_fields(
-        &mut self,
-        name: &str,
-        fields: Vec<(&'static str, Seen)>,
-    ) -> Result<(), String> {
-        match self.def_mut(name, || Def::Struct(Vec::new())) {
-            Def::Struct(known) if known.is_empty() => {
-                *known = fields;
-                Ok(())
-            }
-            Def::Struct(known) => merge_list(
-                known.iter_mut().map(|(_, s)| s),
-                fields.into_iter().map(|(_, s)| s).collect(),
-            )
-            .map_err(|e| format!("{name}: {e}")),
-            _ => Err(format!("{name} is read as different kinds of type")),
+    /// What a pass saw of the named type `name` (a struct, tuple struct, newtype or unit
+    /// struct), merged into what earlier passes saw.
+    fn merge_def(&mut self, name: &str, seen: Def) -> Result<(), String> {
+        let Some(known) = self.defs.get_mut(name) else {
+            self.defs.insert(name.to_owned(), seen);
+            return Ok(());
+        };
+        match (known, seen) {
+            (Def::Struct(a), Def::Struct(b)) => merge_list(
+                a.iter_mut().map(|(_, s)| s),
+                b.into_iter().map(|(_, s)| s).collect(),
+            ),
+            (Def::Tuple(a), Def::Tuple(b)) => merge_list(a.iter_mut(), b),
+            (Def::Newtype(a), Def::Newtype(b)) => a.merge(b),
+            (Def::Unit, Def::Unit) => Ok(()),
+            _ => Err("read as different kinds of type".into()),
         }
+        .map_err(|e| format!("{name}: {e}"))
     }
 
     /// The variant an enum takes now: the next one not seen yet (at the depth limit, the first
     /// one seen to hold nothing, so recursion ends), else the first.
     fn pick_variant(&mut self, name: &str, names: &'static [&'static str], deep: bool) -> usize {
-        let def = self.def_mut(name, || Def::Enum {
-            names,
-            seen: (0..names.len()).map(|_| None).collect(),
-            turn: 0,
-        });
+        let def = self
+            .defs
+            .entry(name.to_owned())
+            .or_insert_with(|| Def::Enum {
+                names,
+                seen: (0..names.len()).map(|_| None).collect(),
+                turn: 0,
+            });
         let Def::Enum { seen, turn, .. } = def else {
             return 0;
         };
@@ -449,14 +449,7 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value, TraceError> {
-        match self.tracer.def_mut(name, || Def::Unit) {
-            Def::Unit => {}
-            _ => {
-                return Err(TraceError(format!(
-                    "{name} is read as different kinds of type"
-                )))
-            }
-        }
+        self.tracer.merge_def(name, Def::Unit).map_err(TraceError)?;
         self.set(Seen::Ref(name.to_owned()))?;
         visitor.visit_unit()
     }
@@ -476,16 +469,9 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
             self.set(Seen::FixedU16)?;
             return Ok(value);
         }
-        match self.tracer.def_mut(name, || Def::Newtype(Seen::Unknown)) {
-            Def::Newtype(known) => known
-                .merge(inner)
-                .map_err(|e| TraceError(format!("{name}: {e}")))?,
-            _ => {
-                return Err(TraceError(format!(
-                    "{name} is read as different kinds of type"
-                )))
-            }
-        }
+        self.tracer
+            .merge_def(name, Def::Newtype(inner))
+            .map_err(TraceError)?;
         self.set(Seen::Ref(name.to_owned()))?;
         Ok(value)
     }
@@ -526,16 +512,9 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         visitor: V,
     ) -> Result<V::Value, TraceError> {
         let (value, items) = read_items(self.tracer, self.depth + 1, len, &[], visitor)?;
-        match self.tracer.def_mut(name, || Def::Tuple(Vec::new())) {
-            Def::Tuple(known) if known.is_empty() => *known = items,
-            Def::Tuple(known) => merge_list(known.iter_mut(), items)
-                .map_err(|e| TraceError(format!("{name}: {e}")))?,
-            _ => {
-                return Err(TraceError(format!(
-                    "{name} is read as different kinds of type"
-                )))
-            }
-        }
+        self.tracer
+            .merge_def(name, Def::Tuple(items))
+            .map_err(TraceError)?;
         self.set(Seen::Ref(name.to_owned()))?;
         Ok(value)
     }
@@ -563,7 +542,10 @@ impl<'de> de::Deserializer<'de> for Tracing<'_> {
         let (value, seen) = read_items(self.tracer, self.depth + 1, 0, fields, visitor)
             .map_err(|e| TraceError(format!("{name}{}", e.0)))?;
         self.tracer
-            .merge_fields(name, fields.iter().copied().zip(seen).collect())
+            .merge_def(
+                name,
+                Def::Struct(fields.iter().copied().zip(seen).collect()),
+            )
             .map_err(TraceError)?;
         self.set(Seen::Ref(name.to_owned()))?;
         Ok(value)
